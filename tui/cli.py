@@ -1,0 +1,59 @@
+"""The one command-line entry point: `claude-batch-tui [options] [COMMAND ...]`.
+
+The parser lives here; each command's body lives in `tui/commands/<name>.py` and is imported only
+when that command runs, so `--help` and the TUI's first frame stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# command name -> (module under tui.commands, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "emulator": ("emulator", "run the local Batches API emulator alone, for your own scripts and tests"),
+    "submit": ("submit", "headless: check, split and submit a JSONL file, print the batch ids"),
+    "list": ("listing", "headless: what the journal knows"),
+    "watch": ("watch", "headless: poll and ingest until every batch has ended"),
+    "export": ("export", "headless: write results as JSONL or CSV, joined with the inputs"),
+    "cancel": ("cancel", "headless: cancel batches"),
+    "retry": ("retry", "headless: resubmit the failed requests of a batch"),
+    "delete": ("delete", "headless: delete ended batches on the server"),
+}
+
+
+def _add_global_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--journal", metavar="PATH", help="journal file (default: your user data folder; "
+                        "or set CLAUDE_BATCH_TUI_JOURNAL)")
+    parser.add_argument("--base-url", metavar="URL", help="any server that speaks the Batches API "
+                        "(ANTHROPIC_BASE_URL works too)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="claude-batch-tui",
+        description="Submit, watch and act on Claude Message Batches. With no command: the full-screen TUI.",
+    )
+    _add_global_options(parser)
+    parser.add_argument("--demo", action="store_true",
+                        help="the TUI on a built-in emulator with live example batches: no key needed")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        cmd_parser = sub.add_parser(name, help=help_text, description=help_text)
+        mod = importlib.import_module(f"tui.commands.{module}")
+        mod.add_arguments(cmd_parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    module = "app" if args.command is None else COMMANDS[args.command][0]
+    mod = importlib.import_module(f"tui.commands.{module}")
+    try:
+        return int(mod.run(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

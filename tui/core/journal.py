@@ -1,0 +1,131 @@
+"""The SQLite journal: one file, WAL, mode 0600 in a 0700 folder, schema migrated forward on open.
+
+One `Journal` holds one aiosqlite connection in autocommit mode; every write goes through
+`async with journal.transaction():` which takes the write lock up front (`BEGIN IMMEDIATE`), so two
+processes on one file queue politely (busy_timeout) instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiosqlite
+import orjson
+
+from tui.core.clock import Clock
+from tui.core.schema import MIGRATIONS, SCHEMA_VERSION
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class JournalError(Exception):
+    """The journal cannot be opened or is newer than this program."""
+
+
+def _secure_paths(path: Path) -> None:
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def _fix_modes(path: Path) -> None:
+    """WAL and SHM files are created by SQLite with the umask; tighten them too."""
+    for suffix in ("", "-wal", "-shm"):
+        p = Path(str(path) + suffix)
+        if p.exists() and stat.S_IMODE(p.stat().st_mode) != 0o600:
+            os.chmod(p, 0o600)
+
+
+class Journal:
+    def __init__(self, db: aiosqlite.Connection, path: Path, clock: Clock) -> None:
+        self.db = db
+        self.path = path
+        self.clock = clock
+        self._in_tx = False
+
+    @classmethod
+    async def open(cls, path: str | os.PathLike[str], clock: Clock | None = None) -> Journal:
+        path = Path(path)
+        try:
+            _secure_paths(path)
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except OSError as exc:
+            raise JournalError(f"cannot open journal {path}: {exc.strerror or exc}") from exc
+        db.row_factory = aiosqlite.Row
+        journal = cls(db, path, clock or Clock())
+        try:
+            await journal._configure()
+            await journal._migrate()
+        except BaseException:
+            await db.close()
+            raise
+        _fix_modes(path)
+        return journal
+
+    async def _configure(self) -> None:
+        await self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await self.db.execute("PRAGMA journal_mode = WAL")
+        await self.db.execute("PRAGMA synchronous = NORMAL")
+        await self.db.execute("PRAGMA foreign_keys = ON")
+
+    async def _migrate(self) -> None:
+        async with self.db.execute("PRAGMA user_version") as cur:
+            (version,) = await cur.fetchone()
+        if version > SCHEMA_VERSION:
+            raise JournalError(
+                f"journal {self.path} has schema version {version}; this program knows up to "
+                f"{SCHEMA_VERSION}. Upgrade claude-batch-tui."
+            )
+        for number in range(version, SCHEMA_VERSION):
+            async with self.transaction():
+                # re-check under the write lock: another process may have migrated meanwhile
+                async with self.db.execute("PRAGMA user_version") as cur:
+                    (now_version,) = await cur.fetchone()
+                if now_version != number:
+                    continue
+                for statement in _split_sql(MIGRATIONS[number]):
+                    await self.db.execute(statement)
+                await self.db.execute(f"PRAGMA user_version = {number + 1}")
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction. Nested use joins the outer one."""
+        if self._in_tx:
+            yield self.db
+            return
+        await self.db.execute("BEGIN IMMEDIATE")
+        self._in_tx = True
+        try:
+            yield self.db
+        except BaseException:
+            self._in_tx = False
+            await self.db.execute("ROLLBACK")
+            raise
+        self._in_tx = False
+        await self.db.execute("COMMIT")
+
+    async def record_event(self, kind: str, *, batch_local_id: int | None = None,
+                           job_id: int | None = None, detail: dict | None = None) -> None:
+        """Append to the audit trail (inside the caller's transaction if there is one)."""
+        await self.db.execute(
+            "INSERT INTO events(at, kind, batch_local_id, job_id, detail) VALUES (?,?,?,?,?)",
+            (self.clock.now(), kind, batch_local_id, job_id,
+             orjson.dumps(detail).decode() if detail is not None else None),
+        )
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements (our migrations hold no ';' inside literals or triggers)."""
+    lines = [line.split("--", 1)[0] for line in script.splitlines()]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

@@ -1,0 +1,138 @@
+"""Plain data the core hands to its callers (TUI, CLI). Built from journal rows; no I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+RESULT_TYPES = ("succeeded", "errored", "canceled", "expired")
+UNFINISHED = ("in_progress", "canceling")
+
+
+@dataclass(slots=True, frozen=True)
+class RequestCounts:
+    processing: int = 0
+    succeeded: int = 0
+    errored: int = 0
+    canceled: int = 0
+    expired: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.processing + self.succeeded + self.errored + self.canceled + self.expired
+
+    @property
+    def done(self) -> int:
+        return self.total - self.processing
+
+    @property
+    def failed(self) -> int:
+        return self.errored + self.canceled + self.expired
+
+
+@dataclass(slots=True, frozen=True)
+class BatchRow:
+    """One batch as the journal knows it (server fields plus local bookkeeping). Times: unix seconds."""
+
+    local_id: int
+    id: str | None
+    processing_status: str | None
+    counts: RequestCounts
+    created_at: float | None = None
+    expires_at: float | None = None
+    ended_at: float | None = None
+    cancel_initiated_at: float | None = None
+    archived_at: float | None = None
+    results_url: str | None = None
+    job_id: int | None = None
+    job_name: str | None = None
+    source_path: str | None = None
+    chunk_index: int | None = None
+    parent_id: str | None = None
+    label: str | None = None
+    intent_state: str = "created"
+    intent_request_count: int | None = None
+    adopted: bool = False
+    gone: bool = False
+    deleted_at: float | None = None
+    last_polled_at: float | None = None
+    last_poll_error: str | None = None
+    ingest_state: str = "none"
+    results_ingested: int = 0
+    cost_usd: float | None = None  # sum over ingested results; None until any is known
+
+    @property
+    def unfinished(self) -> bool:
+        return self.processing_status in UNFINISHED and not self.gone
+
+    @property
+    def total(self) -> int:
+        return self.counts.total or (self.intent_request_count or 0)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> BatchRow:
+        keys = row.keys()
+
+        def get(name: str, default: Any = None) -> Any:
+            return row[name] if name in keys else default
+
+        return cls(
+            local_id=row["local_id"],
+            id=row["id"],
+            processing_status=row["processing_status"],
+            counts=RequestCounts(row["n_processing"], row["n_succeeded"], row["n_errored"],
+                                 row["n_canceled"], row["n_expired"]),
+            created_at=row["created_at"],
+            expires_at=row["expires_at"],
+            ended_at=row["ended_at"],
+            cancel_initiated_at=row["cancel_initiated_at"],
+            archived_at=row["archived_at"],
+            results_url=row["results_url"],
+            job_id=row["job_id"],
+            job_name=get("job_name"),
+            source_path=get("source_path"),
+            chunk_index=row["chunk_index"],
+            parent_id=row["parent_id"],
+            label=row["label"],
+            intent_state=row["intent_state"],
+            intent_request_count=row["intent_request_count"],
+            adopted=bool(row["adopted"]),
+            gone=bool(row["gone"]),
+            deleted_at=row["deleted_at"],
+            last_polled_at=row["last_polled_at"],
+            last_poll_error=row["last_poll_error"],
+            ingest_state=row["ingest_state"],
+            results_ingested=row["results_ingested"],
+            cost_usd=get("cost_usd"),
+        )
+
+
+@dataclass(slots=True, frozen=True)
+class ResultRow:
+    """One request of a batch with its result, if any (result_type None = no result yet)."""
+
+    batch_local_id: int
+    custom_id: str
+    result_type: str | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+    stop_reason: str | None = None
+    model: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_creation_input_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    cost_usd: float | None = None
+    preview: str | None = None
+
+
+@dataclass(slots=True)
+class SweepResult:
+    """What one poll sweep learned: for the TUI to update rows and notify."""
+
+    changed: list[BatchRow] = field(default_factory=list)
+    ended: list[BatchRow] = field(default_factory=list)
+    adopted: list[BatchRow] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)   # short, human, one per failed call
+    http_requests: int = 0
+    next_delay: float = 5.0                            # seconds until the next sweep is due

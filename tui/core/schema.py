@@ -1,0 +1,112 @@
+"""The journal's schema, as forward-only migrations. `PRAGMA user_version` = number of migrations applied.
+
+Never edit a migration that has shipped: append a new one. Times are unix seconds (REAL, UTC).
+Rows are keyed by `batches.local_id`, which exists from the moment an *intent* is recorded, before the
+server has given the batch an id.
+"""
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE jobs (
+        id            INTEGER PRIMARY KEY,
+        name          TEXT NOT NULL,             -- label, or the file name
+        source_path   TEXT,                      -- the submitted file, as given
+        source_sha256 TEXT,                      -- content hash: the same file twice needs --again
+        request_count INTEGER NOT NULL DEFAULT 0,
+        created_at    REAL NOT NULL
+    );
+    CREATE INDEX jobs_sha ON jobs(source_sha256);
+
+    CREATE TABLE batches (
+        local_id             INTEGER PRIMARY KEY,
+        id                   TEXT UNIQUE,        -- msgbatch_...; NULL while only an intent
+        job_id               INTEGER REFERENCES jobs(id),
+        chunk_index          INTEGER,
+        parent_id            TEXT,               -- the batch whose failures this one retries
+        label                TEXT,
+        -- submit bookkeeping: intent -> sending -> created | failed
+        intent_state         TEXT NOT NULL DEFAULT 'created',
+        intent_request_count INTEGER,
+        intent_bytes         INTEGER,
+        intent_sent_at       REAL,
+        intent_error         TEXT,
+        -- server fields (MessageBatch), NULL until known
+        processing_status    TEXT,               -- in_progress | canceling | ended
+        n_processing         INTEGER NOT NULL DEFAULT 0,
+        n_succeeded          INTEGER NOT NULL DEFAULT 0,
+        n_errored            INTEGER NOT NULL DEFAULT 0,
+        n_canceled           INTEGER NOT NULL DEFAULT 0,
+        n_expired            INTEGER NOT NULL DEFAULT 0,
+        created_at           REAL,
+        expires_at           REAL,
+        ended_at             REAL,
+        cancel_initiated_at  REAL,
+        archived_at          REAL,
+        results_url          TEXT,
+        -- local facts
+        adopted              INTEGER NOT NULL DEFAULT 0,   -- found on the account, not submitted here
+        gone                 INTEGER NOT NULL DEFAULT 0,   -- the server answered 404
+        deleted_at           REAL,                         -- deleted on the server by us
+        last_polled_at       REAL,
+        next_poll_at         REAL,
+        poll_errors          INTEGER NOT NULL DEFAULT 0,
+        last_poll_error      TEXT,
+        ingest_state         TEXT NOT NULL DEFAULT 'none', -- none | partial | complete | unavailable
+        results_ingested     INTEGER NOT NULL DEFAULT 0,
+        ingest_error         TEXT
+    );
+    CREATE INDEX batches_job ON batches(job_id);
+    CREATE INDEX batches_parent ON batches(parent_id);
+    CREATE INDEX batches_status ON batches(processing_status);
+
+    CREATE TABLE requests (
+        batch_local_id INTEGER NOT NULL REFERENCES batches(local_id) ON DELETE CASCADE,
+        custom_id      TEXT NOT NULL,
+        params         BLOB NOT NULL,            -- the request's params, JSON bytes as submitted
+        PRIMARY KEY (batch_local_id, custom_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE results (
+        batch_local_id INTEGER NOT NULL REFERENCES batches(local_id) ON DELETE CASCADE,
+        custom_id      TEXT NOT NULL,
+        result_type    TEXT NOT NULL,            -- succeeded | errored | canceled | expired | (unknown, as given)
+        error_type     TEXT,                     -- result.error.error.type
+        error_message  TEXT,
+        stop_reason    TEXT,
+        model          TEXT,
+        input_tokens                INTEGER,
+        output_tokens               INTEGER,
+        cache_creation_input_tokens INTEGER,
+        cache_read_input_tokens     INTEGER,
+        cost_usd       REAL,                     -- at batch prices; NULL when the model's price is unknown
+        preview        TEXT,                     -- first ~200 chars of the response text, or the error message
+        raw            BLOB NOT NULL,            -- the result line exactly as received
+        PRIMARY KEY (batch_local_id, custom_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX results_type ON results(batch_local_id, result_type, custom_id);
+
+    CREATE TABLE events (
+        id        INTEGER PRIMARY KEY,
+        at        REAL NOT NULL,
+        kind      TEXT NOT NULL,                 -- submitted, created, canceled, retried, exported, ended, deleted, adopted, ...
+        batch_local_id INTEGER REFERENCES batches(local_id) ON DELETE SET NULL,
+        job_id    INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+        detail    TEXT                           -- JSON
+    );
+    CREATE INDEX events_batch ON events(batch_local_id, at);
+
+    CREATE TABLE snapshots (                      -- poll history, for throughput and sparklines
+        batch_local_id INTEGER NOT NULL REFERENCES batches(local_id) ON DELETE CASCADE,
+        at             REAL NOT NULL,
+        n_processing   INTEGER NOT NULL,
+        n_succeeded    INTEGER NOT NULL,
+        n_errored      INTEGER NOT NULL,
+        n_canceled     INTEGER NOT NULL,
+        n_expired      INTEGER NOT NULL,
+        PRIMARY KEY (batch_local_id, at)
+    ) WITHOUT ROWID;
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
