@@ -7,6 +7,7 @@ processes on one file queue politely (busy_timeout) instead of failing with "dat
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import stat
@@ -50,6 +51,8 @@ class Journal:
         self.path = path
         self.clock = clock
         self._in_tx = False
+        self._tx_task: asyncio.Task | None = None
+        self._tx_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str], clock: Clock | None = None) -> Journal:
@@ -97,20 +100,23 @@ class Journal:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction. Nested use joins the outer one."""
-        if self._in_tx:
+        """One write transaction. Nested use (in the same task) joins the outer one; other tasks sharing
+        this connection (poller, ingest, actions) wait for it instead of writing into it."""
+        task = asyncio.current_task()
+        if self._in_tx and self._tx_task is task:
             yield self.db
             return
-        await self.db.execute("BEGIN IMMEDIATE")
-        self._in_tx = True
-        try:
-            yield self.db
-        except BaseException:
-            self._in_tx = False
-            await self.db.execute("ROLLBACK")
-            raise
-        self._in_tx = False
-        await self.db.execute("COMMIT")
+        async with self._tx_lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            self._in_tx, self._tx_task = True, task
+            try:
+                yield self.db
+            except BaseException:
+                self._in_tx, self._tx_task = False, None
+                await self.db.execute("ROLLBACK")
+                raise
+            self._in_tx, self._tx_task = False, None
+            await self.db.execute("COMMIT")
 
     async def record_event(self, kind: str, *, batch_local_id: int | None = None,
                            job_id: int | None = None, detail: dict | None = None) -> None:
