@@ -1,0 +1,1 @@
+"""Package data: prices.json (model prices)."""
