@@ -1,0 +1,357 @@
+"""Check a JSONL file of batch requests and split it into chunks: pure, no network, no journal.
+
+`plan(path)` reads the file once, streaming and in binary, checks every line and returns a `Plan`: the
+chunks (≤ 100,000 requests and ≤ 256 MB of create body each, or a smaller `max_per_batch`), their sizes,
+per-model tallies for a cost estimate, the file's sha256 — or the problems found, as `FILE:LINE: what`.
+
+A plan does not hold the requests (a 100,000-line file is ~100 MB): `iter_requests()` reads the file
+again and refuses if it changed since it was checked. `plan_from_requests()` builds a plan from
+requests already in memory (a retry of stored params).
+
+Each request is re-encoded compactly with orjson: those params bytes are what the journal keeps and
+what the create body carries, so `Chunk.bytes` is the exact size of the body that will be sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+MAX_REQUESTS = 100_000
+MAX_BYTES = 256 * 1024 * 1024
+MAX_SHOWN_ERRORS = 50
+CUSTOM_ID_RE = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+_BOM = b"\xef\xbb\xbf"
+_WS = b" \t\r\n"
+# body = {"requests":[ item,item,... ]} ; item = {"custom_id":"ID","params":PARAMS}
+BODY_OVERHEAD = len(b'{"requests":[') + len(b"]}")
+ITEM_OVERHEAD = len(b'{"custom_id":"') + len(b'","params":') + len(b"}")
+
+
+class PlanError(Exception):
+    """A plan cannot be used: it has problems, or its file changed since it was checked."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanIssue:
+    source: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.message}" if self.line else f"{self.source}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """One future batch: requests `first_request .. first_request+request_count-1` of the plan (0-based)."""
+
+    index: int
+    request_count: int
+    bytes: int            # exact size of its create body
+    first_line: int
+    last_line: int
+    first_request: int
+
+
+@dataclass(slots=True)
+class ModelTally:
+    """What a cost estimate needs, per model: how many requests, their input text and output ceiling."""
+
+    requests: int = 0
+    input_chars: int = 0      # characters of text in system + messages (images/documents not counted)
+    params_bytes: int = 0     # the params JSON, a rough upper bound on input size
+    max_tokens: int = 0       # sum of max_tokens: the most output the requests can cost
+
+
+@dataclass(slots=True)
+class Plan:
+    source: str                       # the file as given, or a name for requests from memory
+    sha256: str
+    request_count: int = 0
+    chunks: list[Chunk] = field(default_factory=list)
+    errors: list[PlanIssue] = field(default_factory=list)   # the first MAX_SHOWN_ERRORS problems
+    error_count: int = 0                                    # all of them
+    models: dict[str, ModelTally] = field(default_factory=dict)
+    path: Path | None = None
+    items: list[tuple[str, bytes]] | None = None            # requests from memory (plan_from_requests)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0 and self.request_count > 0
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(c.bytes for c in self.chunks)
+
+    def error_lines(self) -> list[str]:
+        """The problems as `FILE:LINE: what`, with a last line counting those not shown."""
+        lines = [str(e) for e in self.errors]
+        if self.error_count > len(self.errors):
+            lines.append(f"... and {self.error_count - len(self.errors)} more problems")
+        return lines
+
+    def iter_requests(self) -> Iterator[tuple[int, str, bytes]]:
+        """(chunk index, custom_id, params JSON bytes) for every request, in order.
+
+        A file plan re-reads its file and raises `PlanError` if the content changed since `plan()`."""
+        if not self.ok:
+            raise PlanError(f"{self.source}: the plan has problems; nothing can be sent")
+        bounds = [c.first_request + c.request_count for c in self.chunks]
+        chunk = 0
+        for n, (custom_id, params) in enumerate(self._raw_requests()):
+            while n >= bounds[chunk]:
+                chunk += 1
+            yield chunk, custom_id, params
+
+    def iter_params(self) -> Iterator[tuple[int, str, dict[str, Any]]]:
+        """(chunk index, custom_id, parsed params) for every request: for estimates that need detail."""
+        for chunk, custom_id, params in self.iter_requests():
+            yield chunk, custom_id, orjson.loads(params)
+
+    def _raw_requests(self) -> Iterator[tuple[str, bytes]]:
+        if self.items is not None:
+            yield from self.items
+            return
+        assert self.path is not None
+        digest = hashlib.sha256()
+        count = 0
+        try:
+            with open(self.path, "rb", buffering=1 << 20) as f:
+                for lineno, line in enumerate(f, 1):
+                    digest.update(line)
+                    s = line.strip(_WS)
+                    if lineno == 1 and s.startswith(_BOM):
+                        s = s[3:].strip(_WS)
+                    if not s:
+                        continue
+                    obj = orjson.loads(s)
+                    count += 1
+                    yield obj["custom_id"], orjson.dumps(obj["params"])
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
+            raise PlanError(f"{self.source}: cannot read it again ({exc}); check it again") from exc
+        if digest.hexdigest() != self.sha256 or count != self.request_count:
+            raise PlanError(f"{self.source}: the file changed since it was checked; check it again")
+
+
+def _describe(value: Any) -> str:
+    text = orjson.dumps(value).decode() if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null",
+            int: "number", float: "number"}.get(type(value), type(value).__name__)
+
+
+def _text_chars(params: dict[str, Any]) -> int:
+    total = 0
+    system = params.get("system")
+    parts: list[Any] = [system] if isinstance(system, str) else list(system) if isinstance(system, list) else []
+    for message in params["messages"]:
+        if isinstance(message, dict):
+            content = message.get("content")
+            if isinstance(content, list):
+                parts.extend(content)
+            else:
+                parts.append(content)
+    for part in parts:
+        if isinstance(part, str):
+            total += len(part)
+        elif isinstance(part, dict) and isinstance(part.get("text"), str):
+            total += len(part["text"])
+    return total
+
+
+def check_params(params: Any) -> list[str]:
+    """What is wrong with one request's params (empty when fine); each message names its field."""
+    if not isinstance(params, dict):
+        return [f"params must be an object, got {_type_name(params)}"]
+    problems = []
+    model = params.get("model")
+    if "model" not in params:
+        problems.append("params.model is missing")
+    elif not isinstance(model, str) or not model:
+        problems.append(f"params.model must be a non-empty string, got {_describe(model)}")
+    if "max_tokens" not in params:
+        problems.append("params.max_tokens is missing")
+    else:
+        mt = params["max_tokens"]
+        if not isinstance(mt, int) or isinstance(mt, bool):
+            problems.append(f"params.max_tokens must be an integer, got {_describe(mt)}")
+        elif mt < 1:
+            problems.append(f"params.max_tokens must be at least 1, got {mt}")
+    if "messages" not in params:
+        problems.append("params.messages is missing")
+    elif not isinstance(params["messages"], list):
+        problems.append(f"params.messages must be an array, got {_type_name(params['messages'])}")
+    elif not params["messages"]:
+        problems.append("params.messages is empty")
+    if params.get("stream") is True:
+        problems.append("params.stream: true is not allowed in a batch")
+    return problems
+
+
+def _json_problem(s: bytes, exc: Exception) -> str:
+    nul = s.find(b"\x00")
+    if nul >= 0:
+        return f"contains a NUL byte at column {nul + 1}"
+    try:
+        s.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return f"not valid UTF-8 (byte {bad.start + 1})"
+    return f"not valid JSON ({exc})"
+
+
+class _Builder:
+    """Collects checked requests into chunks, problems into a capped list, and tallies per model."""
+
+    def __init__(self, source: str, max_per_batch: int, max_bytes: int) -> None:
+        self.source, self.max_per_batch, self.max_bytes = source, max_per_batch, max_bytes
+        self.errors: list[PlanIssue] = []
+        self.error_count = 0
+        self.seen: dict[str, int] = {}
+        self.chunks: list[Chunk] = []
+        self.models: dict[str, ModelTally] = {}
+        self.count = 0
+        self._c_count = self._c_bytes = self._c_first = self._c_last = 0
+
+    def problem(self, line: int | None, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_SHOWN_ERRORS:
+            self.errors.append(PlanIssue(self.source, line, message))
+
+    def add(self, line: int, obj: Any) -> bytes | None:
+        """Check one parsed request; count it into the plan. Returns its params bytes, or None if bad."""
+        if not isinstance(obj, dict):
+            self.problem(line, f"each line must be a JSON object, got {_type_name(obj)}")
+            return None
+        bad = False
+        custom_id = obj.get("custom_id")
+        if custom_id is None and "custom_id" not in obj:
+            self.problem(line, "custom_id is missing")
+            bad = True
+        elif not isinstance(custom_id, str) or not CUSTOM_ID_RE.fullmatch(custom_id):
+            self.problem(line, f"custom_id {_describe(custom_id)} must match ^[a-zA-Z0-9_-]{{1,64}}$")
+            bad = True
+        elif custom_id in self.seen:
+            self.problem(line, f"custom_id {custom_id!r} is a duplicate (first on line {self.seen[custom_id]})")
+            bad = True
+        else:
+            self.seen[custom_id] = line
+        if len(obj) != 2 or "params" not in obj or "custom_id" not in obj:
+            extra = [k for k in obj if k not in ("custom_id", "params")]
+            if extra:
+                self.problem(line, f"unexpected key {_describe(extra[0])} (a line holds only custom_id and params)")
+                bad = True
+        if "params" not in obj:
+            self.problem(line, "params is missing")
+            return None
+        params = obj["params"]
+        for message in check_params(params):
+            self.problem(line, message)
+            bad = True
+        if bad:
+            return None
+        encoded = orjson.dumps(params)
+        self._count(line, params, len(encoded) + len(custom_id) + ITEM_OVERHEAD)
+        return encoded
+
+    def _count(self, line: int, params: dict[str, Any], item_bytes: int) -> None:
+        if BODY_OVERHEAD + item_bytes > self.max_bytes:
+            self.problem(line, f"the request is {item_bytes:,} bytes; a batch body holds at most "
+                               f"{self.max_bytes:,}")
+            return
+        if self._c_count and (self._c_count >= self.max_per_batch
+                              or self._c_bytes + 1 + item_bytes > self.max_bytes):
+            self._close()
+        if self._c_count == 0:
+            self._c_bytes, self._c_first = BODY_OVERHEAD + item_bytes, line
+        else:
+            self._c_bytes += 1 + item_bytes
+        self._c_count += 1
+        self._c_last = line
+        self.count += 1
+        tally = self.models.get(params["model"])
+        if tally is None:
+            tally = self.models[params["model"]] = ModelTally()
+        tally.requests += 1
+        tally.input_chars += _text_chars(params)
+        tally.params_bytes += item_bytes - ITEM_OVERHEAD
+        tally.max_tokens += params["max_tokens"]
+
+    def _close(self) -> None:
+        self.chunks.append(Chunk(len(self.chunks), self._c_count, self._c_bytes, self._c_first,
+                                 self._c_last, self.count - self._c_count))
+        self._c_count = 0
+
+    def finish(self, sha256: str, **extra: Any) -> Plan:
+        if self._c_count:
+            self._close()
+        if self.count == 0 and self.error_count == 0:
+            self.problem(None, "no requests (the file holds no lines)")
+        return Plan(source=self.source, sha256=sha256, request_count=self.count, chunks=self.chunks,
+                    errors=self.errors, error_count=self.error_count, models=self.models, **extra)
+
+
+def _limits(max_per_batch: int | None, max_bytes: int) -> tuple[int, int]:
+    if max_per_batch is not None and not 1 <= max_per_batch <= MAX_REQUESTS:
+        raise ValueError(f"max_per_batch must be between 1 and {MAX_REQUESTS:,}")
+    if not 1 <= max_bytes <= MAX_BYTES:
+        raise ValueError(f"max_bytes must be between 1 and {MAX_BYTES:,}")
+    return max_per_batch or MAX_REQUESTS, max_bytes
+
+
+def plan(path: str | os.PathLike[str], *, max_per_batch: int | None = None, max_bytes: int = MAX_BYTES) -> Plan:
+    """Read `path` once and check every line; split the good ones into chunks."""
+    per_batch, max_bytes = _limits(max_per_batch, max_bytes)
+    source = os.fspath(path)
+    builder = _Builder(source, per_batch, max_bytes)
+    digest = hashlib.sha256()
+    loads, add = orjson.loads, builder.add
+    try:
+        with open(path, "rb", buffering=1 << 20) as f:
+            for lineno, line in enumerate(f, 1):
+                digest.update(line)
+                s = line.strip(_WS)
+                if lineno == 1 and s.startswith(_BOM):
+                    s = s[3:].strip(_WS)
+                if not s:
+                    continue
+                try:
+                    obj = loads(s)
+                except orjson.JSONDecodeError as exc:
+                    builder.problem(lineno, _json_problem(s, exc))
+                    continue
+                add(lineno, obj)
+    except OSError as exc:
+        builder.problem(None, f"cannot read the file: {exc.strerror or exc}")
+    return builder.finish(digest.hexdigest(), path=Path(path))
+
+
+def plan_from_requests(requests: Iterable[tuple[str, bytes]], *, source: str = "stored requests",
+                       max_per_batch: int | None = None, max_bytes: int = MAX_BYTES) -> Plan:
+    """A plan from (custom_id, params JSON bytes) pairs, e.g. the stored params of failed requests."""
+    per_batch, max_bytes = _limits(max_per_batch, max_bytes)
+    builder = _Builder(source, per_batch, max_bytes)
+    digest = hashlib.sha256()
+    items: list[tuple[str, bytes]] = []
+    for n, (custom_id, params) in enumerate(requests, 1):
+        raw = bytes(params)
+        digest.update(custom_id.encode() + b"\x00" + raw + b"\n")
+        try:
+            parsed = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            builder.problem(n, f"params of {custom_id!r} are not valid JSON ({exc})")
+            continue
+        encoded = builder.add(n, {"custom_id": custom_id, "params": parsed})
+        if encoded is not None:
+            items.append((custom_id, encoded))
+    return builder.finish(digest.hexdigest(), items=items)
