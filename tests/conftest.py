@@ -33,3 +33,40 @@ async def journal(journal_path: Path):
         yield j
     finally:
         await j.close()
+
+
+# -- the Batches API emulator (tui/emulator) -------------------------------------------------------------------------
+# Fast defaults for tests: 1 ms of emulated time per request, so a 1,000-request batch ends in about 1 s.
+EMULATOR_TEST_DEFAULTS = {"host": "127.0.0.1", "port": 0, "seed": 0, "request_ms": 1.0}
+
+
+@pytest.fixture
+def emulator_factory():
+    """`async with emulator_factory(fail_http=0.2) as emu:` — a started emulator with test defaults + overrides."""
+    import contextlib
+
+    from tui.emulator import Emulator, EmulatorConfig
+
+    @contextlib.asynccontextmanager
+    async def factory(**overrides):
+        config = EmulatorConfig(**{**EMULATOR_TEST_DEFAULTS, **overrides})
+        async with Emulator(config) as emu:
+            yield emu
+
+    return factory
+
+
+@pytest.fixture
+async def emulator(emulator_factory):
+    """A started emulator with the fast test defaults."""
+    async with emulator_factory() as emu:
+        yield emu
+
+
+@pytest.fixture
+async def client(emulator):
+    """The real async SDK client, pointed at the `emulator` fixture."""
+    import anthropic
+
+    async with anthropic.AsyncAnthropic(api_key="test-key", base_url=emulator.base_url) as sdk_client:
+        yield sdk_client

@@ -1,0 +1,28 @@
+"""The fixtures other tests rely on: a started emulator, a factory with overrides, a real SDK client."""
+
+from __future__ import annotations
+
+
+def _requests(n: int) -> list[dict]:
+    return [{"custom_id": f"r{i}", "params": {"model": "claude-sonnet-4-5", "max_tokens": 64,
+                                              "messages": [{"role": "user", "content": f"question {i}"}]}}
+            for i in range(n)]
+
+
+async def test_fixture_batch_runs_to_results(emulator, client):
+    batch = await client.messages.batches.create(requests=_requests(1000))
+    assert batch.processing_status == "in_progress"
+    assert batch.request_counts.processing == 1000
+    ended = await emulator.wait_until_ended(batch.id, timeout=30)
+    assert ended["request_counts"]["succeeded"] == 1000
+    seen = {line.custom_id async for line in await client.messages.batches.results(batch.id)}
+    assert seen == {f"r{i}" for i in range(1000)}
+    assert set(emulator.results_for(batch.id)) == seen
+    assert emulator.stats["create"] == 1
+
+
+async def test_factory_overrides(emulator_factory):
+    async with emulator_factory(fail_requests=1.0, seed=7) as emu:
+        assert emu.config.fail_requests == 1.0
+        assert emu.config.seed == 7
+        assert emu.base_url.startswith("http://127.0.0.1:")

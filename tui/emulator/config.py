@@ -1,0 +1,40 @@
+"""The emulator's knobs: one frozen dataclass shared by the constructor and the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_BODY_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """How the emulator behaves.
+
+    `request_ms` is the emulated time one request takes; requests of a batch run one after another, so a
+    batch of N requests ends N * request_ms after it was created (1,000 requests: 10 s by default).
+    `time_scale` multiplies the emulated clock (3600: an emulated hour per real second).
+    The `fail_*`, `cut_results` and `latency_ms` knobs inject faults; all are off by default.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    seed: int = 0
+    time_scale: float = 1.0
+    request_ms: float = 10.0
+    api_key: str | None = None
+    fail_http: float = 0.0  # share of HTTP answers that are 429 / 500 / 529
+    fail_requests: float = 0.0  # share of requests that end errored (api_error / overloaded_error)
+    cut_results: float = 0.0  # share of results streams cut off part-way
+    latency_ms: float = 0.0  # added to every answer
+    max_body_bytes: int = MAX_BODY_BYTES
+
+    def __post_init__(self) -> None:
+        for name in ("fail_http", "fail_requests", "cut_results"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        if self.time_scale <= 0:
+            raise ValueError(f"time_scale must be positive, got {self.time_scale}")
+        if self.request_ms < 0 or self.latency_ms < 0:
+            raise ValueError("request_ms and latency_ms must not be negative")
