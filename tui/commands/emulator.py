@@ -1,13 +1,84 @@
-"""The `emulator` command (not built yet)."""
+"""The `emulator` command: run the local Batches API emulator alone until Ctrl-C."""
+
+from __future__ import annotations
 
 import argparse
+import asyncio
+import signal
+import sys
 
-from tui.commands._pending import not_built
+from tui.emulator import Emulator, EmulatorConfig
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    defaults = EmulatorConfig()
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 = any free port)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for ids, order and faults (default: 0)")
+    parser.add_argument("--time-scale", type=_positive, default=1.0, metavar="X",
+                        help="emulated seconds per real second (3600: watch a batch expire in 24 s)")
+    parser.add_argument("--request-ms", type=_non_negative, default=defaults.request_ms, metavar="MS",
+                        help=f"emulated time per request, one after another (default: {defaults.request_ms:g}: "
+                             "1,000 requests end in about 10 s)")
+    parser.add_argument("--api-key", metavar="KEY",
+                        help="accept only this key (default: any non-empty key)")
+    parser.add_argument("--fail-http", type=_rate, default=0.0, metavar="RATE",
+                        help="share of HTTP answers that are 429 / 500 / 529")
+    parser.add_argument("--fail-requests", type=_rate, default=0.0, metavar="RATE",
+                        help="share of requests that end errored (api_error / overloaded_error)")
+    parser.add_argument("--cut-results", type=_rate, default=0.0, metavar="RATE",
+                        help="share of results downloads cut off part-way")
+    parser.add_argument("--latency-ms", type=_non_negative, default=0.0, metavar="MS",
+                        help="delay added to every answer")
+
+
+def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
+    return EmulatorConfig(host=args.host, port=args.port, seed=args.seed, time_scale=args.time_scale,
+                          request_ms=args.request_ms, api_key=args.api_key, fail_http=args.fail_http,
+                          fail_requests=args.fail_requests, cut_results=args.cut_results,
+                          latency_ms=args.latency_ms)
+
+
+async def _serve(config: EmulatorConfig) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with Emulator(config) as emu:
+        print(f"Batches API emulator listening on {emu.base_url}", flush=True)
+        print(f"  use it:  ANTHROPIC_BASE_URL={emu.base_url} ANTHROPIC_API_KEY=any-key   (Ctrl-C stops)",
+              flush=True)
+        await stop.wait()
+    print("emulator stopped", flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    return not_built("emulator")
+    config = config_from_args(args)
+    try:
+        asyncio.run(_serve(config))
+    except OSError as exc:
+        print(f"claude-batch-tui emulator: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
+    return 0
