@@ -124,3 +124,15 @@ def _better(a: dict[str, Any], b: dict[str, Any], rank: dict[int, int]) -> bool:
     if a_ok != b_ok:
         return a_ok
     return rank.get(a["batch_local_id"], 1 << 30) < rank.get(b["batch_local_id"], 1 << 30)
+
+
+async def final_summary(journal: Journal, local_ids: list[int]) -> tuple[int, int]:
+    """(custom_ids with a result anywhere in the family, of which succeeded at least once)."""
+    if not local_ids:
+        return 0, 0
+    marks = ",".join("?" * len(local_ids))
+    sql = (f"SELECT COUNT(*), COALESCE(SUM(ok), 0) FROM (SELECT MAX(result_type = 'succeeded') AS ok "
+           f"FROM results WHERE batch_local_id IN ({marks}) GROUP BY custom_id)")
+    async with journal.db.execute(sql, local_ids) as cur:
+        total, ok = await cur.fetchone()
+    return int(total), int(ok)
