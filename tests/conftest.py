@@ -70,3 +70,13 @@ async def client(emulator):
 
     async with anthropic.AsyncAnthropic(api_key="test-key", base_url=emulator.base_url) as sdk_client:
         yield sdk_client
+
+
+@pytest.fixture
+def emulator_sync():
+    """A started emulator (fast test defaults) served from a background thread, for synchronous code."""
+    from tui.emulator import EmulatorConfig
+    from tui.emulator.threaded import EmulatorThread
+
+    with EmulatorThread(EmulatorConfig(**EMULATOR_TEST_DEFAULTS)) as emu:
+        yield emu
