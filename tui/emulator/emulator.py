@@ -121,10 +121,10 @@ class Emulator:
             await asyncio.sleep(min(max(wait, 0.001), remaining, 0.5))
 
     def fail_next(self, *statuses: int) -> None:
-        """Answer the next HTTP requests with these statuses (429, 500 or 529), one each, before any real work."""
+        """Answer the next HTTP requests with these statuses (403, 429, 500 or 529), one each, doing nothing else."""
         for status in statuses:
-            if status not in (429, 500, 529):
-                raise ValueError(f"fail_next takes 429, 500 or 529, not {status}")
+            if status not in (403, 429, 500, 529):
+                raise ValueError(f"fail_next takes 403, 429, 500 or 529, not {status}")
             self._forced.append(status)
 
     # -- used by the server --------------------------------------------------------------------------------------

@@ -75,7 +75,8 @@ async def _middleware(request: web.Request, handler: Callable[[web.Request], Awa
         if fault is not None:
             emu.stats[f"fault_{fault}"] += 1
             headers = {"retry-after": "1", "retry-after-ms": "50"} if fault == 429 else {}
-            message = {429: "Number of requests has exceeded your rate limit (emulated)",
+            message = {403: "Your API key does not have permission to use the specified resource (emulated)",
+                       429: "Number of requests has exceeded your rate limit (emulated)",
                        500: "Internal server error (emulated)", 529: "Overloaded (emulated)"}[fault]
             raise ApiError(fault, message, headers=headers)
         return await handler(request)

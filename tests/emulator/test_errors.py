@@ -1,0 +1,104 @@
+"""Each error status with its envelope and SDK exception class; auth headers; retry-after then success."""
+
+from __future__ import annotations
+
+import asyncio
+
+import anthropic
+import httpx2
+import pytest
+from emulator_checks import make_requests, validate
+
+HEADERS = {"anthropic-version": "2023-06-01", "content-type": "application/json"}
+
+
+async def test_not_found_is_404(emulator, checked_async):
+    client = checked_async(emulator)
+    for call in (client.messages.batches.retrieve, client.messages.batches.cancel, client.messages.batches.delete):
+        with pytest.raises(anthropic.NotFoundError) as caught:
+            await call("msgbatch_missing")
+        assert caught.value.body["error"]["type"] == "not_found_error"
+        assert caught.value.request_id.startswith("req_")
+    with pytest.raises(anthropic.NotFoundError):
+        await client.get("/v1/unknown/route", cast_to=object)
+
+
+@pytest.mark.parametrize("status, exc_class, error_type", [
+    (403, anthropic.PermissionDeniedError, "permission_error"),
+    (429, anthropic.RateLimitError, "rate_limit_error"),
+    (500, anthropic.InternalServerError, "api_error"),
+    (529, anthropic.OverloadedError, "overloaded_error"),
+])
+async def test_injected_statuses_map_to_sdk_classes(emulator, checked_async, status, exc_class, error_type):
+    client = checked_async(emulator, max_retries=0)
+    emulator.fail_next(status)
+    with pytest.raises(exc_class) as caught:
+        await client.messages.batches.list()
+    assert caught.value.status_code == status and caught.value.body["error"]["type"] == error_type
+    assert (await client.messages.batches.list()).data == []
+
+
+async def test_429_with_retry_after_then_success(emulator, checked_async, body_log):
+    client = checked_async(emulator, max_retries=2)
+    emulator.fail_next(429, 529)
+    batch = await client.messages.batches.create(requests=make_requests(2))
+    assert emulator.batch_ids() == [batch.id]
+    assert emulator.stats["fault_429"] == 1 and emulator.stats["fault_529"] == 1
+    assert body_log.names() == ["ErrorResponse", "ErrorResponse", "MessageBatch"]
+
+
+async def test_429_headers(emulator):
+    emulator.fail_next(429)
+    async with httpx2.AsyncClient(base_url=emulator.base_url, headers={"x-api-key": "k", **HEADERS}) as http:
+        response = await http.get("/v1/messages/batches")
+    assert response.status_code == 429
+    assert float(response.headers["retry-after"]) > 0 and int(response.headers["retry-after-ms"]) > 0
+    validate("ErrorResponse", response.json())
+
+
+@pytest.mark.parametrize("auth", [{"x-api-key": "k"}, {"authorization": "Bearer k"}])
+async def test_both_auth_headers_and_any_query(emulator, auth):
+    async with httpx2.AsyncClient(base_url=emulator.base_url, headers={**auth, **HEADERS}) as http:
+        response = await http.get("/v1/messages/batches?beta=true&limit=5")
+    assert response.status_code == 200 and response.headers["request-id"].startswith("req_")
+    validate("ListResponse_MessageBatch_", response.json())
+
+
+async def test_missing_key_and_version(emulator):
+    async with httpx2.AsyncClient(base_url=emulator.base_url) as http:
+        no_key = await http.get("/v1/messages/batches", headers=HEADERS)
+        no_version = await http.get("/v1/messages/batches", headers={"x-api-key": "k"})
+    assert no_key.status_code == 401 and no_key.json()["error"]["type"] == "authentication_error"
+    assert no_version.status_code == 400 and "anthropic-version" in no_version.json()["error"]["message"]
+    for response in (no_key, no_version):
+        validate("ErrorResponse", response.json())
+        assert response.json()["request_id"] == response.headers["request-id"]
+
+
+async def test_configured_key_rejects_others(emulator_factory, checked_async):
+    async with emulator_factory(api_key="right-key") as emu:
+        with pytest.raises(anthropic.AuthenticationError):
+            await checked_async(emu, api_key="wrong-key").messages.batches.list()
+        async with httpx2.AsyncClient(base_url=emu.base_url, headers=HEADERS) as http:
+            assert (await http.get("/v1/messages/batches", headers={"x-api-key": "right-key"})).status_code == 200
+            assert (await http.get("/v1/messages/batches",
+                                   headers={"authorization": "Bearer right-key"})).status_code == 200
+        assert (await checked_async(emu, api_key="right-key").messages.batches.list()).data == []
+
+
+async def test_fail_http_share_is_absorbed_by_sdk_retries(emulator_factory, checked_async):
+    async with emulator_factory(fail_http=0.3, seed=3) as emu:
+        client = checked_async(emu, max_retries=8)
+        for _ in range(10):
+            await client.messages.batches.list()
+        faults = sum(emu.stats[f"fault_{s}"] for s in (429, 500, 529))
+        assert faults > 0 and emu.stats["list"] == 10 + faults
+
+
+async def test_latency_is_added(emulator_factory):
+    async with emulator_factory(latency_ms=150) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            assert (await client.messages.batches.list()).data == []
+            assert loop.time() - started >= 0.15  # a lower bound: a slow machine only makes it larger
