@@ -52,6 +52,7 @@ class BatchRow:
     label: str | None = None
     intent_state: str = "created"
     intent_request_count: int | None = None
+    intent_error: str | None = None   # why a create failed, or why it is not confirmed yet
     adopted: bool = False
     gone: bool = False
     deleted_at: float | None = None
@@ -96,6 +97,7 @@ class BatchRow:
             label=row["label"],
             intent_state=row["intent_state"],
             intent_request_count=row["intent_request_count"],
+            intent_error=get("intent_error"),
             adopted=bool(row["adopted"]),
             gone=bool(row["gone"]),
             deleted_at=row["deleted_at"],

@@ -1,0 +1,356 @@
+"""Submit a plan, journal first, so no batch id is ever lost and no batch is created twice.
+
+1. One transaction records the job, one *intent* row per chunk and every request's params; it commits
+   before anything is sent. The job is locked (an flock on a file beside the journal, released by the
+   kernel if the process dies) so `recover()` in another process knows whether its owner is alive.
+2. Each intent is claimed (`intent` -> `sending`, with the send time) and committed just before its
+   create goes out with `max_retries=0`. The body is built from the journal, so a recovering process can
+   send an intent without the original file.
+3. 200: the id and server fields fill the row (`created`). 429: nothing was created; back to `intent`,
+   wait as told, send again. Another 4xx: `failed`, with the reason. A timeout, connection error, 408/409
+   or 5xx is *ambiguous*: it is settled by listing recent batches and matching the intent (request count,
+   created within the send window, not claimed by another row). Found: adopted. Not found once the
+   settle window has passed: back to `intent` and sent again (a few times at most, then `failed`).
+   Server unreachable: the row stays `sending` and the next `recover()` settles it.
+
+Creates run in parallel, except that two chunks with the same request count are never in flight together
+from one process: the count is what matches an ambiguous create to its intent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from tui.core.api_errors import describe_api_error
+from tui.core.clock import parse_ts
+from tui.core.journal import Journal
+from tui.core.models import BatchRow
+from tui.core.plan import Plan, PlanError
+from tui.core.store import apply_server_state, get_batch
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no liveness check, recover() trusts the caller
+    fcntl = None  # type: ignore[assignment]
+
+CREATE_PATH = "/v1/messages/batches"
+PARALLEL_CREATES = 4
+SETTLE_AFTER = 20.0          # seconds an ambiguous create may still take to appear in the list
+SETTLE_POLL = 1.0            # seconds between list calls while settling
+CLOCK_SKEW = 120.0           # tolerance between our clock and the server's created_at
+MAX_SEND_SECONDS = 3600.0    # a create older than its send time by more than this is not ours
+MAX_SENDS = 3                # fresh sends of one intent after it was settled as not created
+MAX_RATE_LIMITED = 8         # 429 answers accepted per intent before giving up
+MAX_RETRY_AFTER = 60.0
+_REQUEST_ROWS_PER_CALL = 5_000
+
+
+class AlreadySubmitted(Exception):
+    """The same content was submitted before; pass again=True to send it once more."""
+
+    def __init__(self, source: str, job_id: int, job_name: str) -> None:
+        super().__init__(f"{source} was already submitted (job #{job_id} {job_name!r}); "
+                         "use --again to submit it once more")
+        self.job_id = job_id
+
+
+class JobLock:
+    """An exclusive flock on `<journal>.job-<id>.lock`: held while a process sends the job's intents."""
+
+    def __init__(self, journal_path: Path, job_id: int) -> None:
+        self.path = journal_path.with_name(f"{journal_path.name}.job-{job_id}.lock")
+        self._fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+        os.close(self._fd)  # closing drops the flock
+        self._fd = None
+
+
+# -- 1. the intents ------------------------------------------------------------------------------------------------
+async def record_intents(journal: Journal, plan: Plan, *, label: str | None = None, again: bool = False,
+                         parent_id: str | None = None, job_name: str | None = None) -> tuple[list[int], JobLock]:
+    """Commit the job, its intent rows and all request params; return the rows' local ids and the held lock."""
+    if not plan.ok:
+        raise PlanError("\n".join(plan.error_lines()) or f"{plan.source}: nothing to submit")
+    now = journal.clock.now()
+    lock: JobLock | None = None
+    try:
+        async with journal.transaction() as db:
+            if not again:
+                async with db.execute("SELECT id, name FROM jobs WHERE source_sha256 = ? ORDER BY id LIMIT 1",
+                                      (plan.sha256,)) as cur:
+                    seen = await cur.fetchone()
+                if seen:
+                    raise AlreadySubmitted(plan.source, seen["id"], seen["name"])
+            name = job_name or label or os.path.basename(plan.source) or plan.source
+            cur = await db.execute(
+                "INSERT INTO jobs(name, source_path, source_sha256, request_count, created_at) VALUES (?,?,?,?,?)",
+                (name, str(plan.path) if plan.path else None, plan.sha256, plan.request_count, now))
+            job_id = cur.lastrowid
+            lock = JobLock(journal.path, job_id)
+            if not lock.try_acquire():
+                raise RuntimeError(f"job lock {lock.path} is held by another process")
+            local_ids = []
+            for chunk in plan.chunks:
+                cur = await db.execute(
+                    "INSERT INTO batches(job_id, chunk_index, parent_id, label, intent_state,"
+                    " intent_request_count, intent_bytes) VALUES (?,?,?,?, 'intent', ?,?)",
+                    (job_id, chunk.index, parent_id, label, chunk.request_count, chunk.bytes))
+                local_ids.append(cur.lastrowid)
+            rows: list[tuple[int, str, bytes]] = []
+            for chunk_index, custom_id, params in plan.iter_requests():
+                rows.append((local_ids[chunk_index], custom_id, params))
+                if len(rows) >= _REQUEST_ROWS_PER_CALL:
+                    await db.executemany("INSERT INTO requests(batch_local_id, custom_id, params) VALUES (?,?,?)",
+                                         rows)
+                    rows.clear()
+            await db.executemany("INSERT INTO requests(batch_local_id, custom_id, params) VALUES (?,?,?)", rows)
+            await journal.record_event("intent", job_id=job_id, detail={
+                "source": plan.source, "requests": plan.request_count, "batches": len(plan.chunks),
+                "bytes": plan.total_bytes, "parent_id": parent_id})
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    return local_ids, lock
+
+
+# -- 2./3. sending and settling ------------------------------------------------------------------------------------
+async def submit(journal: Journal, client: Any, plan: Plan, *, label: str | None = None, again: bool = False,
+                 parent_id: str | None = None, job_name: str | None = None,
+                 settle_after: float = SETTLE_AFTER, create_timeout: float | None = None) -> list[BatchRow]:
+    """Record the plan's intents, then create its batches. Returns one row per chunk, in chunk order:
+    `created` (with id), `failed` (with intent_error) or, when the server could not be reached to settle
+    an ambiguous create, still `sending` (the next `recover()` settles it). `create_timeout` overrides the
+    client's timeout for the creates only (large bodies on a slow link)."""
+    local_ids, lock = await record_intents(journal, plan, label=label, again=again, parent_id=parent_id,
+                                           job_name=job_name)
+    try:
+        await _Sender(journal, client, settle_after, create_timeout).run(local_ids)
+    finally:
+        lock.release()
+    return [row for lid in local_ids if (row := await get_batch(journal, lid)) is not None]
+
+
+async def recover(journal: Journal, client: Any, *, settle_after: float = SETTLE_AFTER) -> list[BatchRow]:
+    """Finish the intents a dead process left behind (`intent`: send; `sending`: settle, then send if it
+    was not created). Jobs whose submitting process is alive are left alone. Returns the rows touched."""
+    async with journal.db.execute(
+            "SELECT DISTINCT job_id FROM batches WHERE intent_state IN ('intent','sending') AND job_id IS NOT NULL"
+            " ORDER BY job_id") as cur:
+        job_ids = [r[0] for r in await cur.fetchall()]
+    touched: list[int] = []
+    for job_id in job_ids:
+        lock = JobLock(journal.path, job_id)
+        if not lock.try_acquire():
+            continue
+        try:
+            async with journal.db.execute(
+                    "SELECT local_id FROM batches WHERE job_id = ? AND intent_state IN ('intent','sending')"
+                    " ORDER BY local_id", (job_id,)) as cur:
+                local_ids = [r[0] for r in await cur.fetchall()]
+            if local_ids:
+                await journal.record_event("recover", job_id=job_id, detail={"batches": len(local_ids)})
+                await _Sender(journal, client, settle_after).run(local_ids)
+                touched.extend(local_ids)
+        finally:
+            lock.release()
+    return [row for lid in touched if (row := await get_batch(journal, lid)) is not None]
+
+
+class _Sender:
+    def __init__(self, journal: Journal, client: Any, settle_after: float,
+                 create_timeout: float | None = None) -> None:
+        self.journal, self.client, self.settle_after = journal, client, settle_after
+        options: dict[str, Any] = {"max_retries": 0}
+        if create_timeout is not None:
+            options["timeout"] = create_timeout
+        self.creator = client.with_options(**options)
+        self.slots = asyncio.Semaphore(PARALLEL_CREATES)
+        self.by_count: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def run(self, local_ids: Iterable[int]) -> None:
+        await asyncio.gather(*(self._one(lid) for lid in local_ids))
+
+    async def _row(self, local_id: int) -> sqlite3.Row:
+        async with self.journal.db.execute(
+                "SELECT local_id, intent_state, intent_request_count, intent_sent_at FROM batches"
+                " WHERE local_id = ?", (local_id,)) as cur:
+            return await cur.fetchone()
+
+    async def _one(self, local_id: int) -> None:
+        row = await self._row(local_id)
+        async with self.by_count[row["intent_request_count"]], self.slots:
+            row = await self._row(local_id)
+            if row["intent_state"] == "sending":
+                outcome = await self._settle(row, row["intent_sent_at"], "a previous run was interrupted")
+                if outcome != "absent":
+                    return
+            sends = rate_limited = 0
+            last_error = ""
+            while True:
+                if not await self._set_state(local_id, "intent", "sending", sent=True):
+                    return  # someone else holds it
+                sent_at = self.journal.clock.now()
+                try:
+                    body = await self._body(local_id)
+                    batch = await self.creator.post(CREATE_PATH, cast_to=_message_batch_type(), content=body)
+                except Exception as exc:  # noqa: BLE001 - every failure is classified below, none is swallowed
+                    kind = _classify(exc)
+                    last_error = describe_api_error(exc)
+                    if kind == "rate_limited" and rate_limited < MAX_RATE_LIMITED:
+                        rate_limited += 1
+                        await self._set_state(local_id, "sending", "intent")
+                        await asyncio.sleep(_retry_after(exc))
+                        continue
+                    if kind != "ambiguous":
+                        await self._fail(local_id, last_error)
+                        return
+                    outcome = await self._settle(await self._row(local_id), sent_at, last_error)
+                    if outcome != "absent":
+                        return
+                    sends += 1
+                    if sends >= MAX_SENDS:
+                        await self._fail(local_id, f"not created after {sends} attempts: {last_error}")
+                        return
+                    continue
+                await self._created(local_id, batch, how="created")
+                return
+
+    async def _body(self, local_id: int) -> bytes:
+        parts = []
+        async with self.journal.db.execute(
+                "SELECT custom_id, params FROM requests WHERE batch_local_id = ?", (local_id,)) as cur:
+            async for custom_id, params in cur:
+                parts.append(b'{"custom_id":"' + custom_id.encode() + b'","params":' + params + b"}")
+        return b'{"requests":[' + b",".join(parts) + b"]}"
+
+    async def _set_state(self, local_id: int, old: str, new: str, *, sent: bool = False) -> bool:
+        async with self.journal.transaction() as db:
+            cur = await db.execute(
+                "UPDATE batches SET intent_state = ?, intent_sent_at = CASE WHEN ? THEN ? ELSE intent_sent_at END"
+                " WHERE local_id = ? AND intent_state = ? AND id IS NULL",
+                (new, sent, self.journal.clock.now(), local_id, old))
+            return cur.rowcount == 1
+
+    async def _fail(self, local_id: int, reason: str) -> None:
+        async with self.journal.transaction() as db:
+            await db.execute("UPDATE batches SET intent_state = 'failed', intent_error = ? WHERE local_id = ?"
+                             " AND id IS NULL", (reason, local_id))
+            await self.journal.record_event("submit_failed", batch_local_id=local_id, detail={"error": reason})
+
+    async def _created(self, local_id: int, batch: Any, *, how: str) -> bool:
+        """Fill the intent with the server's batch. False if that id already belongs to another row."""
+        try:
+            async with self.journal.transaction() as db:
+                await db.execute("UPDATE batches SET id = ?, intent_state = 'created', intent_error = NULL"
+                                 " WHERE local_id = ?", (batch.id, local_id))
+                await apply_server_state(self.journal, local_id, batch)
+                await self.journal.record_event("submitted", batch_local_id=local_id,
+                                                detail={"id": batch.id, "how": how})
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    async def _settle(self, row: sqlite3.Row, sent_at: float | None, reason: str) -> str:
+        """Did an ambiguous create make a batch? 'created' (adopted), 'absent' (row back to `intent`) or
+        'unknown' (the list could not be read; the row stays `sending`)."""
+        local_id, count = row["local_id"], row["intent_request_count"]
+        sent_at = sent_at if sent_at is not None else self.journal.clock.now()
+        loop = asyncio.get_running_loop()
+        wait = max(0.0, sent_at + self.settle_after - self.journal.clock.now())
+        deadline = loop.time() + wait
+        while True:
+            try:
+                match = await self._find(count, sent_at)
+                listed = True
+            except Exception as exc:  # noqa: BLE001 - an unreachable server leaves the row for recover()
+                match, listed, reason = None, False, describe_api_error(exc)
+            if match is not None and await self._created(local_id, match, how="matched by listing"):
+                return "created"
+            remaining = deadline - loop.time()
+            if remaining <= 0 and match is None:
+                break
+            await asyncio.sleep(min(SETTLE_POLL, max(remaining, 0.05)))
+        if not listed:
+            async with self.journal.transaction() as db:
+                await db.execute("UPDATE batches SET intent_error = ? WHERE local_id = ?",
+                                 (f"not confirmed yet: {reason}", local_id))
+            return "unknown"
+        await self._set_state(local_id, "sending", "intent")
+        return "absent"
+
+    async def _find(self, count: int, sent_at: float) -> Any | None:
+        """The oldest unclaimed batch with `count` requests created in [sent_at - skew, end of window]."""
+        start = sent_at - CLOCK_SKEW
+        end = min(self.journal.clock.now(), sent_at + MAX_SEND_SECONDS) + CLOCK_SKEW
+        found = None
+        async for batch in self.client.messages.batches.list(limit=100):
+            created = parse_ts(batch.created_at)
+            if created is None:
+                continue
+            if created < start:
+                break
+            counts = batch.request_counts
+            total = counts.processing + counts.succeeded + counts.errored + counts.canceled + counts.expired
+            if total == count and created <= end and not await self._claimed(batch.id):
+                found = batch  # keep going: the list is newest first, the oldest match is ours
+        return found
+
+    async def _claimed(self, batch_id: str) -> bool:
+        async with self.journal.db.execute("SELECT 1 FROM batches WHERE id = ?", (batch_id,)) as cur:
+            return await cur.fetchone() is not None
+
+
+def _message_batch_type() -> type:
+    from anthropic.types.messages import MessageBatch
+
+    return MessageBatch
+
+
+def _classify(exc: BaseException) -> str:
+    """'rate_limited' (not created, wait), 'ambiguous' (maybe created) or 'refused' (not created)."""
+    import anthropic
+
+    if isinstance(exc, anthropic.APIStatusError):
+        if exc.status_code == 429:
+            return "rate_limited"
+        if exc.status_code >= 500 or exc.status_code in (408, 409):
+            return "ambiguous"
+        return "refused"
+    if isinstance(exc, anthropic.APIConnectionError):  # timeouts included
+        return "ambiguous"
+    return "refused"
+
+
+def _retry_after(exc: Any) -> float:
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        try:
+            return min(max(float(headers[name]) / scale, 0.0), MAX_RETRY_AFTER)
+        except (KeyError, TypeError, ValueError):
+            continue
+    return 5.0
