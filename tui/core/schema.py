@@ -107,6 +107,34 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (batch_local_id, at)
     ) WITHOUT ROWID;
     """,
+    # 2: results as a rowid table. WITHOUT ROWID keeps each ~1 KB row (raw line included) inside the primary-key
+    # B-tree, and results arrive in random custom_id order: inserts ran at ~20,000 rows/s. As a rowid table with
+    # the same primary key (now a small separate index) they run ~4x faster. Same columns, same names.
+    """
+    CREATE TABLE results_v2 (
+        batch_local_id INTEGER NOT NULL REFERENCES batches(local_id) ON DELETE CASCADE,
+        custom_id      TEXT NOT NULL,
+        result_type    TEXT NOT NULL,
+        error_type     TEXT,
+        error_message  TEXT,
+        stop_reason    TEXT,
+        model          TEXT,
+        input_tokens                INTEGER,
+        output_tokens               INTEGER,
+        cache_creation_input_tokens INTEGER,
+        cache_read_input_tokens     INTEGER,
+        cost_usd       REAL,
+        preview        TEXT,
+        raw            BLOB NOT NULL,
+        PRIMARY KEY (batch_local_id, custom_id)
+    );
+    INSERT INTO results_v2 SELECT batch_local_id, custom_id, result_type, error_type, error_message, stop_reason,
+        model, input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_usd,
+        preview, raw FROM results;
+    DROP TABLE results;
+    ALTER TABLE results_v2 RENAME TO results;
+    CREATE INDEX results_type ON results(batch_local_id, result_type, custom_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
