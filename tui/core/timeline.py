@@ -1,0 +1,151 @@
+"""When things happen to a batch: expiry (24 h after creation), deletion of its results on the server
+(29 days after creation), and where its results live now. Pure functions of a `BatchRow` and a time, plus
+the journal queries that act on them (the once-per-batch expiry warning, the ingest-before-deletion list).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.core.journal import Journal
+from tui.core.models import BatchRow
+from tui.core.store import list_batches
+
+HOUR = 3600.0
+DAY = 24 * HOUR
+EXPIRES_AFTER = DAY                 # the API expires unfinished requests 24 h after creation
+RETENTION = 29 * DAY                # results are kept 29 days from creation
+WARN_BEFORE = 6 * HOUR              # countdown level "warn" in the last 6 hours
+DANGER_BEFORE = HOUR                # level "danger" (and the notification) in the last hour
+EXPIRY_WARNED = "expiry_warned"     # event kind: the near-expiry notification was given for this batch
+
+# where an ended batch's results are
+ON_SERVER = "server"                # not (fully) in the journal yet, still downloadable
+BOTH = "server+local"               # in the journal and still on the server
+LOCAL_ONLY = "local only"           # in the journal; the server has deleted (or will no longer serve) them
+LOST = "lost"                       # never (fully) ingested and no longer on the server
+
+
+@dataclass(frozen=True, slots=True)
+class Countdown:
+    seconds: float                  # until the moment; <= 0 when it has passed
+    level: str                      # ok | warn | danger | passed
+    text: str                       # "23h 59m", "5m 03s", "expired"
+
+
+def format_duration(seconds: float) -> str:
+    """Compact and fixed-ish width: `2d 04h`, `47h 59m`, `5m 03s`, `42s` (days from 48 hours up)."""
+    s = max(0, int(seconds))
+    days, rest = divmod(s, 86_400) if s >= 2 * 86_400 else (0, s)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours:02d}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def expires_at(batch: BatchRow) -> float | None:
+    if batch.expires_at is not None:
+        return batch.expires_at
+    return batch.created_at + EXPIRES_AFTER if batch.created_at is not None else None
+
+
+def deletion_at(batch: BatchRow) -> float | None:
+    """When the server deletes the batch's results (29 days after creation)."""
+    return batch.created_at + RETENTION if batch.created_at is not None else None
+
+
+def expiry_countdown(batch: BatchRow, now: float) -> Countdown | None:
+    """Time until an unfinished batch expires, with its level; None for ended (or not yet created) batches."""
+    at = expires_at(batch)
+    if not batch.unfinished or at is None:
+        return None
+    left = at - now
+    if left <= 0:
+        return Countdown(left, "passed", "expiring")   # the server has yet to move it to ended
+    level = "danger" if left <= DANGER_BEFORE else "warn" if left <= WARN_BEFORE else "ok"
+    return Countdown(left, level, format_duration(left))
+
+
+def retention_countdown(batch: BatchRow, now: float) -> Countdown | None:
+    """Time until the server deletes the results; None before the batch exists on the server."""
+    at = deletion_at(batch)
+    if at is None:
+        return None
+    left = at - now
+    if left <= 0 or batch.archived_at is not None:
+        return Countdown(min(left, 0.0), "passed", "deleted on server")
+    level = "danger" if left <= DAY else "warn" if left <= 3 * DAY else "ok"
+    return Countdown(left, level, format_duration(left))
+
+
+def _server_has_results(batch: BatchRow, now: float) -> bool:
+    at = deletion_at(batch)
+    return not (batch.gone or batch.deleted_at is not None or batch.archived_at is not None
+                or (at is not None and now >= at))
+
+
+def results_location(batch: BatchRow, now: float) -> str | None:
+    """Where an ended batch's results are (ON_SERVER, BOTH, LOCAL_ONLY, LOST); None while unfinished."""
+    if batch.processing_status != "ended":
+        return None
+    on_server = _server_has_results(batch, now) and batch.ingest_state != "unavailable"
+    if batch.ingest_state == "complete":
+        return BOTH if on_server else LOCAL_ONLY
+    return ON_SERVER if on_server else LOST
+
+
+def needs_ingest(batch: BatchRow, now: float) -> bool:
+    """An ended batch whose results are still on the server but not (all) in the journal."""
+    return (batch.processing_status == "ended" and batch.id is not None
+            and batch.ingest_state in ("none", "partial") and _server_has_results(batch, now))
+
+
+async def ingest_due(journal: Journal, now: float | None = None) -> list[BatchRow]:
+    """Ended batches to ingest, the ones the server deletes soonest first: the poller drains this list so
+    that no result is lost to the 29-day retention."""
+    now = journal.clock.now() if now is None else now
+    due = [b for b in await list_batches(journal) if needs_ingest(b, now)]
+    return sorted(due, key=lambda b: (deletion_at(b) or 0.0, b.local_id))
+
+
+async def local_only(journal: Journal, now: float | None = None) -> list[BatchRow]:
+    """Ended batches whose results now live only in the journal."""
+    now = journal.clock.now() if now is None else now
+    return [b for b in await list_batches(journal) if results_location(b, now) == LOCAL_ONLY]
+
+
+def near_expiry(batch: BatchRow, now: float) -> bool:
+    """Within an hour of expiry with requests still processing."""
+    at = expires_at(batch)
+    return (batch.unfinished and at is not None and at - now <= DANGER_BEFORE
+            and batch.counts.processing > 0)
+
+
+async def take_expiry_warnings(journal: Journal, now: float | None = None) -> list[BatchRow]:
+    """Batches that need the near-expiry notification now. Each batch is returned once, ever: an
+    `expiry_warned` event is recorded in the same transaction, so a restart (or a second process) does not
+    repeat it."""
+    now = journal.clock.now() if now is None else now
+    candidates = [b for b in await list_batches(journal, unfinished_only=True) if near_expiry(b, now)]
+    if not candidates:
+        return []
+    fresh: list[BatchRow] = []
+    async with journal.transaction() as db:
+        ids = [b.local_id for b in candidates]
+        marks = ",".join("?" * len(ids))
+        async with db.execute(f"SELECT DISTINCT batch_local_id FROM events WHERE kind = ? "
+                              f"AND batch_local_id IN ({marks})", (EXPIRY_WARNED, *ids)) as cur:
+            warned = {row[0] for row in await cur.fetchall()}
+        for batch in candidates:
+            if batch.local_id in warned:
+                continue
+            left = (expires_at(batch) or now) - now
+            await journal.record_event(EXPIRY_WARNED, batch_local_id=batch.local_id, job_id=batch.job_id,
+                                       detail={"seconds_left": round(left), "processing": batch.counts.processing})
+            fresh.append(batch)
+    return fresh
