@@ -24,11 +24,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _add_global_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--journal", metavar="PATH", help="journal file (default: your user data folder; "
-                        "or set CLAUDE_BATCH_TUI_JOURNAL)")
-    parser.add_argument("--base-url", metavar="URL", help="any server that speaks the Batches API "
-                        "(ANTHROPIC_BASE_URL works too)")
+def _add_global_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+    parser.add_argument("--journal", metavar="PATH", default=default,
+                        help="journal file (default: your user data folder; or set CLAUDE_BATCH_TUI_JOURNAL)")
+    parser.add_argument("--base-url", metavar="URL", default=default,
+                        help="any server that speaks the Batches API (ANTHROPIC_BASE_URL works too)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         cmd_parser = sub.add_parser(name, help=help_text, description=help_text)
+        # also accepted after the command; SUPPRESS keeps a value given before it
+        _add_global_options(cmd_parser, default=argparse.SUPPRESS)
         mod = importlib.import_module(f"tui.commands.{module}")
         mod.add_arguments(cmd_parser)
     return parser
