@@ -1,13 +1,49 @@
-"""The `cancel` command (not built yet)."""
+"""`claude-batch-tui cancel ID [ID ...] [--yes]`: cancel unfinished batches (asks first)."""
+
+from __future__ import annotations
 
 import argparse
 
-from tui.commands._pending import not_built
+from tui.commands._session import (CommandError, add_yes, confirm, finish, make_cli_client, open_journal, say,
+                                   warn)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("ids", nargs="+", metavar="ID", help="batch id (or a unique start or end of one)")
+    add_yes(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    return not_built("cancel")
+    return finish(_run(args))
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from tui.core.cancel import cancel_batches, cancel_refusal
+    from tui.core.store import get_batch
+
+    journal = await open_journal(args)
+    try:
+        todo, refused = [], 0
+        for key in args.ids:
+            batch = await get_batch(journal, key)
+            why = f"no batch matches {key!r} in the journal" if batch is None else cancel_refusal(batch)
+            if why:
+                warn(f"cannot cancel: {why}")
+                refused += 1
+            else:
+                todo.append(batch)
+        if not todo:
+            return 1
+        for batch in todo:
+            say(f"cancel {batch.id} ({batch.label or batch.job_name or 'no label'}): "
+                f"{batch.counts.processing or batch.total} request(s) still processing")
+        if not confirm(f"Cancel {len(todo)} batch(es)?", yes=args.yes):
+            raise CommandError("nothing canceled")
+        client = make_cli_client(args)
+        async with client:
+            outcomes = await cancel_batches(journal, client, [b.local_id for b in todo], actor="cli")
+        for outcome in outcomes:
+            (say if outcome.ok else warn)(outcome.message)
+        return 0 if refused == 0 and all(o.ok for o in outcomes) else 1
+    finally:
+        await journal.close()

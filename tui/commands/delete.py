@@ -1,13 +1,52 @@
-"""The `delete` command (not built yet)."""
+"""`claude-batch-tui delete ID [ID ...] [--forget] [--yes]`: delete ended batches on the server (asks first)."""
+
+from __future__ import annotations
 
 import argparse
 
-from tui.commands._pending import not_built
+from tui.commands._session import (CommandError, add_yes, confirm, finish, make_cli_client, open_journal, say,
+                                   warn)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("ids", nargs="+", metavar="ID", help="batch id (or a unique start or end of one)")
+    parser.add_argument("--forget", action="store_true",
+                        help="also remove the batch and its results from the local journal")
+    add_yes(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    return not_built("delete")
+    return finish(_run(args))
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from tui.core.delete import delete_batches, delete_refusal
+    from tui.core.store import get_batch
+
+    journal = await open_journal(args)
+    try:
+        todo, refused = [], 0
+        for key in args.ids:
+            batch = await get_batch(journal, key)
+            why = f"no batch matches {key!r} in the journal" if batch is None else delete_refusal(batch)
+            if why:
+                warn(f"cannot delete: {why}")
+                refused += 1
+            else:
+                todo.append(batch)
+        if not todo:
+            return 1
+        local = "and forget its local results" if args.forget else "(local results are kept)"
+        for batch in todo:
+            say(f"delete {batch.id or batch.local_id} on the server {local}: {batch.results_ingested} results")
+        if not confirm(f"Delete {len(todo)} batch(es)?", yes=args.yes):
+            raise CommandError("nothing deleted")
+        client = make_cli_client(args)
+        async with client:
+            outcomes = await delete_batches(journal, client, [b.local_id for b in todo], forget=args.forget,
+                                            actor="cli")
+        for outcome in outcomes:
+            (say if outcome.ok else warn)(outcome.message)
+        return 0 if refused == 0 and all(o.ok for o in outcomes) else 1
+    finally:
+        await journal.close()

@@ -1,13 +1,56 @@
-"""The `export` command (not built yet)."""
+"""`claude-batch-tui export ID_OR_JOB -o FILE [--format jsonl|csv] [--only succeeded|failed] [--joined]
+[--final] [--force]`: write results from the journal (works after the server has deleted them)."""
+
+from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-from tui.commands._pending import not_built
+from tui.commands._session import CommandError, confirm, finish, open_journal, say
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("target", metavar="ID_OR_JOB",
+                        help="a batch id (or a unique start or end of one), or a job: job:N or its name")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
+    parser.add_argument("--format", choices=("jsonl", "csv"),
+                        help="default: from the file's extension (.jsonl or .csv), else csv")
+    parser.add_argument("--only", choices=("succeeded", "failed"), help="only these results")
+    parser.add_argument("--joined", action="store_true", help="put each request's params beside its result")
+    parser.add_argument("--final", action="store_true",
+                        help="the whole job of this batch, merged: one row per custom_id, newest success wins")
+    parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
+
+
+def _format(args: argparse.Namespace) -> str:
+    if args.format:
+        return args.format
+    return "jsonl" if Path(args.output).suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv"
 
 
 def run(args: argparse.Namespace) -> int:
-    return not_built("export")
+    return finish(_run(args))
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from tui.core.export import ExportError, ExportOptions, check_destination, export_results
+
+    force = args.force
+    existing = Path(args.output).expanduser()
+    if not force and existing.is_file() and sys.stdin.isatty():
+        force = confirm(f"{existing} exists. Replace it?", yes=False)
+        if not force:
+            raise CommandError("nothing written")
+    options = ExportOptions(fmt=_format(args), only=args.only, joined=args.joined, final=args.final, force=force)
+    journal = await open_journal(args)
+    try:
+        try:
+            check_destination(args.output, force=force)
+            outcome = await export_results(journal, args.target, args.output, options, actor="cli")
+        except ExportError as exc:
+            raise CommandError(str(exc)) from None
+    finally:
+        await journal.close()
+    say(f"wrote {outcome.rows} row(s) of {outcome.target.description} to {outcome.path}")
+    return 0

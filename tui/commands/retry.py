@@ -1,13 +1,64 @@
-"""The `retry` command (not built yet)."""
+"""`claude-batch-tui retry ID [--include canceled,expired] [--all-errors] [--yes]`: resend a batch's failures.
+
+Prints what would be resent, per kind, and what is held back; asks before sending (on a terminal), or
+refuses without one unless --yes.
+"""
+
+from __future__ import annotations
 
 import argparse
 
-from tui.commands._pending import not_built
+from tui.commands._session import (CommandError, add_yes, confirm, finish, make_cli_client, open_journal, say,
+                                   warn)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("id", metavar="ID", help="the batch whose failures to resend")
+    parser.add_argument("--include", default="", metavar="KINDS",
+                        help="also resend these result kinds: canceled, expired (comma-separated; expired "
+                             "is resent by default)")
+    parser.add_argument("--all-errors", action="store_true",
+                        help="also resend requests that failed for their own fault (invalid_request_error …)")
+    add_yes(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    return not_built("retry")
+    return finish(_run(args))
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from tui.core.retry import RetryError, select_retry, send_retry
+
+    journal = await open_journal(args)
+    try:
+        try:
+            sel = await select_retry(journal, args.id, include=args.include.split(","),
+                                     all_errors=args.all_errors)
+        except RetryError as exc:
+            raise CommandError(str(exc)) from None
+        for line in sel.summary_lines():
+            say(line)
+        if not sel.count:
+            return 1
+        if not confirm(f"Send {sel.count} request(s) as a new batch?", yes=args.yes):
+            raise CommandError("nothing sent")
+        client = make_cli_client(args)
+        async with client:
+            try:
+                rows = await send_retry(journal, client, sel, actor="cli")
+            except RetryError as exc:
+                raise CommandError(str(exc)) from None
+        code = 0
+        for row in rows:
+            if row.id:
+                say(f"{row.id}: {row.total} request(s), retrying {sel.source.id}")
+            elif row.intent_state == "failed":
+                warn(f"a retry batch was not created: {row.intent_error or 'the server refused it'}")
+                code = 1
+            else:
+                warn(f"a retry batch is not confirmed yet ({row.intent_error or row.intent_state}); "
+                     "`claude-batch-tui watch` settles it")
+                code = 1
+        return code
+    finally:
+        await journal.close()

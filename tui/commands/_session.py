@@ -1,0 +1,77 @@
+"""What the headless action commands share: the journal, the SDK client, asking before acting."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from tui.core.safe_text import safe_text
+
+PLACEHOLDER_KEY = "no-key-needed"  # for a --base-url server that accepts any key (the emulator)
+
+
+class CommandError(Exception):
+    """A refusal: one line for stderr, exit code 1 or 2."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+async def open_journal(args: argparse.Namespace) -> Any:
+    from tui.core.config import journal_path
+    from tui.core.journal import Journal, JournalError
+
+    try:
+        return await Journal.open(journal_path(getattr(args, "journal", None)))
+    except JournalError as exc:
+        raise CommandError(str(exc), 2) from None
+
+
+def make_cli_client(args: argparse.Namespace) -> Any:
+    from tui.core import config
+    from tui.core.client import make_client
+
+    base = config.base_url(getattr(args, "base_url", None))
+    key = config.api_key()
+    if key is None and base is None:
+        raise CommandError("set ANTHROPIC_API_KEY (or point --base-url at a local emulator); "
+                           "this command talks to the API", 2)
+    return make_client(key or PLACEHOLDER_KEY, base)
+
+
+def say(text: str) -> None:
+    print(safe_text(text), flush=True)
+
+
+def warn(text: str) -> None:
+    print(safe_text(text), file=sys.stderr, flush=True)
+
+
+def confirm(question: str, *, yes: bool) -> bool:
+    """True to go ahead. Without a terminal to ask on (and no --yes), refuse rather than guess."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise CommandError("not asking without a terminal: add --yes to go ahead", 2)
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def add_yes(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-y", "--yes", action="store_true", help="do not ask first (needed without a terminal)")
+
+
+def finish(runner: Any) -> int:
+    """Run an async command body; turn a CommandError into its message and exit code."""
+    import asyncio
+
+    try:
+        return asyncio.run(runner)
+    except CommandError as exc:
+        warn(f"claude-batch-tui: {exc}")
+        return exc.code
