@@ -44,7 +44,8 @@ class Emulator:
     async def start(self) -> Emulator:
         if self._runner is not None:
             raise RuntimeError("emulator already started")
-        runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
+        runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False, shutdown_timeout=2.0,
+                               lingering_time=1.0)
         await runner.setup()
         site = web.TCPSite(runner, self.config.host, self.config.port)
         try:

@@ -39,7 +39,10 @@ def _json(request: web.Request, payload: dict, status: int = 200, headers: dict 
 
 def _error(request: web.Request, exc: ApiError) -> web.Response:
     body = error_body(exc.status, exc.message, request["request_id"], exc.error_type)
-    return _json(request, body, exc.status, exc.headers)
+    response = _json(request, body, exc.status, exc.headers)
+    if exc.status == 413:
+        response.force_close()  # the unread rest of the body must not be taken for the next request
+    return response
 
 
 def _route_name(request: web.Request) -> str:
