@@ -1,0 +1,62 @@
+"""`claude-batch-tui emulator` as a process: prints its URL, serves the docs' flow, stops cleanly on Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import anthropic
+import pytest
+from emulator_checks import make_requests
+
+
+def _start(*args: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-m", "tui", "emulator", "--port", "0", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()
+    assert "listening on http://127.0.0.1:" in first, (first, proc.stderr.read() if proc.poll() else "")
+    return proc, first.split("listening on ")[1].strip()
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "emulator stopped" in out and "Traceback" not in err
+    return out + err
+
+
+def test_command_serves_the_documented_flow():
+    proc, base_url = _start("--request-ms", "2", "--seed", "5")
+    try:
+        with anthropic.Anthropic(api_key="any-key", base_url=base_url) as client:
+            batch = client.messages.batches.create(requests=make_requests(100))
+            while client.messages.batches.retrieve(batch.id).processing_status != "ended":
+                time.sleep(0.05)
+            results = list(client.messages.batches.results(batch.id))
+        assert sorted(r.custom_id for r in results) == sorted(f"r{i}" for i in range(100))
+        assert all(r.result.type == "succeeded" for r in results)
+    finally:
+        _stop(proc)
+
+
+def test_command_with_api_key_refuses_others():
+    proc, base_url = _start("--api-key", "secret-1")
+    output = ""
+    try:
+        with anthropic.Anthropic(api_key="other", base_url=base_url) as client:
+            with pytest.raises(anthropic.AuthenticationError):
+                client.messages.batches.list()
+        with anthropic.Anthropic(api_key="secret-1", base_url=base_url) as client:
+            assert client.messages.batches.list().data == []
+    finally:
+        output = _stop(proc)
+    assert "secret-1" not in output  # the key is never printed
+
+
+def test_bad_flags_are_refused():
+    result = subprocess.run([sys.executable, "-m", "tui", "emulator", "--fail-http", "2"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "between 0 and 1" in result.stderr
