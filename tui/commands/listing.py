@@ -1,13 +1,115 @@
-"""The `listing` command (not built yet)."""
+"""`claude-batch-tui list [--json]`: every batch the journal knows, newest first. Needs no key.
+
+The table: short id (a unique end of the id, accepted by the other commands), status, request counts,
+age, cost when known, label or source. Outside text (labels, file names) goes through safe_text.
+`--json`: one array of objects with the full id and every field, for scripts.
+"""
+
+from __future__ import annotations
 
 import argparse
+import sys
 
-from tui.commands._pending import not_built
+from tui.commands._session import finish, open_journal, say
+from tui.core.models import BatchRow
+from tui.core.safe_text import safe_text
+
+SHORT_ID = 8
+HEADERS = ("ID", "STATUS", "REQUESTS", "OK", "ERR", "CANC", "EXP", "AGE", "COST", "LABEL / SOURCE")
+RIGHT = {"REQUESTS", "OK", "ERR", "CANC", "EXP", "AGE", "COST"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("--json", action="store_true", help="machine-readable: a JSON array, full ids")
 
 
 def run(args: argparse.Namespace) -> int:
-    return not_built("list")
+    return finish(_run(args))
+
+
+def status(row: BatchRow) -> str:
+    """One word: the server's status, or where a batch stands locally."""
+    if row.deleted_at is not None:
+        return "deleted"
+    if row.gone:
+        return "gone"
+    if row.id is None:
+        return {"failed": "not-created"}.get(row.intent_state, row.intent_state)
+    return row.processing_status or "unknown"
+
+
+def short_id(row: BatchRow) -> str:
+    return row.id[-SHORT_ID:] if row.id else f"#{row.local_id}"
+
+
+def age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = max(0, int(seconds))
+    for unit, size in (("d", 86_400), ("h", 3600), ("m", 60)):
+        if s >= size:
+            return f"{s // size}{unit}"
+    return f"{s}s"
+
+
+def name(row: BatchRow) -> str:
+    text = row.label or row.job_name or row.source_path or ("(adopted)" if row.adopted else "")
+    return safe_text(text, limit=60, single_line=True)
+
+
+def table_lines(rows: list[BatchRow], now: float) -> list[str]:
+    from tui.core.pricing import format_usd
+
+    cells = [HEADERS]
+    for row in rows:
+        c = row.counts
+        done = row.processing_status == "ended"
+        cells.append((short_id(row), status(row), f"{row.total:,}",
+                      f"{c.succeeded:,}" if done else "-", f"{c.errored:,}" if done else "-",
+                      f"{c.canceled:,}" if done else "-", f"{c.expired:,}" if done else "-",
+                      age(now - row.created_at if row.created_at else None),
+                      format_usd(row.cost_usd) if row.cost_usd is not None else "-", name(row)))
+    widths = [max(len(r[i]) for r in cells) for i in range(len(HEADERS))]
+    lines = []
+    for r in cells:
+        parts = [v.rjust(w) if h in RIGHT else v.ljust(w) for v, w, h in zip(r, widths, HEADERS)]
+        lines.append("  ".join(parts).rstrip())
+    return lines
+
+
+def as_json(row: BatchRow) -> dict:
+    c = row.counts
+    return {
+        "id": row.id, "local_id": row.local_id, "status": status(row),
+        "processing_status": row.processing_status, "intent_state": row.intent_state,
+        "intent_error": row.intent_error,
+        "request_counts": {"processing": c.processing, "succeeded": c.succeeded, "errored": c.errored,
+                           "canceled": c.canceled, "expired": c.expired},
+        "total": row.total, "created_at": row.created_at, "ended_at": row.ended_at,
+        "expires_at": row.expires_at, "label": row.label, "job_id": row.job_id, "job_name": row.job_name,
+        "source_path": row.source_path, "chunk_index": row.chunk_index, "parent_id": row.parent_id,
+        "adopted": row.adopted, "gone": row.gone, "ingest_state": row.ingest_state,
+        "results_ingested": row.results_ingested, "cost_usd": row.cost_usd,
+    }
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from tui.core.store import list_batches
+
+    journal = await open_journal(args)
+    try:
+        rows = await list_batches(journal)
+        now = journal.clock.now()
+    finally:
+        await journal.close()
+    if args.json:
+        import orjson
+
+        sys.stdout.write(orjson.dumps([as_json(r) for r in rows], option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0
+    if not rows:
+        say("no batches in the journal yet: `claude-batch-tui submit FILE.jsonl` sends some")
+        return 0
+    for line in table_lines(rows, now):
+        say(line)
+    return 0

@@ -1,13 +1,121 @@
-"""The `submit` command (not built yet)."""
+"""`claude-batch-tui submit FILE.jsonl [--label L] [--max-per-batch N] [--again] [--dry-run]`.
+
+Checks every line and prints the plan; with problems, prints them (`FILE:LINE: what`) and sends nothing
+(exit 1). Otherwise records the intents in the journal, creates the batches and prints their ids on
+stdout, one per line (the plan goes to stderr then, so `ids=$(claude-batch-tui submit f.jsonl)` works).
+"""
+
+from __future__ import annotations
 
 import argparse
+import sys
 
-from tui.commands._pending import not_built
+from tui.commands._session import CommandError, finish, make_cli_client, open_journal, say, warn
+from tui.core.plan import MAX_REQUESTS
+
+
+def _per_batch(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_REQUESTS:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_REQUESTS:,}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("file", metavar="FILE.jsonl", help="one request per line: {\"custom_id\": …, \"params\": …}")
+    parser.add_argument("--label", help="a name for these batches (default: the file name)")
+    parser.add_argument("--max-per-batch", type=_per_batch, metavar="N",
+                        help=f"at most N requests per batch (default and maximum {MAX_REQUESTS:,})")
+    parser.add_argument("--again", action="store_true", help="submit a file that was submitted before once more")
+    parser.add_argument("--dry-run", action="store_true", help="check and show the plan; send nothing")
 
 
 def run(args: argparse.Namespace) -> int:
-    return not_built("submit")
+    return finish(_run(args))
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:,.1f} MB" if n >= 100_000 else f"{n / 1000:,.1f} kB"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "es" if word.endswith("ch") else "s")
+
+
+def plan_lines(plan) -> list[str]:
+    """The plan as a few human lines: totals, then one line per batch, then the cost estimate."""
+    lines = [f"{plan.source}: {_plural(plan.request_count, 'request')} in {_plural(len(plan.chunks), 'batch')}, "
+             f"{_mb(plan.total_bytes)}"]
+    if len(plan.chunks) > 1:
+        for chunk in plan.chunks:
+            lines.append(f"  batch {chunk.index + 1}: {_plural(chunk.request_count, 'request')}, "
+                         f"{_mb(chunk.bytes)} (lines {chunk.first_line}-{chunk.last_line})")
+    lines.extend(_estimate_lines(plan))
+    return lines
+
+
+def _estimate_lines(plan) -> list[str]:
+    """The cost range, from `tui.core.pricing.estimate_plan(plan)` (a one-line string) once it exists."""
+    try:
+        from tui.core.pricing import estimate_plan  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    estimate = estimate_plan(plan)
+    return [str(estimate)] if estimate else []
+
+
+async def _run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from tui.core.plan import plan as make_plan
+
+    plan = await asyncio.to_thread(make_plan, args.file, max_per_batch=args.max_per_batch)
+    if not plan.ok:
+        for line in plan.error_lines():
+            warn(line)
+        warn(f"{plan.source}: {_plural(plan.error_count, 'problem')}; nothing was sent")
+        return 1
+    if args.dry_run:
+        for line in plan_lines(plan):
+            say(line)
+        say("dry run: nothing was sent")
+        return 0
+    client = make_cli_client(args)   # before the journal: without a key, say so and touch nothing
+    for line in plan_lines(plan):
+        warn(line)
+    journal = await open_journal(args)
+    try:
+        async with client:
+            return await _send(journal, client, plan, args)
+    finally:
+        await journal.close()
+
+
+async def _send(journal, client, plan, args: argparse.Namespace) -> int:
+    from tui.core.plan import PlanError
+    from tui.core.submit import AlreadySubmitted, recover, submit
+
+    for row in await recover(journal, client):
+        if row.id:
+            warn(f"finished an interrupted submit: {row.id} ({row.job_name or 'no name'})")
+    try:
+        rows = await submit(journal, client, plan, label=args.label, again=args.again)
+    except (AlreadySubmitted, PlanError) as exc:
+        raise CommandError(str(exc)) from None
+    code = 0
+    for row in rows:
+        name = f"batch {row.chunk_index + 1 if row.chunk_index is not None else '?'}"
+        if row.id:
+            say(row.id)
+        elif row.intent_state == "failed":
+            warn(f"{name} was not created: {row.intent_error}")
+            code = 1
+        else:
+            warn(f"{name} is not confirmed yet ({row.intent_error or 'no answer'}); "
+                 "`claude-batch-tui watch` or the next start settles it")
+            code = 1
+    sys.stdout.flush()
+    return code
