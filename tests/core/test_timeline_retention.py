@@ -1,0 +1,76 @@
+"""Retention against the emulator: results not yet in the journal are ingested before day 29, and the
+journal then says which results live only locally; a batch left too long is lost, and says so."""
+
+from __future__ import annotations
+
+import anthropic
+
+from tui.core import timeline as tl
+from tui.core.clock import Clock
+from tui.core.ingest import ingest
+from tui.core.journal import Journal
+from tui.core.store import apply_server_state, get_batch, server_fields
+
+
+class EmulatedClock(Clock):
+    def __init__(self, emu) -> None:
+        self.emu = emu
+
+    def now(self) -> float:
+        return self.emu.now()
+
+
+def _requests(prefix: str, n: int = 3) -> list[dict]:
+    return [{"custom_id": f"{prefix}{i}", "params": {"model": "claude-haiku-4-5", "max_tokens": 16,
+                                                     "messages": [{"role": "user", "content": f"hi {i}"}]}}
+            for i in range(n)]
+
+
+async def _recorded(journal: Journal, client, prefix: str) -> tuple[int, str]:
+    batch = await client.messages.batches.create(requests=_requests(prefix))
+    fields = server_fields(batch)
+    async with journal.transaction() as db:
+        cur = await db.execute(f"INSERT INTO batches({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
+                               tuple(fields.values()))
+    return cur.lastrowid, batch.id
+
+
+async def _refresh(journal: Journal, client, local_id: int, batch_id: str) -> None:
+    batch = await client.messages.batches.retrieve(batch_id)
+    async with journal.transaction():
+        await apply_server_state(journal, local_id, batch)
+
+
+async def test_ingest_before_deletion_then_local_only(emulator, journal_path) -> None:
+    journal = await Journal.open(journal_path, EmulatedClock(emulator))
+    try:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emulator.base_url) as client:
+            early, early_id = await _recorded(journal, client, "a")
+            late, late_id = await _recorded(journal, client, "b")
+            for lid, bid in ((early, early_id), (late, late_id)):
+                await emulator.wait_until_ended(bid)
+                await _refresh(journal, client, lid, bid)
+
+            emulator.advance(28 * tl.DAY)                       # a day before the server deletes them
+            due = await tl.ingest_due(journal)
+            assert {b.local_id for b in due} == {early, late}
+            first = due[0]
+            report = await ingest(journal, client, first.local_id)
+            assert report.state == "complete" and report.results_ingested == 3
+
+            emulator.advance(1 * tl.DAY + 60)                   # day 29 has passed
+            gone_id = late_id if first.local_id == early else early_id
+            assert emulator.get_batch(gone_id)["archived_at"] is not None
+            assert await tl.ingest_due(journal) == []           # nothing left to save
+            kept = await get_batch(journal, first.local_id)
+            assert tl.results_location(kept, journal.clock.now()) == tl.LOCAL_ONLY
+            assert [b.local_id for b in await tl.local_only(journal)] == [first.local_id]
+            lost = await get_batch(journal, late if first.local_id == early else early)
+            assert tl.results_location(lost, journal.clock.now()) == tl.LOST
+            assert tl.retention_countdown(lost, journal.clock.now()).text == "deleted on server"
+            async with journal.db.execute("SELECT COUNT(*), SUM(cost_usd) FROM results WHERE batch_local_id = ?",
+                                          (first.local_id,)) as cur:
+                count, cost = await cur.fetchone()
+            assert count == 3 and cost > 0
+    finally:
+        await journal.close()
