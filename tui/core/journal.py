@@ -30,7 +30,7 @@ class JournalError(Exception):
 def _secure_paths(path: Path) -> None:
     folder = path.parent
     if not folder.exists():
-        folder.mkdir(parents=True, mode=0o700)
+        folder.mkdir(parents=True, mode=0o700, exist_ok=True)  # another process may create it meanwhile
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
