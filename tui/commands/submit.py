@@ -58,13 +58,10 @@ def plan_lines(plan) -> list[str]:
 
 
 def _estimate_lines(plan) -> list[str]:
-    """The cost range, from `tui.core.pricing.estimate_plan(plan)` (a one-line string) once it exists."""
-    try:
-        from tui.core.pricing import estimate_plan  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    estimate = estimate_plan(plan)
-    return [str(estimate)] if estimate else []
+    """The cost range at batch prices (`tui.core.estimate`), one line."""
+    from tui.core.estimate import estimate_plan, format_estimate
+
+    return [format_estimate(estimate_plan(plan))]
 
 
 async def _run(args: argparse.Namespace) -> int:
