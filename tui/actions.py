@@ -1,0 +1,280 @@
+"""The UI side of cancel, retry, export and delete: bindings, `check_action` rules and a mixin whose
+actions ask first (modal screens) and then run the `core` verbs in async workers, notifying the outcome.
+
+A screen mixes in `BatchActions`, adds the bindings it wants (`DASHBOARD_BINDINGS` / `BATCH_BINDINGS`),
+implements `action_targets()` and, in its `check_action`, returns `self.batch_action_allowed(action)`
+for the actions in `BATCH_ACTIONS`. Everything shown from outside goes through `safe_text` and
+`notify(..., markup=False)`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.binding import Binding
+
+from tui.core.cancel import cancel_refusal
+from tui.core.delete import delete_refusal
+from tui.core.models import BatchRow, SweepResult
+from tui.core.retry import retry_refusal
+from tui.core.safe_text import safe_text
+from tui.messages import BatchesUpdated
+
+DASHBOARD_BINDINGS = [
+    Binding("c", "cancel_batches", "Cancel", tooltip="cancel the marked batches (or the one under the cursor)",
+            id="batches.cancel"),
+    Binding("r", "retry_failures", "Retry", tooltip="resend the failed requests of this batch",
+            id="batches.retry"),
+    Binding("e", "export_results", "Export", tooltip="write results to CSV or JSONL", id="batches.export"),
+    Binding("D", "delete_batches", "Delete", tooltip="delete ended batches on the server (asks first)",
+            id="batches.delete"),
+]
+BATCH_BINDINGS = [
+    Binding("c", "cancel_batches", "Cancel", tooltip="cancel this batch (asks first)", id="batch.cancel"),
+    Binding("r", "retry_failures", "Retry", tooltip="resend the failed requests of this batch", id="batch.retry"),
+    Binding("e", "export_results", "Export", tooltip="write results to CSV or JSONL", id="batch.export"),
+]
+BATCH_ACTIONS = frozenset({"cancel_batches", "retry_failures", "export_results", "delete_batches"})
+MAX_NOTIFIED = 5
+
+
+def _name(row: BatchRow) -> str:
+    from tui import render
+
+    return render.batch_name(row).plain
+
+
+def can_export(row: BatchRow) -> bool:
+    return row.results_ingested > 0 or row.parent_id is not None
+
+
+class BatchActions:
+    """Mixin for a `Screen`: c / r / e / D acting on `action_targets()`."""
+
+    def action_targets(self) -> list[BatchRow]:
+        """The batches a key acts on (marked ones, or the one under the cursor, or the screen's batch)."""
+        raise NotImplementedError
+
+    def _single_target(self) -> BatchRow | None:
+        """Retry and export act on one batch: the only target, else the one under the cursor."""
+        targets = self.action_targets()
+        if len(targets) == 1:
+            return targets[0]
+        current = getattr(self, "current_batch", None)
+        return current() if callable(current) else None
+
+    def batch_action_allowed(self, action: str) -> bool:
+        targets = self.action_targets()
+        if action == "cancel_batches":
+            return any(cancel_refusal(r) is None for r in targets)
+        if action == "delete_batches":
+            return any(delete_refusal(r) is None for r in targets)
+        row = self._single_target()
+        if row is None:
+            return False
+        if action == "retry_failures":
+            return retry_refusal(row) is None
+        if action == "export_results":
+            return can_export(row)
+        return True
+
+    def on_data_table_row_highlighted(self, _: Any) -> None:
+        """The cursor moved: what the keys act on changed, so the footer may too."""
+        self.refresh_bindings()
+
+    def _connected(self) -> bool:
+        if getattr(self.app, "client", None) is None or getattr(self.app, "journal", None) is None:
+            self.notify("Not connected yet; try again in a moment.", severity="warning", timeout=3)
+            return False
+        return True
+
+    def _tell(self, text: str, *, severity: str = "information", timeout: float = 6) -> None:
+        self.notify(safe_text(text, limit=400), markup=False, severity=severity, timeout=timeout)
+
+    def _changed(self, rows: list[BatchRow | None]) -> None:
+        self.app.broadcast(BatchesUpdated, SweepResult(changed=[r for r in rows if r is not None]))
+
+    # -- cancel --------------------------------------------------------------------------------------------------
+
+    def action_cancel_batches(self) -> None:
+        from tui.screens.confirm import ConfirmScreen
+
+        targets = self.action_targets()
+        rows = [r for r in targets if cancel_refusal(r) is None]
+        if not rows:
+            why = cancel_refusal(targets[0]) if targets else "no batch selected"
+            self._tell(f"Nothing to cancel: {why}", severity="warning")
+            return
+        if not self._connected():
+            return
+        lines = [f"{_name(r)}  ({r.id}) — {r.counts.processing or r.total:,} request(s) still processing"
+                 for r in rows]
+        if len(targets) > len(rows):
+            lines.append(f"{len(targets) - len(rows)} selected batch(es) have ended or are already canceling: "
+                         "left alone")
+        lines.append("Requests already running may still finish; the rest end as canceled.")
+        ids = [r.local_id for r in rows]
+        title = f"Cancel {len(rows)} batch(es)?" if len(rows) > 1 else f"Cancel {_name(rows[0])}?"
+        self.app.push_screen(
+            ConfirmScreen(title, lines, yes_label="Cancel batch" + ("es" if len(rows) > 1 else ""),
+                          no_label="Keep running"),
+            lambda yes: self._run_cancel(ids) if yes else None)
+
+    @work(group="actions", exit_on_error=False)
+    async def _run_cancel(self, local_ids: list[int]) -> None:
+        from tui.core.cancel import cancel_batches
+
+        outcomes = await cancel_batches(self.app.journal, self.app.client, local_ids, actor="tui")
+        self._changed([o.batch for o in outcomes])
+        self._report(outcomes, "canceling")
+        if any(o.ok for o in outcomes):
+            clear = getattr(self, "clear_marks", None)
+            if callable(clear):
+                clear()
+            self.app.poll_now()
+
+    def _report(self, outcomes: list[Any], verb: str) -> None:
+        ok = [o for o in outcomes if o.ok]
+        failed = [o for o in outcomes if not o.ok]
+        if ok:
+            names = ", ".join(_name(o.batch) if o.batch else o.key for o in ok[:MAX_NOTIFIED])
+            more = f" and {len(ok) - MAX_NOTIFIED} more" if len(ok) > MAX_NOTIFIED else ""
+            self._tell(f"{verb}: {names}{more}")
+        for o in failed[:MAX_NOTIFIED]:
+            self._tell(o.message, severity="error", timeout=12)
+        if len(failed) > MAX_NOTIFIED:
+            self._tell(f"… and {len(failed) - MAX_NOTIFIED} more failures", severity="error", timeout=12)
+
+    # -- retry ---------------------------------------------------------------------------------------------------
+
+    def action_retry_failures(self) -> None:
+        row = self._single_target()
+        if row is None:
+            self._tell("Retry works on one batch at a time: move the cursor to it.", severity="warning")
+            return
+        if (why := retry_refusal(row)) is not None:
+            self._tell(f"Cannot retry: {why}", severity="warning")
+            return
+        if self._connected():
+            self._prepare_retry(row.local_id)
+
+    @work(group="actions", exit_on_error=False)
+    async def _prepare_retry(self, local_id: int) -> None:
+        from tui.core.retry import RetryError, select_retry
+        from tui.screens.retry_dialog import RetryDialog
+
+        try:
+            selection = await select_retry(self.app.journal, local_id)
+        except RetryError as exc:
+            self._tell(f"Cannot retry: {exc}", severity="warning")
+            return
+        if selection.count == 0 and not selection.held_back and not selection.not_included:
+            self._tell("Nothing to resend: " + "; ".join(selection.summary_lines()[1:] or ["no failures"]),
+                       severity="warning")
+            return
+        self.app.push_screen(RetryDialog(selection),
+                             lambda choice: self._send_retry(local_id, choice) if choice else None)
+
+    @work(group="actions", exit_on_error=False)
+    async def _send_retry(self, local_id: int, choice: Any) -> None:
+        from tui.core.retry import RetryError, select_retry, send_retry
+
+        try:
+            selection = await select_retry(self.app.journal, local_id, all_errors=choice.all_errors,
+                                           include=["canceled"] if choice.include_canceled else [])
+            self._tell(f"Sending {selection.count:,} request(s) again…", timeout=3)
+            rows = await send_retry(self.app.journal, self.app.client, selection, actor="tui")
+        except RetryError as exc:
+            self._tell(f"Retry not sent: {exc}", severity="error", timeout=12)
+            return
+        self._changed(rows)
+        for row in rows:
+            if row.id:
+                self._tell(f"Retry sent: {row.id} with {row.total:,} request(s), parent {selection.source.id}")
+            else:
+                self._tell(f"Retry batch not confirmed: {row.intent_error or row.intent_state}",
+                           severity="error", timeout=12)
+        self.app.poll_now()
+
+    # -- export --------------------------------------------------------------------------------------------------
+
+    def action_export_results(self) -> None:
+        row = self._single_target()
+        if row is None:
+            self._tell("Export works on one batch (or its job) at a time: move the cursor to it.",
+                       severity="warning")
+            return
+        if getattr(self.app, "journal", None) is None:
+            self._tell("The journal is not open yet.", severity="warning")
+            return
+        self._prepare_export(row)
+
+    @work(group="actions", exit_on_error=False)
+    async def _prepare_export(self, row: BatchRow) -> None:
+        from tui.core.lineage import family_ids
+        from tui.screens.export_dialog import ExportDialog
+
+        family = await family_ids(self.app.journal, row)
+        self.app.push_screen(ExportDialog(row, family_size=len(family)),
+                             lambda request: self._confirm_export(row, request) if request else None)
+
+    def _confirm_export(self, row: BatchRow, request: Any) -> None:
+        from tui.screens.confirm import ConfirmScreen
+
+        path = Path(request.path)
+        if not path.exists():
+            self._run_export(row.local_id, request.path, request.options)
+            return
+        self.app.push_screen(
+            ConfirmScreen("Replace the existing file?", [str(path)], yes_label="Replace", no_label="Keep it"),
+            lambda yes: self._run_export(row.local_id, request.path,
+                                         dataclasses.replace(request.options, force=True)) if yes else None)
+
+    @work(group="actions", exit_on_error=False)
+    async def _run_export(self, local_id: int, path: str, options: Any) -> None:
+        from tui.core.export import ExportError, export_results
+
+        try:
+            outcome = await export_results(self.app.journal, local_id, path, options, actor="tui")
+        except ExportError as exc:
+            self._tell(f"Export failed: {exc}", severity="error", timeout=12)
+            return
+        self._tell(f"Wrote {outcome.rows:,} row(s) of {outcome.target.description} to {outcome.path}",
+                   timeout=12)
+
+    # -- delete --------------------------------------------------------------------------------------------------
+
+    def action_delete_batches(self) -> None:
+        from tui.screens.confirm import ConfirmScreen
+
+        targets = self.action_targets()
+        rows = [r for r in targets if delete_refusal(r) is None]
+        if not rows:
+            why = delete_refusal(targets[0]) if targets else "no batch selected"
+            self._tell(f"Nothing to delete: {why}", severity="warning")
+            return
+        if not self._connected():
+            return
+        lines = [f"{_name(r)}  ({r.id or 'never sent'}) — {r.results_ingested:,} result(s) in the journal"
+                 for r in rows]
+        if len(targets) > len(rows):
+            lines.append(f"{len(targets) - len(rows)} selected batch(es) have not ended: left alone")
+        lines.append("The server forgets them; the journal keeps their results unless you tick the box.")
+        ids = [r.local_id for r in rows]
+        screen = ConfirmScreen(f"Delete {len(rows)} batch(es) on the server?", lines, yes_label="Delete",
+                               no_label="Keep", checkbox="also forget the local results (cannot be undone)")
+        self.app.push_screen(screen, lambda yes: self._run_delete(ids, screen.checked) if yes else None)
+
+    @work(group="actions", exit_on_error=False)
+    async def _run_delete(self, local_ids: list[int], forget: bool) -> None:
+        from tui.core.delete import delete_batches
+
+        outcomes = await delete_batches(self.app.journal, self.app.client, local_ids, forget=forget, actor="tui")
+        self._changed([o.batch for o in outcomes])
+        self._report(outcomes, "forgotten" if forget else "deleted")
+        clear = getattr(self, "clear_marks", None)
+        if callable(clear) and any(o.ok for o in outcomes):
+            clear()

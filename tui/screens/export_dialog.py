@@ -1,0 +1,129 @@
+"""Where and how to export: format, this batch or its whole job (final answer per custom_id), which
+results, joined with the requests or not, and the file. Returns an `ExportRequest` or None.
+
+`enter` in the file name (or the Export button) exports; `escape` closes. Whether an existing file may be
+replaced is asked afterwards by the caller (a `ConfirmScreen`), never assumed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
+
+from tui.core.export import ExportOptions
+from tui.core.models import BatchRow
+from tui.core.safe_text import safe_text
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    path: str
+    options: ExportOptions
+
+
+def default_name(batch: BatchRow, *, final: bool, fmt: str) -> str:
+    short = (batch.id or f"local{batch.local_id}")[-8:]
+    return f"{'job-of-' if final else 'batch-'}{short}{'-final' if final else ''}.{fmt}"
+
+
+class ExportDialog(ModalScreen[ExportRequest | None]):
+    DEFAULT_CSS = """
+    ExportDialog { align: center middle; }
+    ExportDialog #dialog {
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary 80%; background: $surface; padding: 0 1;
+    }
+    ExportDialog #title { text-style: bold; }
+    ExportDialog RadioSet { layout: horizontal; width: 100%; height: auto; border: none; padding: 0; }
+    ExportDialog RadioButton { width: auto; margin-right: 2; }
+    ExportDialog .label { color: $text-muted; margin-top: 1; }
+    ExportDialog #path { margin-top: 1; }
+    ExportDialog #buttons { height: auto; align-horizontal: right; }
+    ExportDialog Button { margin-left: 1; }
+    """
+    BINDINGS = [Binding("escape", "close", "Close", id="export.close")]
+
+    def __init__(self, batch: BatchRow, *, family_size: int = 1, folder: Path | None = None) -> None:
+        super().__init__()
+        self.batch = batch
+        self.family_size = family_size
+        self.folder = folder or Path.cwd()
+        self._auto_name = ""
+
+    def compose(self) -> ComposeResult:
+        final = self.family_size > 1
+        name = safe_text(self.batch.label or self.batch.job_name or self.batch.id or "", limit=50)
+        with Vertical(id="dialog"):
+            yield Static(Text(f"Export the results of {name}"), id="title")
+            yield Static(Text("format"), classes="label")
+            with RadioSet(id="format"):
+                yield RadioButton("CSV", value=True, id="csv")
+                yield RadioButton("JSONL", id="jsonl")
+            yield Static(Text("what"), classes="label")
+            with RadioSet(id="scope"):
+                yield RadioButton(f"its job, final answer per custom_id ({self.family_size} batches)",
+                                  value=final, id="final")
+                yield RadioButton("this batch only", value=not final, id="batch")
+            with RadioSet(id="only"):
+                yield RadioButton("all results", value=True, id="all")
+                yield RadioButton("succeeded", id="succeeded")
+                yield RadioButton("failed", id="failed")
+            yield Checkbox("with each request's params (joined)", id="joined")
+            self._auto_name = str(self.folder / default_name(self.batch, final=final, fmt="csv"))
+            yield Input(value=self._auto_name, id="path")
+            with Horizontal(id="buttons"):
+                yield Button("Export (enter)", variant="primary", id="go")
+                yield Button("Close (esc)", id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    def _pressed(self, set_id: str) -> str:
+        button = self.query_one(f"#{set_id}", RadioSet).pressed_button
+        return button.id if button is not None and button.id else ""
+
+    def on_radio_set_changed(self, _: RadioSet.Changed) -> None:
+        """Keep the suggested file name in step with the choices, unless the user typed their own."""
+        box = self.query_one("#path", Input)
+        if box.value != self._auto_name:
+            return
+        self._auto_name = str(self.folder / default_name(self.batch, final=self._pressed("scope") == "final",
+                                                         fmt=self._pressed("format") or "csv"))
+        box.value = self._auto_name
+
+    def _request(self) -> ExportRequest | None:
+        path = self.query_one("#path", Input).value.strip()
+        if not path:
+            self.notify("Give a file name.", severity="warning")
+            return None
+        only = self._pressed("only")
+        options = ExportOptions(fmt=self._pressed("format") or "csv", only=None if only in ("", "all") else only,
+                                joined=self.query_one("#joined", Checkbox).value,
+                                final=self._pressed("scope") == "final")
+        return ExportRequest(str(Path(path).expanduser()), options)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._go()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "go":
+            self._go()
+        else:
+            self.dismiss(None)
+
+    def _go(self) -> None:
+        request = self._request()
+        if request is not None:
+            self.dismiss(request)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
