@@ -120,3 +120,21 @@ async def test_whitespace_and_unicode_are_fine(emulator):
     batch = await emulator.wait_until_ended(response.json()["id"])
     line = emulator.results_for(batch["id"])["u-1"]
     assert "héllo ✓ 😀" in line["result"]["message"]["content"][0]["text"]
+
+
+@pytest.mark.parametrize("piece", [1, 3, 7, 64])
+async def test_body_parses_the_same_in_any_pieces(piece):
+    """The streaming parser must not depend on where the network splits the body (even inside a character)."""
+    from tui.emulator.create_body import parse_create_body
+
+    requests = make_requests(5, max_tokens=1024)
+    requests[2]["params"]["messages"][0]["content"] = "ünïcødé 😀 " * 3
+    body = json.dumps({"requests": requests}, ensure_ascii=False).encode()
+
+    async def chunks():
+        for start in range(0, len(body), piece):
+            yield body[start:start + piece]
+
+    seen = []
+    count = await parse_create_body(chunks(), lambda i, cid, params: seen.append((i, cid, params)))
+    assert count == 5 and seen == [(i, r["custom_id"], r["params"]) for i, r in enumerate(requests)]

@@ -26,3 +26,14 @@ async def test_factory_overrides(emulator_factory):
         assert emu.config.fail_requests == 1.0
         assert emu.config.seed == 7
         assert emu.base_url.startswith("http://127.0.0.1:")
+
+
+def test_emulator_imports_nothing_from_core_or_ui():
+    import subprocess
+    import sys
+
+    code = ("import sys, tui.emulator, tui.commands.emulator; "
+            "bad = [m for m in sys.modules if m.startswith(('tui.core', 'textual', 'rich', 'tui.screens', "
+            "'tui.widgets'))]; print(bad)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -22,6 +22,10 @@ class Emulator:
 
     `async with Emulator(EmulatorConfig(...)) as emu:` (or `await emu.start()` / `await emu.stop()`), then
     point a client at `emu.base_url`. Keyword arguments override fields of the config.
+
+    `stats` counts HTTP requests: `requests` (all), one key per route (`create`, `retrieve`, `list`,
+    `cancel`, `delete`, `results`, `unknown`) and one per injected fault (`fault_429`, `fault_500`,
+    `fault_529`, `fault_403`, `fault_cut_results`).
     """
 
     def __init__(self, config: EmulatorConfig | None = None, **overrides: object) -> None:
