@@ -21,6 +21,8 @@ from tui.core.clock import Clock
 from tui.core.schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 30_000
+WAL_AUTOCHECKPOINT = 1000            # pages (SQLite's default)
+JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024   # the WAL file is cut back to this after a checkpoint
 
 
 class JournalError(Exception):
@@ -53,6 +55,7 @@ class Journal:
         self._in_tx = False
         self._tx_task: asyncio.Task | None = None
         self._tx_lock = asyncio.Lock()
+        self._bulk_writers = 0
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str], clock: Clock | None = None) -> Journal:
@@ -78,6 +81,7 @@ class Journal:
         await self.db.execute("PRAGMA journal_mode = WAL")
         await self.db.execute("PRAGMA synchronous = NORMAL")
         await self.db.execute("PRAGMA foreign_keys = ON")
+        await self.db.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
 
     async def _migrate(self) -> None:
         async with self.db.execute("PRAGMA user_version") as cur:
@@ -117,6 +121,21 @@ class Journal:
                 raise
             self._in_tx, self._tx_task = False, None
             await self.db.execute("COMMIT")
+
+    @contextlib.asynccontextmanager
+    async def bulk_writes(self) -> AsyncIterator[None]:
+        """Around a long run of large transactions (results ingest): no automatic WAL checkpoint in between
+        (with ~1 KB rows they cost more than the writes), one checkpoint when the last bulk writer is done."""
+        self._bulk_writers += 1
+        if self._bulk_writers == 1:
+            await self.db.execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            yield
+        finally:
+            self._bulk_writers -= 1
+            if self._bulk_writers == 0:
+                await self.db.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
+                await self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def record_event(self, kind: str, *, batch_local_id: int | None = None,
                            job_id: int | None = None, detail: dict | None = None) -> None:
