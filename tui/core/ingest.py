@@ -9,8 +9,11 @@ of rows is all that is ever held.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -219,29 +222,59 @@ class _Sink:
 
     def __init__(self, journal: Journal, local_id: int, report: IngestReport) -> None:
         self.journal, self.local_id, self.report = journal, local_id, report
-        self.rows: list[tuple] = []
+        self.rows: list[tuple[int, bytes]] = []   # (line number, line), parsed when written
         self.cost = Coster()
+        self._writing: asyncio.Task[None] | None = None
 
     def add(self, lineno: int, line: bytes) -> None:
-        report = self.report
-        report.lines += 1
-        row, problem = parse_line(self.local_id, line, self.cost)
-        if problem is not None:
-            report.malformed += 1
-            if row is None:
-                report.skipped += 1
-            if len(report.problems) < MAX_PROBLEMS:
-                report.problems.append(f"line {lineno}: {problem}")
-        if row is not None:
-            self.rows.append(row)
+        self.report.lines += 1
+        self.rows.append((lineno, line))
 
-    async def flush(self, *, final: bool = False) -> None:
+    def _parsed(self, lines: list[tuple[int, bytes]]) -> Iterator[tuple]:
+        """Rows for `executemany`, parsed lazily: in aiosqlite's thread, between SQLite steps, so parsing
+        neither waits for the network nor fights the writer for the GIL."""
+        report, local_id, cost = self.report, self.local_id, self.cost
+        for lineno, line in lines:
+            row, problem = parse_line(local_id, line, cost)
+            if problem is not None:
+                report.malformed += 1
+                if row is None:
+                    report.skipped += 1
+                if len(report.problems) < MAX_PROBLEMS:
+                    report.problems.append(f"line {lineno}: {problem}")
+            if row is not None:
+                report.written += 1
+                yield row
+
+    async def flush(self) -> None:
+        """Hand the rows collected so far to a background write (SQLite works in aiosqlite's thread while
+        the next chunk is received and parsed); at most one write is in flight."""
+        await self._drain()
+        rows, self.rows = self.rows, []
+        self._writing = asyncio.create_task(self._write(rows, final=False))
+
+    async def finish(self) -> None:
+        await self._drain()
+        rows, self.rows = self.rows, []
+        await self._write(rows, final=True)
+
+    async def abort(self) -> None:
+        if self._writing is not None:
+            self._writing.cancel()
+            with contextlib.suppress(BaseException):
+                await self._writing
+            self._writing = None
+
+    async def _drain(self) -> None:
+        if self._writing is not None:
+            task, self._writing = self._writing, None
+            await task
+
+    async def _write(self, rows: list[tuple], *, final: bool) -> None:
         report = self.report
         async with self.journal.transaction() as db:
-            if self.rows:
-                await db.executemany(_UPSERT, self.rows)
-                report.written += len(self.rows)
-                self.rows = []
+            if rows:
+                await db.executemany(_UPSERT, self._parsed(rows))
             async with db.execute("SELECT COUNT(*) FROM results WHERE batch_local_id = ?", (self.local_id,)) as cur:
                 (report.results_ingested,) = await cur.fetchone()
             before = report.state
@@ -273,9 +306,6 @@ def _error_text(report: IngestReport) -> str | None:
 async def ingest(journal: Journal, client: Any, batch_local_id: int) -> IngestReport:
     """Stream the results of an ended batch into the journal. Never raises for network or data problems:
     they end up in the report and in `batches.ingest_error`, and a later call resumes by upserting."""
-    import anthropic
-    import httpx2
-
     started = time.perf_counter()
     report = IngestReport(batch_local_id)
     async with journal.db.execute(
@@ -290,7 +320,17 @@ async def ingest(journal: Journal, client: Any, batch_local_id: int) -> IngestRe
         report.error = f"batch {batch_id or batch_local_id} has not ended; its results are not ready"
         return report
 
-    sink = _Sink(journal, batch_local_id, report)
+    async with journal.bulk_writes():
+        await _stream(journal, client, batch_id, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+async def _stream(journal: Journal, client: Any, batch_id: str, report: IngestReport) -> None:
+    import anthropic
+    import httpx2
+
+    sink = _Sink(journal, report.batch_local_id, report)
     lineno = 0
     try:
         async with client.messages.batches.with_streaming_response.results(batch_id) as response:
@@ -318,9 +358,10 @@ async def ingest(journal: Journal, client: Any, batch_local_id: int) -> IngestRe
         report.error = "results are no longer available on the server (kept what the journal has)"
     except (anthropic.APIError, anthropic.AnthropicError, httpx2.HTTPError, ValueError) as exc:
         report.error = f"results stream of {batch_id} broke after line {lineno}: {_short(exc)}"
-    await sink.flush(final=True)
-    report.seconds = time.perf_counter() - started
-    return report
+    except BaseException:
+        await sink.abort()
+        raise
+    await sink.finish()
 
 
 def _short(exc: BaseException) -> str:
