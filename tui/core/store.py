@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from tui.core.clock import parse_ts
 from tui.core.journal import Journal
 from tui.core.models import BatchRow
@@ -72,4 +74,13 @@ async def list_batches(journal: Journal, *, unfinished_only: bool = False) -> li
     """Every batch the journal knows, newest first."""
     where = " WHERE b.processing_status IN ('in_progress','canceling') AND b.gone = 0" if unfinished_only else ""
     async with journal.db.execute(_SELECT + where + " ORDER BY COALESCE(b.created_at, b.intent_sent_at, 0) DESC, b.local_id DESC") as cur:
+        return [BatchRow.from_row(r) for r in await cur.fetchall()]
+
+
+async def get_batches(journal: Journal, local_ids: list[int]) -> list[BatchRow]:
+    """Several batches by local_id in one query (order not kept)."""
+    if not local_ids:
+        return []
+    async with journal.db.execute(_SELECT + " WHERE b.local_id IN (SELECT value FROM json_each(?))",
+                                  (orjson.dumps(local_ids).decode(),)) as cur:
         return [BatchRow.from_row(r) for r in await cur.fetchall()]

@@ -1,0 +1,346 @@
+"""The poll loop: learns the state of every unfinished batch, writes it to the journal, ingests what ended.
+
+One loop (`Poller.run`) awaits its own sweep before it sleeps, so it never overlaps itself however slow the
+server is. A sweep asks only for the batches that are due (per-batch `next_poll_at`: young, cancelling or
+nearly-expiring batches often, old ones rarely, ended ones never). Few due batches are `retrieve`d under a
+concurrency bound; many are read from `list` pages (1000 a page, newest first) until all were seen, so a
+thousand active batches cost a couple of requests. The SDK's own retries are off for polling: 429, 529 and
+connection errors pause the whole poller (honouring `retry-after`), other failures back off per batch, and
+a 404 marks a batch gone without deleting anything. Each sweep writes its changes in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import random
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from tui.core.api_errors import describe_api_error
+from tui.core.clock import Clock
+from tui.core.ingest import IngestReport, ingest
+from tui.core.journal import Journal
+from tui.core.models import BatchRow, SweepResult
+from tui.core.poll_plan import PollPlan, next_interval, retry_after_seconds, server_changed
+from tui.core.store import get_batch, get_batches, server_fields
+
+LIST_PAGE = 1000
+MAX_LIST_PAGES = 5            # beyond this, the batches still unseen are retrieved one by one
+ADOPT_EVERY = 60.0            # seconds between adoption scans when sweeping by retrieve
+MIN_DELAY = 0.2               # the loop never spins faster than this
+MAX_BACKOFF = 300.0
+
+
+class Poller:
+    def __init__(self, journal: Journal, client: Any, *, clock: Clock | None = None, list_threshold: int = 20,
+                 concurrency: int = 8, adopt: bool = True, min_interval: float = 5.0,
+                 max_interval: float = 180.0, ingest_concurrency: int = 2) -> None:
+        self.journal = journal
+        self.client = client
+        self.poll_client = client.with_options(max_retries=0)   # backoff is ours, not the SDK's
+        self.clock = clock or journal.clock
+        self.list_threshold = list_threshold
+        self.concurrency = concurrency
+        self.adopt = adopt
+        self.min_interval = min_interval
+        self.max_interval = max(max_interval, min_interval)
+        self._pause_until = 0.0          # the whole poller waits (429, overloaded, server unreachable)
+        self._pause_errors = 0
+        self._last_adopt_scan: float | None = None
+        self._wake = asyncio.Event()
+        self._ingest_sem = asyncio.Semaphore(ingest_concurrency)
+        self._ingesting: dict[int, asyncio.Task[None]] = {}
+        self._ingest_retry_at: dict[int, float] = {}
+        self._ingest_failures: dict[int, int] = {}
+
+    # ------------------------------------------------------------------------------------------ the loop
+
+    def poke(self) -> None:
+        """Wake the loop now and poll every unfinished batch (the TUI's refresh key)."""
+        self._wake.set()
+
+    async def run(self, on_sweep: Callable[[SweepResult], Any], *, stop_event: asyncio.Event,
+                  on_ingest: Callable[[IngestReport, BatchRow | None], Any] | None = None) -> None:
+        """Recover interrupted submissions, then sweep, report, start ingests, sleep; until `stop_event`."""
+        early_errors = await self._recover()
+        force = False
+        try:
+            while not stop_event.is_set():
+                try:
+                    result = await self.sweep(force=force)
+                except Exception as exc:   # e.g. the journal stayed locked past busy_timeout: try again later
+                    result = SweepResult(errors=[f"poll sweep failed: {exc}"], next_delay=self.min_interval)
+                if early_errors:
+                    result.errors[:0], early_errors = early_errors, []
+                await _maybe_await(on_sweep(result))
+                retry_in = await self._start_ingests(on_ingest)
+                force = await self._sleep(max(MIN_DELAY, min(result.next_delay, retry_in)), stop_event)
+        finally:
+            tasks = list(self._ingesting.values())
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _sleep(self, delay: float, stop_event: asyncio.Event) -> bool:
+        """Sleep until the delay passes, the loop is poked (returns True) or asked to stop."""
+        waiters = [asyncio.ensure_future(stop_event.wait()), asyncio.ensure_future(self._wake.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        poked = self._wake.is_set()
+        self._wake.clear()
+        return poked
+
+    async def _recover(self) -> list[str]:
+        """Settle submissions a previous run left half-done (the submit module's `recover`)."""
+        try:
+            from tui.core.submit import recover
+        except ImportError:   # TEMPORARY until tui/core/submit.py lands in the tree
+            return []
+        try:
+            await recover(self.journal, self.client)
+        except Exception as exc:
+            return [f"could not recover interrupted submissions yet: {describe_api_error(exc)}"]
+        return []
+
+    # ------------------------------------------------------------------------------------------ ingest
+
+    async def _start_ingests(self, on_ingest: Callable[[IngestReport, BatchRow | None], Any] | None) -> float:
+        """Start an ingest task for every ended batch whose results are not all in; seconds to the next retry."""
+        now = self.clock.now()
+        async with self.journal.db.execute(
+            "SELECT local_id FROM batches WHERE processing_status = 'ended' AND id IS NOT NULL AND gone = 0 "
+            "AND deleted_at IS NULL AND ingest_state IN ('none', 'partial')") as cur:
+            wanted = [lid for (lid,) in await cur.fetchall()]
+        next_retry = float("inf")
+        for lid in wanted:
+            if lid in self._ingesting:
+                continue
+            at = self._ingest_retry_at.get(lid, 0.0)
+            if at > now:
+                next_retry = min(next_retry, at - now)
+                continue
+            self._ingesting[lid] = asyncio.create_task(self._ingest_one(lid, on_ingest))
+        return next_retry
+
+    async def _ingest_one(self, lid: int, on_ingest: Callable[[IngestReport, BatchRow | None], Any] | None) -> None:
+        try:
+            async with self._ingest_sem:
+                try:
+                    report = await ingest(self.journal, self.client, lid)
+                except Exception as exc:   # a journal problem or a bug: recorded, retried later, never fatal
+                    report = IngestReport(lid, error=f"ingest failed: {exc}")
+                    async with self.journal.transaction() as db:
+                        await db.execute("UPDATE batches SET ingest_error = ? WHERE local_id = ?",
+                                         (report.error, lid))
+            if report.complete or report.state == "unavailable":
+                self._ingest_failures.pop(lid, None)
+                self._ingest_retry_at.pop(lid, None)
+            else:
+                failures = self._ingest_failures[lid] = self._ingest_failures.get(lid, 0) + 1
+                self._ingest_retry_at[lid] = self.clock.now() + _backoff(self.min_interval, failures)
+            if on_ingest is not None:
+                await _maybe_await(on_ingest(report, await get_batch(self.journal, lid)))
+        finally:
+            self._ingesting.pop(lid, None)
+
+    # ------------------------------------------------------------------------------------------ one sweep
+
+    async def sweep(self, *, force: bool = False) -> SweepResult:
+        """Poll the due unfinished batches (all of them with `force`), write what changed, say what changed."""
+        now = self.clock.now()
+        result = SweepResult()
+        if now < self._pause_until:
+            if force:
+                result.errors.append(f"the server asked us to wait; polling again in "
+                                     f"{self._pause_until - now:.0f} s")
+            result.next_delay = self._pause_until - now
+            return result
+        plan = PollPlan(await self._unfinished(), now, force)
+        scan = self.adopt and (self._last_adopt_scan is None or now - self._last_adopt_scan >= ADOPT_EVERY)
+        if len(plan.due) >= self.list_threshold:
+            await self._read_pages(plan, result, until_all_seen=True)
+        elif scan or (self.adopt and not plan.due and self._last_adopt_scan is None):
+            await self._read_pages(plan, result, until_all_seen=False)
+        if not plan.failed_all:
+            await self._retrieve(plan, result)
+        if not result.errors:
+            self._pause_errors = 0
+        await self._write(plan, result, now)
+        result.next_delay = await self._next_delay(now)
+        return result
+
+    async def _unfinished(self) -> list[Any]:
+        async with self.journal.db.execute(
+            "SELECT local_id, id, processing_status, n_processing, n_succeeded, n_errored, n_canceled, n_expired, "
+            "created_at, expires_at, ended_at, cancel_initiated_at, archived_at, results_url, next_poll_at, "
+            "poll_errors FROM batches WHERE id IS NOT NULL AND gone = 0 AND deleted_at IS NULL "
+            "AND (processing_status IN ('in_progress', 'canceling') OR processing_status IS NULL)") as cur:
+            return list(await cur.fetchall())
+
+    async def _read_pages(self, plan: PollPlan, result: SweepResult, *, until_all_seen: bool) -> None:
+        """List pages, newest first: every batch seen updates its row or becomes an adoption candidate."""
+        after: str | None = None
+        for _ in range(MAX_LIST_PAGES if until_all_seen else 1):
+            try:
+                result.http_requests += 1
+                kwargs = {"limit": LIST_PAGE, **({"after_id": after} if after else {})}
+                page = await self.poll_client.messages.batches.list(**kwargs)
+            except Exception as exc:
+                self._note_error(exc, result, "list batches")
+                if until_all_seen:
+                    plan.fail_all(describe_api_error(exc), self._retry_at(exc))
+                return
+            self._last_adopt_scan = plan.now
+            for batch in page.data:
+                plan.saw(batch)
+            if not page.has_more or not page.data or not plan.unseen_due():
+                return
+            if plan.older_than_all_unseen(page.data[-1]):
+                return   # the rest are gone from the list (deleted?): `retrieve` settles them
+            after = page.last_id
+
+    async def _retrieve(self, plan: PollPlan, result: SweepResult) -> None:
+        sem = asyncio.Semaphore(self.concurrency)
+
+        async def one(row: Any) -> None:
+            async with sem:
+                if self.clock.now() < self._pause_until:
+                    return   # a 429 elsewhere in this sweep: leave it due, the pause decides
+                result.http_requests += 1
+                try:
+                    batch = await self.poll_client.messages.batches.retrieve(row["id"])
+                except Exception as exc:
+                    status = getattr(exc, "status_code", None)
+                    if status == 404:
+                        plan.gone(row)
+                        return
+                    self._note_error(exc, result, f"batch {row['id']}")
+                    plan.fail(row, describe_api_error(exc), self._retry_at(exc))
+                    return
+                plan.saw(batch)
+
+        await asyncio.gather(*(one(row) for row in plan.unseen_due()))
+
+    def _note_error(self, exc: BaseException, result: SweepResult, what: str) -> None:
+        result.errors.append(f"{what}: {describe_api_error(exc)}")
+        status = getattr(exc, "status_code", None)
+        if status in (429, 503, 529) or status is None:   # rate limit, overload, or no answer at all
+            self._pause_errors += 1
+            wait = max(retry_after_seconds(exc) or 0.0, _backoff(self.min_interval, self._pause_errors))
+            self._pause_until = max(self._pause_until, self.clock.now() + wait)
+
+    def _retry_at(self, exc: BaseException) -> float | None:
+        after = retry_after_seconds(exc)
+        return self.clock.now() + after if after else None
+
+    async def _write(self, plan: PollPlan, result: SweepResult, now: float) -> None:
+        changed_ids, ended_ids, adopted_ids = await self._apply(plan, now)
+        rows = {row.local_id: row for row in await get_batches(self.journal, changed_ids + adopted_ids)}
+        result.changed = [rows[i] for i in changed_ids if i in rows]
+        result.ended = [rows[i] for i in ended_ids if i in rows]
+        result.adopted = [rows[i] for i in adopted_ids if i in rows]
+
+    async def _apply(self, plan: PollPlan, now: float) -> tuple[list[int], list[int], list[int]]:
+        """Everything this sweep learned, in one transaction."""
+        changed: list[int] = []
+        ended: list[int] = []
+        quiet: list[tuple] = []
+        async with self.journal.transaction() as db:
+            for row, batch in plan.learned():
+                fields = server_fields(batch)
+                next_at = next_interval(fields, now, self.min_interval, self.max_interval)
+                if not server_changed(row, fields):
+                    quiet.append((now, None if next_at is None else now + next_at, row["local_id"]))
+                    continue
+                await self._store(row["local_id"], fields, now, next_at)
+                changed.append(row["local_id"])
+                if fields["processing_status"] == "ended" and row["processing_status"] != "ended":
+                    ended.append(row["local_id"])
+                    await self.journal.record_event("ended", batch_local_id=row["local_id"], detail={
+                        "succeeded": fields["n_succeeded"], "errored": fields["n_errored"],
+                        "canceled": fields["n_canceled"], "expired": fields["n_expired"]})
+            await db.executemany("UPDATE batches SET last_polled_at = ?, next_poll_at = ?, poll_errors = 0, "
+                                 "last_poll_error = NULL WHERE local_id = ?", quiet)
+            for row in plan.gone_rows:
+                await db.execute("UPDATE batches SET gone = 1, last_polled_at = ?, next_poll_at = NULL, "
+                                 "last_poll_error = ? WHERE local_id = ?",
+                                 (now, "not found on the server (404): deleted or not visible to this key",
+                                  row["local_id"]))
+                await self.journal.record_event("gone", batch_local_id=row["local_id"], detail={"id": row["id"]})
+                changed.append(row["local_id"])
+            for row, error, retry_at in plan.failures:
+                backoff = _backoff(self.min_interval, row["poll_errors"] + 1)
+                await db.execute("UPDATE batches SET poll_errors = poll_errors + 1, last_poll_error = ?, "
+                                 "next_poll_at = ? WHERE local_id = ?",
+                                 (error, max(now + backoff, retry_at or 0.0), row["local_id"]))
+            adopted = await self._adopt(plan, now)
+        return changed, ended, adopted
+
+    async def _store(self, local_id: int, fields: dict[str, Any], now: float, next_at: float | None) -> None:
+        fields = {**fields, "last_polled_at": now, "next_poll_at": None if next_at is None else now + next_at,
+                  "poll_errors": 0, "last_poll_error": None, "gone": 0}
+        fields.pop("id")
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        db = self.journal.db
+        await db.execute(f"UPDATE batches SET {cols} WHERE local_id = ?", (*fields.values(), local_id))
+        await db.execute("INSERT OR REPLACE INTO snapshots(batch_local_id, at, n_processing, n_succeeded, "
+                         "n_errored, n_canceled, n_expired) VALUES (?,?,?,?,?,?,?)",
+                         (local_id, now, fields["n_processing"], fields["n_succeeded"], fields["n_errored"],
+                          fields["n_canceled"], fields["n_expired"]))
+
+    async def _adopt(self, plan: PollPlan, now: float) -> list[int]:
+        """Record batches seen on the account that the journal does not know (inside the sweep's transaction)."""
+        if not self.adopt or not plan.foreign:
+            return []
+        db = self.journal.db
+        async with db.execute("SELECT COUNT(*) FROM batches WHERE id IS NULL AND intent_state NOT IN "
+                              "('failed', 'created')") as cur:
+            (in_flight,) = await cur.fetchone()
+        if in_flight:
+            return []   # a submission is under way: its new batch must fill its intent, not be adopted
+        ids = [b.id for b in plan.foreign]
+        async with db.execute("SELECT id FROM batches WHERE id IN (SELECT value FROM json_each(?))",
+                              (orjson.dumps(ids).decode(),)) as cur:
+            known = {i for (i,) in await cur.fetchall()}
+        adopted: list[int] = []
+        for batch in plan.foreign:
+            if batch.id in known:
+                continue
+            fields = server_fields(batch)
+            next_at = next_interval(fields, now, self.min_interval, self.max_interval)
+            fields.update(adopted=1, intent_state="created", last_polled_at=now,
+                          next_poll_at=None if next_at is None else now + next_at)
+            cursor = await db.execute(f"INSERT INTO batches({', '.join(fields)}) VALUES "
+                                      f"({', '.join('?' * len(fields))})", tuple(fields.values()))
+            local_id = cursor.lastrowid
+            await self.journal.record_event("adopted", batch_local_id=local_id, detail={"id": batch.id})
+            adopted.append(local_id)
+        return adopted
+
+    async def _next_delay(self, now: float) -> float:
+        async with self.journal.db.execute(
+            "SELECT MIN(COALESCE(next_poll_at, 0)) FROM batches WHERE id IS NOT NULL AND gone = 0 "
+            "AND deleted_at IS NULL AND (processing_status IN ('in_progress', 'canceling') "
+            "OR processing_status IS NULL)") as cur:
+            (soonest,) = await cur.fetchone()
+        delay = self.max_interval if soonest is None else soonest - now
+        if self.adopt and self._last_adopt_scan is not None:
+            delay = min(delay, self._last_adopt_scan + ADOPT_EVERY - now)
+        delay = max(delay, self._pause_until - now)
+        return max(MIN_DELAY, min(delay, self.max_interval))
+
+
+def _backoff(base: float, failures: int) -> float:
+    """Exponential with jitter: base * 2^(failures-1), capped, times a random 0.5..1."""
+    return min(MAX_BACKOFF, base * 2 ** max(failures - 1, 0)) * random.uniform(0.5, 1.0)
+
+
+async def _maybe_await(value: Any) -> None:
+    if inspect.isawaitable(value):
+        await value
