@@ -1,0 +1,163 @@
+"""c / r / e / D from the keyboard, through the confirmation modals, against the emulator and a real journal."""
+
+from __future__ import annotations
+
+import csv
+
+import anthropic
+import orjson
+
+from actions_app import cursor_to, finish, items, press, running_app, settle, submit_items
+from tui.core.journal import Journal
+from tui.core.store import get_batch
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.export_dialog import ExportDialog
+from tui.screens.retry_dialog import RetryDialog
+
+
+async def _row(journal_path, key):
+    journal = await Journal.open(journal_path)
+    try:
+        return await get_batch(journal, key)
+    finally:
+        await journal.close()
+
+
+def _modal_text(app) -> str:
+    return " ".join(str(w.render()) for w in app.screen.query("Static"))
+
+
+async def test_cancel_one_and_several_with_the_modal(journal_path, emulator_factory):
+    async with emulator_factory(request_ms=600_000) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            a = await submit_items(journal_path, client, items("a", 3), "alpha")
+            b = await submit_items(journal_path, client, items("b", 4), "bravo")
+            c = await submit_items(journal_path, client, items("c", 2), "charlie")
+        async with running_app(journal_path, emu) as (app, pilot):
+            dash = app.screen
+            assert isinstance(dash, DashboardScreen) and set(dash.all_rows) == {a.local_id, b.local_id, c.local_id}
+            cursor_to(app, a.local_id)
+            await press(app, pilot, "c")
+            assert isinstance(app.screen, ConfirmScreen)
+            text = _modal_text(app)
+            assert "Cancel alpha?" in text and a.id in text and "3 request(s) still processing" in text
+            await press(app, pilot, "escape")  # escape says no
+            assert app.screen is dash and (await _row(journal_path, a.local_id)).processing_status == "in_progress"
+
+            await press(app, pilot, "c", "y")
+            assert app.screen is dash
+            assert (await _row(journal_path, a.local_id)).processing_status == "canceling"
+            assert emu.get_batch(a.id)["processing_status"] == "canceling"
+            assert dash.all_rows[a.local_id].processing_status == "canceling"  # the row shows it at once
+            assert dash.check_action("cancel_batches", ()) is False  # nothing left to cancel on this row
+
+            cursor_to(app, b.local_id)
+            await press(app, pilot, "space")  # marks b, moves on
+            cursor_to(app, c.local_id)
+            await press(app, pilot, "space")
+            assert dash.marked == {b.local_id, c.local_id}
+            await press(app, pilot, "c")
+            text = _modal_text(app)
+            assert "Cancel 2 batch(es)?" in text and b.id in text and c.id in text
+            await press(app, pilot, "y")
+            for row in (b, c):
+                assert (await _row(journal_path, row.local_id)).processing_status == "canceling"
+            assert dash.marked == set()
+            journal = await Journal.open(journal_path)
+            async with journal.db.execute("SELECT batch_local_id, detail FROM events WHERE kind='canceled'") as cur:
+                trail = [(r[0], orjson.loads(r[1])["by"]) for r in await cur.fetchall()]
+            await journal.close()
+            assert sorted(trail) == sorted([(a.local_id, "tui"), (b.local_id, "tui"), (c.local_id, "tui")])
+
+
+async def test_retry_then_export_the_job_then_delete(journal_path, emulator_factory, tmp_path):
+    async with emulator_factory(fail_requests=0.35, seed=11) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            first = await submit_items(journal_path, client, items("m", 16, bad=2), "mixed")
+            await finish(journal_path, client, emu, first)
+            truth = emu.results_for(first.id)
+            retryable = {c for c, l in truth.items() if l["result"]["type"] == "errored"
+                         and l["result"]["error"]["error"]["type"] != "invalid_request_error"}
+            assert retryable
+            async with running_app(journal_path, emu) as (app, pilot):
+                dash = app.screen
+                cursor_to(app, first.local_id)
+                assert dash.check_action("cancel_batches", ()) is False  # ended: no cancel
+                assert dash.check_action("retry_failures", ()) is True
+                await press(app, pilot, "r")
+                assert isinstance(app.screen, RetryDialog)
+                text = _modal_text(app)
+                assert "held back: m-bad0, m-bad1" in text
+                assert app.screen.selection.count == len(retryable)
+                await press(app, pilot, "y")
+                assert app.screen is dash
+                [retry] = [r for r in dash.all_rows.values() if r.parent_id == first.id]
+                await finish(journal_path, client, emu, retry)
+                assert set(emu.results_for(retry.id)) == retryable
+
+                # export the job from the retry's row: the dialog proposes the whole job (2 batches)
+                dash.reload()
+                await settle(app, pilot)
+                cursor_to(app, retry.local_id)
+                await press(app, pilot, "e")
+                dialog = app.screen
+                assert isinstance(dialog, ExportDialog) and dialog.family_size == 2
+                target = tmp_path / "job.csv"
+                box = dialog.query_one("#path")
+                box.value = str(target)
+                await press(app, pilot, "enter")
+                assert app.screen is dash and target.exists()
+                with open(target, encoding="utf-8-sig", newline="") as f:
+                    rows = list(csv.DictReader(f))
+                assert [r["custom_id"] for r in rows] == sorted(c for c, _ in items("m", 16, bad=2))
+                final = {r["custom_id"]: r for r in rows}
+                retry_truth = emu.results_for(retry.id)
+                for cid in retryable:
+                    want = retry_truth[cid]["result"]["type"]
+                    assert final[cid]["result_type"] == want
+                    assert final[cid]["batch_id"] == retry.id  # the newest answer, success or not
+
+                # again to the same file: asked first; "n" keeps the file
+                before = target.read_bytes()
+                await press(app, pilot, "e")
+                app.screen.query_one("#path").value = str(target)
+                await press(app, pilot, "enter")
+                assert isinstance(app.screen, ConfirmScreen) and "Replace" in _modal_text(app)
+                await press(app, pilot, "n")
+                assert target.read_bytes() == before
+
+                # delete the first batch, keeping the local results
+                cursor_to(app, first.local_id)
+                await press(app, pilot, "D")
+                assert isinstance(app.screen, ConfirmScreen) and first.id in _modal_text(app)
+                await press(app, pilot, "y")
+                row = await _row(journal_path, first.local_id)
+                assert row.deleted_at is not None and row.results_ingested == 18
+                assert first.id not in emu.batch_ids()
+
+
+async def test_keys_in_the_batch_screen(journal_path, emulator_factory, tmp_path):
+    async with emulator_factory(fail_requests=0.5, seed=2) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            first = await submit_items(journal_path, client, items("s", 8), "single")
+            await finish(journal_path, client, emu, first)
+            async with running_app(journal_path, emu) as (app, pilot):
+                cursor_to(app, first.local_id)
+                await press(app, pilot, "enter")
+                screen = app.screen
+                assert type(screen).__name__ == "BatchScreen" and screen.batch.local_id == first.local_id
+                assert screen.check_action("cancel_batches", ()) is False
+                await press(app, pilot, "e")
+                assert isinstance(app.screen, ExportDialog) and app.screen.family_size == 1
+                app.screen.query_one("#path").value = str(tmp_path / "one.jsonl")
+                app.screen.query_one("#jsonl").value = True
+                await press(app, pilot, "enter")
+                assert len((tmp_path / "one.jsonl").read_bytes().splitlines()) == 8
+                await press(app, pilot, "r")
+                assert isinstance(app.screen, RetryDialog)
+                await press(app, pilot, "y")
+                journal = await Journal.open(journal_path)
+                async with journal.db.execute("SELECT COUNT(*) FROM batches WHERE parent_id = ?", (first.id,)) as cur:
+                    assert (await cur.fetchone())[0] == 1
+                await journal.close()
