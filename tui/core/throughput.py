@@ -22,14 +22,24 @@ SIMILAR_LIMIT = 20           # the most recent this many similar batches
 RATE_WINDOW = 15 * 60.0      # counts-based rate over the last 15 minutes of snapshots
 
 _DELTAS = """
-    SELECT batch_local_id, at, delta FROM (
-        SELECT batch_local_id, at,
+    SELECT batch_local_id, at, delta, prev_at FROM (
+        SELECT batch_local_id, at, LAG(at) OVER w AS prev_at,
                (n_succeeded + n_errored + n_canceled + n_expired)
-               - LAG(n_succeeded + n_errored + n_canceled + n_expired)
-                 OVER (PARTITION BY batch_local_id ORDER BY at) AS delta
+               - LAG(n_succeeded + n_errored + n_canceled + n_expired) OVER w AS delta
         FROM snapshots WHERE {where}
+        WINDOW w AS (PARTITION BY batch_local_id ORDER BY at)
     ) WHERE delta > 0 AND at >= ? AND at <= ?
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """Requests completed between two snapshots of one batch."""
+
+    batch_local_id: int
+    at: float
+    count: int
+    prev_at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,72 +64,95 @@ def bucketize(deltas: list[tuple[float, int]], start: float, end: float, buckets
 
 
 async def completions(journal: Journal, start: float, end: float,
-                      batch_local_id: int | None = None) -> list[tuple[int, float, int]]:
-    """(batch, time, requests completed since the previous snapshot) for snapshots in [start, end]."""
-    if batch_local_id is None:
+                      batch_ids: list[int] | None = None) -> list[Move]:
+    """Requests completed between consecutive snapshots, for snapshots in [start, end]: of the given
+    batches (any age), or of every batch polled since `start`."""
+    if batch_ids is None:
         sql = _DELTAS.format(where="batch_local_id IN (SELECT DISTINCT batch_local_id FROM snapshots WHERE at >= ?)")
         args: tuple = (start, start, end)
+    elif not batch_ids:
+        return []
     else:
-        sql = _DELTAS.format(where="batch_local_id = ?")
-        args = (batch_local_id, start, end)
+        sql = _DELTAS.format(where=f"batch_local_id IN ({','.join('?' * len(batch_ids))})")
+        args = (*batch_ids, start, end)
     async with journal.db.execute(sql, args) as cur:
-        return [(row[0], row[1], row[2]) for row in await cur.fetchall()]
+        return [Move(*row) for row in await cur.fetchall()]
 
 
-async def batch_series(journal: Journal, batch: BatchRow, now: float, buckets: int = 8) -> list[int]:
+def life_series(batch: BatchRow, moves: list[Move], now: float, buckets: int = 8) -> list[int]:
     """Completed requests per interval over the batch's life so far (creation to end, or to now)."""
     start = batch.created_at if batch.created_at is not None else now
     end = batch.ended_at if batch.ended_at is not None else now
-    rows = await completions(journal, start, end, batch.local_id)
-    return bucketize([(at, n) for _, at, n in rows], start, end, buckets)
+    return bucketize([(m.at, m.count) for m in moves], start, end, buckets)
+
+
+async def batch_series(journal: Journal, batch: BatchRow, now: float, buckets: int = 8) -> list[int]:
+    return life_series(batch, await completions(journal, 0.0, now, [batch.local_id]), now, buckets)
 
 
 async def all_series(journal: Journal, now: float, span: float = 3600.0, buckets: int = 20) -> list[int]:
     """Completed requests per interval over the last `span` seconds, all batches together."""
-    rows = await completions(journal, now - span, now)
-    return bucketize([(at, n) for _, at, n in rows], now - span, now, buckets)
+    moves = await completions(journal, now - span, now)
+    return bucketize([(m.at, m.count) for m in moves], now - span, now, buckets)
+
+
+def rate_from(moves: list[Move], now: float) -> float | None:
+    """Requests per second of one batch from its recent count moves (None when its counts do not move)."""
+    recent = [m for m in moves if now - RATE_WINDOW <= m.at <= now]
+    if not recent:
+        return None
+    span = max(m.at for m in recent) - min(m.prev_at for m in recent)
+    return sum(m.count for m in recent) / span if span > 0 else None
 
 
 async def counts_rate(journal: Journal, batch: BatchRow, now: float) -> float | None:
     """Requests per second from the counts of an unfinished batch, if the server moves them."""
-    async with journal.db.execute(
-        "SELECT at, n_succeeded + n_errored + n_canceled + n_expired FROM snapshots "
-        "WHERE batch_local_id = ? AND at >= ? AND at <= ? ORDER BY at",
-        (batch.local_id, now - RATE_WINDOW, now),
-    ) as cur:
-        points = await cur.fetchall()
-    if len(points) < 2:
-        return None
-    (t0, d0), (t1, d1) = points[0], points[-1]
-    if t1 <= t0 or d1 <= d0:
-        return None
-    return (d1 - d0) / (t1 - t0)
+    return rate_from(await completions(journal, now - RATE_WINDOW, now, [batch.local_id]), now)
+
+
+_ENDED = """
+    SELECT local_id, n_processing + n_succeeded + n_errored + n_canceled + n_expired, ended_at - created_at
+    FROM batches
+    WHERE processing_status = 'ended' AND ended_at IS NOT NULL AND created_at IS NOT NULL
+      AND cancel_initiated_at IS NULL AND n_expired = 0 AND ended_at >= created_at
+    ORDER BY ended_at DESC LIMIT ?
+"""
+
+
+async def ended_durations(journal: Journal, limit: int = 1000) -> list[tuple[int, int, float]]:
+    """(local_id, request count, seconds it took) of the most recent ended, not-canceled, not-expired batches."""
+    async with journal.db.execute(_ENDED, (limit,)) as cur:
+        return [(row[0], row[1], row[2]) for row in await cur.fetchall()]
+
+
+def similar(history: list[tuple[int, int, float]], size: int, exclude: int | None = None) -> list[float]:
+    """Durations of the most recent batches of similar size (between half and twice `size` requests)."""
+    low, high = size / SIMILAR_RATIO, size * SIMILAR_RATIO
+    found = [d for lid, n, d in history if lid != exclude and low <= n <= high]
+    return found[:SIMILAR_LIMIT]
 
 
 async def similar_durations(journal: Journal, size: int, *, exclude: int | None = None) -> list[float]:
     """How long the most recent ended, not-canceled batches of similar size took (seconds, newest first)."""
-    low, high = max(1, int(size / SIMILAR_RATIO)), int(size * SIMILAR_RATIO) + 1
-    async with journal.db.execute(
-        """SELECT ended_at - created_at FROM batches
-           WHERE processing_status = 'ended' AND ended_at IS NOT NULL AND created_at IS NOT NULL
-             AND cancel_initiated_at IS NULL AND n_expired = 0 AND local_id IS NOT ?
-             AND (n_processing + n_succeeded + n_errored + n_canceled + n_expired) BETWEEN ? AND ?
-           ORDER BY ended_at DESC LIMIT ?""",
-        (exclude, low, high, SIMILAR_LIMIT),
-    ) as cur:
-        return [row[0] for row in await cur.fetchall() if row[0] is not None and row[0] >= 0]
+    return similar(await ended_durations(journal), size, exclude)
 
 
 async def estimate_eta(journal: Journal, batch: BatchRow, now: float) -> Eta | None:
     """The ETA of an unfinished batch (None for an ended one)."""
     if not batch.unfinished:
         return None
-    rate = await counts_rate(journal, batch, now)
+    return eta_for(batch, now, await counts_rate(journal, batch, now),
+                   await similar_durations(journal, batch.total, exclude=batch.local_id))
+
+
+def eta_for(batch: BatchRow, now: float, rate: float | None, durations: list[float]) -> Eta | None:
+    """The ETA from a counts rate (preferred) or the durations of similar ended batches."""
+    if not batch.unfinished:
+        return None
     if rate:
         left = batch.counts.processing / rate
         return Eta(left, "counts", "~" + format_duration(left),
                    f"from the counts: {rate * 60:.1f} requests/min over the last polls")
-    durations = await similar_durations(journal, batch.total, exclude=batch.local_id)
     if durations and batch.created_at is not None:
         typical = statistics.median(durations)
         left = batch.created_at + typical - now

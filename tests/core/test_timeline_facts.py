@@ -1,0 +1,45 @@
+"""The dashboard's cost/time facts in one load: spend, series, ETAs, where results live."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.core.cost_time import SeriesCache, load_facts
+from tui.core.store import list_batches
+
+T0 = 1_800_000_000.0
+DAY = 86400.0
+
+
+async def test_load_facts(journal) -> None:
+    async with journal.transaction() as db:
+        rows = [  # local_id, status, created, ended, n_processing, n_succeeded, ingest_state
+            (1, "ended", T0 - 3 * DAY, T0 - 3 * DAY + 1000, 0, 10, "complete"),
+            (2, "ended", T0 - 30 * DAY, T0 - 30 * DAY + 900, 0, 10, "complete"),
+            (3, "ended", T0 - 30 * DAY, T0 - 30 * DAY + 900, 0, 10, "none"),
+            (4, "ended", T0 - DAY, T0 - DAY + 1100, 0, 12, "none"),
+            (5, "in_progress", T0 - 600, None, 10, 0, "none"),
+        ]
+        for lid, status, created, ended, proc, ok, ingest in rows:
+            await db.execute("INSERT INTO batches(local_id, id, processing_status, created_at, expires_at, "
+                             "ended_at, n_processing, n_succeeded, ingest_state) VALUES (?,?,?,?,?,?,?,?,?)",
+                             (lid, f"msgbatch_{lid}", status, created, created + DAY, ended, proc, ok, ingest))
+        await db.executemany("INSERT INTO snapshots VALUES (?,?,?,?,0,0,0)", [
+            (4, T0 - DAY + 500, 12, 0), (4, T0 - DAY + 1100, 0, 12),
+            (5, T0 - 500, 10, 0), (5, T0 - 100, 10, 0),
+        ])
+        await db.executemany("INSERT INTO results(batch_local_id, custom_id, result_type, cost_usd, raw) "
+                             "VALUES (?,?, 'succeeded', ?, x'7b7d')", [(1, "a", 0.5), (2, "a", 0.25)])
+    batches = await list_batches(journal)
+    cache = SeriesCache()
+    facts = await load_facts(journal, batches, T0, cache)
+    assert facts.total.cost_usd == pytest.approx(0.75) and facts.total.saving_usd == pytest.approx(0.75)
+    assert facts.series[4] == [0, 0, 0, 0, 0, 0, 0, 12]
+    assert facts.series[5] == [0] * 8
+    assert facts.eta[5].basis == "similar" and facts.eta[5].text == "~5m 50s"   # median 950 s - 600 s old
+    assert sorted(facts.awaiting_ingest) == [4]
+    assert facts.local_only == [2] and facts.lost == [3]
+    assert len(facts.all_series) == 20 and facts.prices_checked_on
+    assert 4 in cache.ended and 5 not in cache.ended
+    again = await load_facts(journal, batches, T0 + 10, cache)
+    assert again.series[4] == facts.series[4]

@@ -1,0 +1,83 @@
+"""Everything the dashboard shows about cost and time, read in one go (a few queries, not a few per batch):
+spend per batch and in total, throughput series per batch and for all batches, ETAs, and which ended
+batches' results are waiting for ingest, kept only locally, or lost. Screens call `load_facts` in a worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from tui.core import throughput as tp
+from tui.core import timeline as tl
+from tui.core.journal import Journal
+from tui.core.models import BatchRow
+from tui.core.pricing import price_table
+from tui.core.spend import Spend, batch_spend
+
+BATCH_BUCKETS = 8          # cells of a per-batch sparkline
+ALL_BUCKETS = 20           # cells of the header sparkline
+ALL_SPAN = 3600.0          # the header sparkline covers the last hour
+
+
+@dataclass(slots=True)
+class Facts:
+    now: float = 0.0
+    spend: dict[int, Spend] = field(default_factory=dict)
+    total: Spend = field(default_factory=Spend)
+    series: dict[int, list[int]] = field(default_factory=dict)
+    all_series: list[int] = field(default_factory=list)
+    all_span: float = ALL_SPAN
+    eta: dict[int, tp.Eta] = field(default_factory=dict)
+    awaiting_ingest: list[int] = field(default_factory=list)   # ended, results still only on the server
+    local_only: list[int] = field(default_factory=list)        # results kept only in the journal now
+    lost: list[int] = field(default_factory=list)              # never ingested, gone from the server
+    prices_checked_on: str = ""
+    prices_problem: str | None = None
+
+
+class SeriesCache:
+    """Ended batches' sparklines never change again: keep them between loads."""
+
+    def __init__(self) -> None:
+        self.ended: dict[int, list[int]] = {}
+
+
+async def load_facts(journal: Journal, rows: Iterable[BatchRow], now: float | None = None,
+                     cache: SeriesCache | None = None) -> Facts:
+    now = journal.clock.now() if now is None else now
+    rows = list(rows)
+    table = price_table()
+    facts = Facts(now=now, prices_checked_on=table.checked_on, prices_problem=table.problem)
+    facts.spend = await batch_spend(journal, table=table)
+    for spend in facts.spend.values():
+        facts.total = facts.total + spend
+
+    cache = cache or SeriesCache()
+    need = [r.local_id for r in rows if r.local_id not in cache.ended and r.created_at is not None]
+    moves: dict[int, list[tp.Move]] = {}
+    for move in await tp.completions(journal, 0.0, now, need):
+        moves.setdefault(move.batch_local_id, []).append(move)
+    history = await tp.ended_durations(journal) if any(r.unfinished for r in rows) else []
+    for row in rows:
+        if row.local_id in cache.ended:
+            facts.series[row.local_id] = cache.ended[row.local_id]
+        elif row.created_at is not None:
+            series = tp.life_series(row, moves.get(row.local_id, []), now, BATCH_BUCKETS)
+            facts.series[row.local_id] = series
+            if row.processing_status == "ended" and row.ended_at is not None and row.ended_at <= now:
+                cache.ended[row.local_id] = series
+        if row.unfinished:
+            rate = tp.rate_from(moves.get(row.local_id, []), now)
+            eta = tp.eta_for(row, now, rate, tp.similar(history, row.total, row.local_id))
+            if eta is not None:
+                facts.eta[row.local_id] = eta
+        where = tl.results_location(row, now)
+        if where == tl.ON_SERVER:
+            facts.awaiting_ingest.append(row.local_id)
+        elif where == tl.LOCAL_ONLY:
+            facts.local_only.append(row.local_id)
+        elif where == tl.LOST:
+            facts.lost.append(row.local_id)
+    facts.all_series = await tp.all_series(journal, now, ALL_SPAN, ALL_BUCKETS)
+    return facts
