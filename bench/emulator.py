@@ -95,7 +95,8 @@ def main() -> int:
         proc.wait(timeout=30)
 
     mb = 1024
-    print(f"requests in the batch:            {args.requests:,} (body ~{args.requests * (args.prompt_chars + 130) / 1e6:.0f} MB)")
+    body_mb = args.requests * (args.prompt_chars + 130) / 1e6
+    print(f"requests in the batch:            {args.requests:,} (body ~{body_mb:.0f} MB)")
     print(f"create (SDK call, end to end):    {create_s:.2f} s")
     print(f"results streamed through the SDK: {lines:,} lines in {stream_s:.2f} s = {lines / stream_s:,.0f} lines/s")
     print(f"emulator RSS idle:                {idle_kb / mb:.0f} MB")

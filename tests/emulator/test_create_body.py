@@ -82,7 +82,8 @@ async def test_over_size_limit_is_413_by_content_length(emulator):
     await writer.drain()
     head = await reader.readuntil(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 413")
-    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length"))
     payload = json.loads(await reader.readexactly(length))
     validate("ErrorResponse", payload)
     assert payload["error"]["type"] == "request_too_large"

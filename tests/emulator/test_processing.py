@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import anthropic
 import httpx2
 import pytest
@@ -82,3 +84,22 @@ async def test_cut_results_breaks_the_stream_midway(emulator_factory):
                     received.append(line.custom_id)
             assert 0 < len(received) < 600
             assert emu.stats["fault_cut_results"] == 1
+
+
+async def test_client_leaving_a_results_stream_early_is_quiet(emulator_factory, caplog):
+    async with emulator_factory(request_ms=0) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            # ~15 MB of results: more than the socket buffers hold, so the server is still writing when we leave
+            batch = await client.messages.batches.create(requests=make_requests(10_000, max_tokens=2000))
+            for _ in range(2):
+                results = await client.messages.batches.results(batch.id)
+                async for _ in results:
+                    break
+                await results.close()
+            for _ in range(500):
+                if emu.stats["results_abandoned"] == 2:
+                    break
+                await asyncio.sleep(0.01)
+            assert emu.stats["results_abandoned"] == 2
+            assert (await client.messages.batches.retrieve(batch.id)).processing_status == "ended"
+    assert "Error handling request" not in caplog.text

@@ -25,7 +25,8 @@ class Emulator:
 
     `stats` counts HTTP requests: `requests` (all), one key per route (`create`, `retrieve`, `list`,
     `cancel`, `delete`, `results`, `unknown`) and one per injected fault (`fault_429`, `fault_500`,
-    `fault_529`, `fault_403`, `fault_cut_results`).
+    `fault_529`, `fault_403`, `fault_cut_results`), plus `results_abandoned` when a client stops
+    reading a results stream early.
     """
 
     def __init__(self, config: EmulatorConfig | None = None, **overrides: object) -> None:

@@ -213,21 +213,28 @@ async def _results(request: web.Request) -> web.StreamResponse:
                                            "content-type": "application/x-jsonl"})
     response.enable_chunked_encoding()
     await response.prepare(request)
+    try:
+        await _stream_lines(request, response, batch, cut_after)
+    except ConnectionError:  # the client stopped reading: nothing more to send, nothing to report
+        emu.stats["results_abandoned"] += 1
+    return response
+
+
+async def _stream_lines(request: web.Request, response: web.StreamResponse, batch, cut_after: int | None) -> None:
     lines: list[bytes] = []
     for count, line in enumerate(batch.result_lines(), 1):
         lines.append(orjson.dumps(line) + b"\n")
         if cut_after is not None and count >= cut_after:
-            emu.stats["fault_cut_results"] += 1
+            _emu(request).stats["fault_cut_results"] += 1
             await response.write(b"".join(lines) + b'{"custom_id":')
             request.transport.abort()  # the connection drops mid-body, as a flaky network would
-            return response
+            return
         if len(lines) >= RESULT_CHUNK_LINES:
             await response.write(b"".join(lines))
             lines.clear()
     if lines:
         await response.write(b"".join(lines))
     await response.write_eof()
-    return response
 
 
 def build_app(emulator: Emulator) -> web.Application:
