@@ -74,3 +74,47 @@ async def test_ingest_before_deletion_then_local_only(emulator, journal_path) ->
             assert count == 3 and cost > 0
     finally:
         await journal.close()
+
+
+async def test_poller_ingests_soonest_deletion_first_and_what_waits_too_long_is_lost(emulator, journal_path) -> None:
+    import asyncio
+
+    from tui.core.poller import Poller
+
+    journal = await Journal.open(journal_path, EmulatedClock(emulator))
+    try:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emulator.base_url) as client:
+            older_batch = await client.messages.batches.create(requests=_requests("o"))
+            emulator.advance(tl.DAY)
+            newer, newer_id = await _recorded(journal, client, "n")      # recorded first: lower local id
+            fields = server_fields(older_batch)
+            async with journal.transaction() as db:                       # recorded while still in progress
+                cur = await db.execute(f"INSERT INTO batches({', '.join(fields)}) "
+                                       f"VALUES ({', '.join('?' * len(fields))})", tuple(fields.values()))
+            older = cur.lastrowid
+            await emulator.wait_until_ended(newer_id)
+            emulator.advance(27 * tl.DAY)          # the older batch is a day from deletion, the newer two days
+
+            stop = asyncio.Event()
+            done: list[int] = []
+
+            def on_ingest(report, row) -> None:
+                if report.state == "complete":
+                    done.append(report.batch_local_id)
+                if len(done) == 2:
+                    stop.set()
+
+            poller = Poller(journal, client, adopt=False, min_interval=0.05, ingest_concurrency=1)
+            await asyncio.wait_for(poller.run(lambda result: None, stop_event=stop, on_ingest=on_ingest), 20)
+            assert done == [older, newer]          # the one the server deletes first is saved first
+            async with journal.db.execute("SELECT batch_local_id FROM events WHERE kind = 'ingested' "
+                                          "ORDER BY id") as cur:
+                assert [r[0] for r in await cur.fetchall()] == [older, newer]
+
+            emulator.advance(2 * tl.DAY + 60)      # both past day 29: the results live only in the journal
+            now = journal.clock.now()
+            for lid in (older, newer):
+                assert tl.results_location(await get_batch(journal, lid), now) == tl.LOCAL_ONLY
+            assert await tl.ingest_due(journal) == []
+    finally:
+        await journal.close()

@@ -115,7 +115,8 @@ class Poller:
         now = self.clock.now()
         async with self.journal.db.execute(
             "SELECT local_id FROM batches WHERE processing_status = 'ended' AND id IS NOT NULL AND gone = 0 "
-            "AND deleted_at IS NULL AND ingest_state IN ('none', 'partial')") as cur:
+            "AND deleted_at IS NULL AND ingest_state IN ('none', 'partial') "
+            "ORDER BY COALESCE(created_at, 0), local_id") as cur:   # soonest server deletion (day 29) first
             wanted = [lid for (lid,) in await cur.fetchall()]
         next_retry = float("inf")
         for lid in wanted:
