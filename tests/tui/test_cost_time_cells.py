@@ -1,0 +1,73 @@
+"""Cost/time cells at fixed clock values: countdown text and colour escalation, spend, ETA, header."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.core.cost_time import Facts
+from tui.core.models import BatchRow, RequestCounts
+from tui.core.spend import Spend
+from tui.core.throughput import Eta
+from tui.widgets import cost_time_cells as cells
+
+T0 = 1_800_000_000.0
+DAY = 86_400.0
+
+
+def row(status="in_progress", **kw) -> BatchRow:
+    counts = RequestCounts(processing=5) if status != "ended" else RequestCounts(succeeded=5)
+    return BatchRow(local_id=1, id="msgbatch_1", processing_status=status, counts=counts, created_at=T0,
+                    expires_at=T0 + DAY, **kw)
+
+
+@pytest.mark.parametrize(("elapsed", "text", "style"), [
+    (0, "24h 00m", ""),
+    (DAY - 6 * 3600 - 60, "6h 01m", ""),
+    (DAY - 6 * 3600, "6h 00m", "bold yellow"),
+    (DAY - 3600, "1h 00m", "bold white on red"),
+    (DAY - 61, "1m 01s", "bold white on red"),
+    (DAY + 5, "expiring", "bold red"),
+])
+def test_countdown(elapsed, text, style) -> None:
+    cell = cells.countdown(row(), T0 + elapsed)
+    assert (cell.plain, str(cell.style)) == (text, style)
+
+
+def test_countdown_dash_once_ended() -> None:
+    assert cells.countdown(row("ended"), T0).plain == "—"
+
+
+def test_retention_cells() -> None:
+    assert cells.retention(row(), T0).plain == "—"
+    assert cells.retention(row("ended", ingest_state="complete"), T0 + DAY).plain == "28d 00h"
+    assert cells.retention(row("ended", ingest_state="none"), T0 + 27.5 * DAY).plain == "not saved, 36h 00m"
+    assert cells.retention(row("ended", ingest_state="complete"), T0 + 30 * DAY).plain == "local only"
+    assert cells.retention(row("ended", ingest_state="none"), T0 + 30 * DAY).plain == "lost"
+
+
+def test_spend_and_saving_cells() -> None:
+    assert cells.spend_cell(None).plain == "—"
+    assert cells.spend_cell(Spend(1.5, 3.0)).plain == "$1.50"
+    assert cells.spend_cell(Spend(1.5, 3.0, 2)).plain == "$1.50+?"
+    assert cells.spend_cell(Spend(None, None, 2)).plain == "unknown price"
+    assert cells.saving_cell(Spend(1.5, 3.0)).plain == "$1.50"
+    assert cells.saving_cell(Spend()).plain == "—"
+
+
+def test_eta_cell() -> None:
+    assert cells.eta_cell(None).plain == "—"
+    assert cells.eta_cell(Eta(None, None, "no estimate yet")).plain == "no est."
+    assert cells.eta_cell(Eta(90, "similar", "~1m 30s")).plain == "~1m 30s"
+
+
+def test_header() -> None:
+    facts = Facts(total=Spend(2.0, 4.0), all_series=[0, 0, 3, 9], local_only=[1, 2], awaiting_ingest=[3])
+    assert cells.header(facts).plain == "spent $2.00  saved $2.00  ▁▁▃█ 1h  1 to save  2 local only"
+    assert cells.header(Facts()).plain == "spent $0.00"
+    assert cells.header(Facts(total=Spend(None, None, 3))).plain == "spent unknown price"
+
+
+def test_expiry_notice_is_plain_and_safe() -> None:
+    text = cells.expiry_notice(row(label="nightly\x1b[2J[/b]"), T0 + DAY - 1800)
+    assert text.startswith("nightly") and "\x1b" not in text
+    assert "expires in 30m 00s with 5 requests still processing" in text

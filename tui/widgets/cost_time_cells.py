@@ -1,0 +1,106 @@
+"""Cost and time as table cells and header pieces: spend and saving, the expiry countdown with colour
+escalation, throughput sparklines and ETAs. Pure functions of a `BatchRow`, a time and the `Facts` the
+screen loaded (`tui.core.cost_time.load_facts`); nothing here touches the journal.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from tui.core import timeline as tl
+from tui.core.cost_time import Facts
+from tui.core.models import BatchRow
+from tui.core.pricing import UNKNOWN_PRICE, format_usd
+from tui.core.spend import Spend
+from tui.core.throughput import Eta
+from tui.widgets.sparkline import sparkline
+
+LEVEL_STYLES = {"ok": "", "warn": "bold yellow", "danger": "bold white on red", "passed": "bold red"}
+NO_FACTS = Facts()
+
+
+def countdown(row: BatchRow, now: float) -> Text:
+    """Time left before an unfinished batch expires: plain, yellow in the last 6 h, red in the last hour."""
+    c = tl.expiry_countdown(row, now)
+    if c is None:
+        return Text("—", style="dim", justify="right")
+    return Text(c.text, style=LEVEL_STYLES[c.level], justify="right", no_wrap=True)
+
+
+def retention(row: BatchRow, now: float) -> Text:
+    """For an ended batch: days before the server deletes its results, or where they live now."""
+    where = tl.results_location(row, now)
+    if where is None:
+        return Text("—", style="dim")
+    if where == tl.LOCAL_ONLY:
+        return Text("local only", style="cyan")
+    if where == tl.LOST:
+        return Text("lost", style="bold red")
+    c = tl.retention_countdown(row, now)
+    text = c.text if c else "?"
+    style = {"warn": "yellow", "danger": "bold red"}.get(c.level if c else "", "dim")
+    return Text(("not saved, " if where == tl.ON_SERVER else "") + text, style=style, no_wrap=True)
+
+
+def spend_cell(spend: Spend | None) -> Text:
+    """`$1.23`, `$1.23+?` (some results have no known price), `unknown price`, or `—` before any result."""
+    if spend is None or (spend.cost_usd is None and not spend.unknown):
+        return Text("—", style="dim", justify="right")
+    if spend.cost_usd is None:
+        return Text(UNKNOWN_PRICE, style="yellow", justify="right", no_wrap=True)
+    text = Text(format_usd(spend.cost_usd), justify="right", no_wrap=True)
+    if spend.unknown:
+        text.append("+?", style="yellow")
+    return text
+
+
+def saving_cell(spend: Spend | None) -> Text:
+    saving = spend.saving_usd if spend is not None else None
+    if saving is None:
+        return Text("—", style="dim", justify="right")
+    return Text(format_usd(saving), style="green", justify="right", no_wrap=True)
+
+
+def eta_cell(eta: Eta | None) -> Text:
+    if eta is None:
+        return Text("—", style="dim", justify="right")
+    if eta.seconds is None:
+        return Text("no est.", style="dim italic", justify="right")
+    return Text(eta.text, style="" if eta.basis == "counts" else "italic", justify="right", no_wrap=True)
+
+
+def spark_cell(facts: Facts, row: BatchRow) -> Text:
+    series = facts.series.get(row.local_id)
+    return sparkline(series) if series else Text("", no_wrap=True)
+
+
+def header(facts: Facts) -> Text:
+    """`spent $1.23  saved $1.23  ▁▂▅█▃ /h  2 local only`: the totals line's cost/time part."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    total = facts.total
+    text.append("spent ", style="dim")
+    text.append_text(spend_cell(total) if total.cost_usd is not None or total.unknown else Text("$0.00"))
+    if total.saving_usd is not None:
+        text.append("  saved ", style="dim")
+        text.append(format_usd(total.saving_usd), style="bold green")
+    if facts.all_series:
+        text.append("  ")
+        text.append_text(sparkline(facts.all_series))
+        text.append(" 1h", style="dim")
+    if facts.lost:
+        text.append(f"  {len(facts.lost)} lost", style="bold red")
+    elif facts.awaiting_ingest:
+        text.append(f"  {len(facts.awaiting_ingest)} to save", style="yellow")
+    if facts.local_only:
+        text.append(f"  {len(facts.local_only)} local only", style="cyan")
+    return text
+
+
+def expiry_notice(row: BatchRow, now: float) -> str:
+    """The near-expiry notification (plain text: pass `markup=False`)."""
+    from tui.core.safe_text import safe_text
+
+    left = tl.format_duration((tl.expires_at(row) or now) - now)
+    name = safe_text(row.label or row.job_name or row.id or f"batch {row.local_id}", limit=60, single_line=True)
+    return (f"{name} expires in {left} with {row.counts.processing:,} requests still processing; "
+            "unfinished requests will come back as expired.")
