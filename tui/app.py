@@ -1,0 +1,254 @@
+"""The Textual app: built by `make_app(...)` for the CLI, the tests and the benches.
+
+Start-up is staged so the first frame comes at once: the dashboard is drawn from nothing, then a worker
+opens the journal, (in demo mode) starts the emulator, imports the SDK in a thread (~1 s) and starts the
+one poll loop. Screens learn of changes through `JournalReady` and `BatchesUpdated` messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.worker import Worker, WorkerState
+
+from tui.core.clock import Clock
+from tui.core.models import SweepResult
+from tui.core.safe_text import safe_text
+from tui.messages import BatchesUpdated, JournalReady
+from tui.screens.dashboard import DashboardScreen
+
+if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
+
+    from tui.core.journal import Journal
+
+class BatchApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "claude-batch-tui"
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("q", "quit_or_back", "Quit", id="app.quit"),
+        Binding("escape", "back", "Back", show=False, id="app.back"),
+    ]
+
+    def __init__(self, *, journal_path: str | os.PathLike[str], api_key: str | None = None,
+                 base_url: str | None = None, clock: Clock | None = None, demo: bool = False,
+                 poll: bool = True) -> None:
+        super().__init__()
+        self.journal_path = Path(journal_path)
+        self.api_key = api_key
+        self.base_url = base_url
+        self.clock = clock or Clock()
+        self.demo = demo
+        self.poll_enabled = poll
+        self.journal: Journal | None = None
+        self.client: AsyncAnthropic | None = None
+        self.poller: Any = None
+        self.demo_env: Any = None          # tui.demo.DemoEnvironment in demo mode
+        self.status: tuple[str, bool] = ("starting…", False)
+        self.status_signal: Signal[tuple[str, bool]] = Signal(self, "status")
+        self.ready = asyncio.Event()       # journal, client and poller are set
+        self._stop_polling = asyncio.Event()
+        self._poll_worker: Worker | None = None
+
+    # -- screens -------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        return DashboardScreen()
+
+    def broadcast(self, message_factory: type[Message] | Any, *args: Any) -> None:
+        """Post a fresh message to every screen on the stack (a screen under a modal stays current)."""
+        for screen in self.screen_stack:
+            screen.post_message(message_factory(*args))
+
+    def set_status(self, text: str, *, error: bool = False) -> None:
+        self.status = (text, error)
+        self.status_signal.publish(self.status)
+
+    # -- start-up ------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.set_status("opening the journal…")
+        self.call_after_refresh(self._startup)
+
+    @work(group="startup", exit_on_error=False)
+    async def _startup(self) -> None:
+        if self.demo:
+            from tui.demo import DemoEnvironment
+
+            self.set_status("starting the demo emulator…")
+            self.demo_env = await DemoEnvironment.start()
+            self.base_url = self.demo_env.base_url
+            self.api_key = "demo"
+            self.clock = self.demo_env.clock
+        from tui.core.journal import Journal
+
+        self.journal = await Journal.open(self.journal_path, clock=self.clock)
+        self.broadcast(JournalReady)
+        self.set_status("loading the API client…")
+        # The SDK takes about a second to import: do it off the event loop, after the first frame.
+        await asyncio.to_thread(importlib.import_module, "anthropic")
+        poller_mod = await asyncio.to_thread(importlib.import_module, "tui.core.poller")
+        from tui.core.client import make_client
+
+        self.client = make_client(self.api_key or "", self.base_url)
+        # The demo's batches last seconds, not hours: poll them often.
+        self.poller = poller_mod.Poller(self.journal, self.client, **({"min_interval": 1.0} if self.demo else {}))
+        self.ready.set()
+        where = self.base_url or "api.anthropic.com"
+        self.set_status(f"connected to {where}" + (" (demo emulator)" if self.demo else ""))
+        if self.demo_env is not None:
+            self.demo_env.seed(self)
+        if self.poll_enabled:
+            self._poll_worker = self._poll_loop()
+
+    async def on_unmount(self) -> None:
+        self._stop_polling.set()
+        if self.journal is not None:
+            await self.journal.close()
+        if self.demo_env is not None:
+            await self.demo_env.stop()
+
+    # -- polling -------------------------------------------------------------------------------
+
+    def poll_now(self) -> None:
+        """`R`, or after a submit/cancel: sweep every unfinished batch now, waking the loop if it sleeps."""
+        if self.poller is None:
+            self.notify("Not connected yet.", timeout=2)
+        elif not self.poll_enabled:
+            self._poll_once()
+        elif self._poll_worker is None or self._poll_worker.is_finished:
+            self.set_status("restarting the poll loop…")
+            self._poll_worker = self._poll_loop()
+        else:
+            self.poller.poke()
+
+    @work(group="poll", exit_on_error=False)
+    async def _poll_once(self) -> None:
+        self.on_sweep(await self.poller.sweep(force=True))
+
+    @work(group="poll", exit_on_error=False)
+    async def _poll_loop(self) -> None:
+        """The one poll loop (`Poller.run`): awaits its own sweep, then sleeps until due or poked."""
+        await self.poller.run(self.on_sweep, stop_event=self._stop_polling, on_ingest=self.on_ingest)
+
+    def on_ingest(self, report: Any, row: Any) -> None:
+        """Results came in (costs are known now): screens re-read; a failed ingest shows quietly."""
+        error = getattr(report, "error", None)
+        if error:
+            self.set_status(f"results of {_name(row)}: {error} — will retry", error=True)
+        self.broadcast(BatchesUpdated, SweepResult(changed=[row] if row is not None else []))
+
+    def on_sweep(self, result: SweepResult) -> None:
+        self.broadcast(BatchesUpdated, result)
+        for row in result.ended:
+            self.announce_end(row)
+        if result.errors:
+            more = f" (+{len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
+            self.set_status(f"poll: {result.errors[0]}{more}", error=True)
+        else:
+            self.set_status(self._idle_status())
+
+    def announce_end(self, row: Any) -> None:
+        c = row.counts
+        name = _name(row)
+        parts = [f"{c.succeeded:,} succeeded"]
+        parts += [f"{n:,} {word}" for n, word in ((c.errored, "errored"), (c.canceled, "canceled"),
+                                                  (c.expired, "expired")) if n]
+        self.notify(f"{name}: " + ", ".join(parts), title="Batch ended", markup=False,
+                    severity="warning" if c.failed else "information", timeout=4)
+        self.bell()
+
+    def _idle_status(self) -> str:
+        from datetime import UTC, datetime
+
+        at = datetime.fromtimestamp(self.clock.now(), UTC).strftime("%H:%M:%S")
+        where = "demo emulator" if self.demo else (self.base_url or "api.anthropic.com")
+        return f"last poll {at} UTC · {where}"
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place where a failed worker becomes a quiet message (never a crash)."""
+        if event.state != WorkerState.ERROR:
+            return
+        worker = event.worker
+        error = worker.error
+        if worker.group == "startup":
+            self.set_status(f"start-up failed: {_describe(error)}", error=True)
+            self.notify(safe_text(_describe(error), limit=300), title="Could not start",
+                        severity="error", markup=False, timeout=30)
+        elif worker.group == "poll":
+            self.set_status(f"poll stopped: {_describe(error)} — press R to restart", error=True)
+        else:
+            self.set_status(f"{worker.name or worker.group} failed: {_describe(error)}", error=True)
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_quit_or_back(self) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        else:
+            self.exit()
+
+    def action_back(self) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return len(self.screen_stack) > 1
+        return True
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every key that applies on this screen is also a command (the palette lists them by name)."""
+        seen: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not active.enabled or not binding.description or binding.action in seen:
+                continue
+            if binding.action in ("command_palette",):
+                continue
+            seen.add(binding.action)
+            node = active.node
+            help_text = binding.tooltip or f"key: {self.get_key_display(binding)}"
+            yield SystemCommand(binding.description, help_text,
+                                lambda node=node, action=binding.action: self.run_action(action, node))
+        yield from super().get_system_commands(screen)
+
+
+def _name(row: Any) -> str:
+    if row is None:
+        return "a batch"
+    from tui import render
+
+    return render.batch_name(row).plain
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    text = str(exc) or type(exc).__name__
+    return safe_text(f"{type(exc).__name__}: {text}" if str(exc) else text, limit=200, single_line=True)
+
+
+def make_app(*, journal_path: str | os.PathLike[str], api_key: str | None = None, base_url: str | None = None,
+             clock: Clock | None = None, demo: bool = False, poll: bool = True) -> BatchApp:
+    """The app with its journal path, key, server and clock injected. Nothing is opened until it runs."""
+    return BatchApp(journal_path=journal_path, api_key=api_key, base_url=base_url, clock=clock, demo=demo,
+                    poll=poll)

@@ -1,0 +1,152 @@
+"""`--demo`: the emulator inside the app's event loop, and a story a new user understands in ten seconds.
+
+Everything goes through the real paths: `plan_from_requests` + `submit` (journal first), the real SDK
+over loopback HTTP, `cancel_batches`, `select_retry`/`send_retry`, the real poller and ingest. The story:
+a batch that expired yesterday, one that ends with errors a few seconds in, a cancel, a retry of a
+failed batch, a large batch of 20,000 requests, batches of several sizes running, and new ones arriving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from tui.core.clock import Clock
+
+SEED = 7
+DAY = 86_400.0
+MODELS = ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-5")
+BAD_MODEL = "claude-sonnet-9-nonexistent"   # the emulator answers it with invalid_request_error
+
+_TOPICS = ("a late delivery", "a double charge", "a password reset", "a damaged parcel", "an upgrade",
+           "a refund", "a broken link", "an invoice in the wrong currency", "a missing feature", "a thank-you")
+_TASKS = ("Summarize this support ticket about {t} in two sentences.",
+          "Write a short product description for {t}.",
+          "Classify the sentiment of a customer message about {t}.",
+          "Draft a polite reply to a customer writing about {t}.",
+          "List three follow-up questions about {t}.")
+
+
+class EmulatorClock(Clock):
+    """The app's clock in demo mode follows the emulator's (which the story moves a day forward)."""
+
+    def __init__(self, emulator: Any) -> None:
+        self.emulator = emulator
+
+    def now(self) -> float:
+        return self.emulator.now()
+
+
+@dataclasses.dataclass(frozen=True)
+class Story:
+    name: str
+    requests: int
+    request_ms: float = 10.0
+    bad_model_share: float = 0.0
+    fail_share: float = 0.0
+    model: str = MODELS[0]
+
+
+def requests_for(story: Story, rng: random.Random) -> Iterator[tuple[str, bytes]]:
+    """Plausible requests: (custom_id, params JSON) pairs, a share of them with an unknown model."""
+    stem = story.name.split(".")[0][:40]
+    for i in range(story.requests):
+        topic = rng.choice(_TOPICS)
+        model = BAD_MODEL if rng.random() < story.bad_model_share else story.model
+        params = {"model": model, "max_tokens": rng.choice((256, 512, 1024)),
+                  "messages": [{"role": "user", "content": rng.choice(_TASKS).format(t=topic)}]}
+        yield f"{stem}-{i:05d}", orjson.dumps(params)
+
+
+class DemoEnvironment:
+    def __init__(self, emulator: Any) -> None:
+        self.emulator = emulator
+        self.clock = EmulatorClock(emulator)
+        self.rng = random.Random(SEED)
+        self.local_ids: dict[str, int] = {}
+
+    @classmethod
+    async def start(cls) -> DemoEnvironment:
+        from tui.emulator import Emulator, EmulatorConfig
+
+        emulator = Emulator(EmulatorConfig(host="127.0.0.1", port=0, seed=SEED))
+        await emulator.start()
+        return cls(emulator)
+
+    @property
+    def base_url(self) -> str:
+        return self.emulator.base_url
+
+    async def stop(self) -> None:
+        await self.emulator.stop()
+
+    def seed(self, app: Any) -> None:
+        """Play the story in a worker (the first frame never waits for it)."""
+        app.run_worker(self.play(app), group="demo", name="demo story", exit_on_error=False)
+
+    async def submit(self, app: Any, story: Story) -> int:
+        """Submit one story batch through the core path, at its own pace on the emulator."""
+        from tui.core.plan import plan_from_requests
+        from tui.core.submit import submit
+
+        # The emulator fixes a batch's pace and injected failures when it is created.
+        self.emulator.config = dataclasses.replace(self.emulator.config, request_ms=story.request_ms,
+                                                   fail_requests=story.fail_share)
+        plan = plan_from_requests(list(requests_for(story, self.rng)), source=story.name)
+        rows = await submit(app.journal, app.client, plan, again=True)
+        self.local_ids[story.name] = rows[0].local_id
+        app.poll_now()
+        return rows[0].local_id
+
+    async def play(self, app: Any) -> None:
+        await app.ready.wait()
+        # Yesterday's nightly run was too slow and expired (a day of emulated time passes at once).
+        await self.submit(app, Story("nightly-eval-2026-11-23.jsonl", 400, request_ms=300_000, model=MODELS[2]))
+        self.emulator.advance(DAY + 90)
+        # Ends a few seconds from now: some lines name a model that does not exist, a few are overloaded.
+        await self.submit(app, Story("support-tickets-triage.jsonl", 400, request_ms=10,
+                                     bad_model_share=0.04, fail_share=0.03))
+        # Ends at once with many overloaded errors: the retry of its failures follows below.
+        product = await self.submit(app, Story("product-descriptions.jsonl", 150, request_ms=5, fail_share=0.2))
+        # Slow requests: the cancel below stays `canceling` until the request in flight finishes.
+        await self.submit(app, Story("legal-contracts-summary.jsonl", 300, request_ms=20_000, model=MODELS[2]))
+        await self.submit(app, Story("weekly-report-drafts.jsonl", 1_200, request_ms=25))
+        await self.submit(app, Story("customer-emails-fr.jsonl", 800, request_ms=60, model=MODELS[1]))
+        await self.retry_when_ingested(app, product, request_ms=400)
+        await self.submit(app, Story("catalog-enrichment-20k.jsonl", 20_000, request_ms=10, model=MODELS[1]))
+        await asyncio.sleep(3)
+        await self.cancel(app, self.local_ids["legal-contracts-summary.jsonl"])
+        for hour in range(4):   # new work keeps arriving
+            await asyncio.sleep(20)
+            await self.submit(app, Story(f"hourly-digest-{hour + 10:02d}00.jsonl", 500, request_ms=40,
+                                         bad_model_share=0.01))
+
+    async def retry_when_ingested(self, app: Any, local_id: int, *, request_ms: float) -> None:
+        from tui.core.retry import select_retry, send_retry
+
+        for _ in range(300):   # the poller notices the end and ingests the results: a few seconds
+            async with app.journal.db.execute(
+                    "SELECT ingest_state FROM batches WHERE local_id = ?", (local_id,)) as cur:
+                row = await cur.fetchone()
+            if row and row[0] == "complete":
+                break
+            await asyncio.sleep(0.1)
+        else:
+            return
+        selection = await select_retry(app.journal, local_id)
+        self.emulator.config = dataclasses.replace(self.emulator.config, request_ms=request_ms, fail_requests=0.0)
+        await send_retry(app.journal, app.client, selection, actor="demo")
+        app.poll_now()
+
+    async def cancel(self, app: Any, local_id: int) -> None:
+        from tui.core.cancel import cancel_batches
+
+        for outcome in await cancel_batches(app.journal, app.client, [local_id], actor="demo"):
+            if not outcome.ok:
+                app.notify(outcome.message, markup=False, severity="warning")
+        app.poll_now()

@@ -1,0 +1,276 @@
+"""The dashboard: every batch in one live table, a totals header, filter, sort and marks.
+
+Rows come from the journal (`store.list_batches`) in a worker whenever the app says the batches changed
+(`BatchesUpdated`, `JournalReady`); the table is updated in place. Other features extend this screen by
+adding bindings (with ids) and columns (`tui.widgets.batch_table.register_column`), and act on
+`selected_batches()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from tui import render
+from tui.actions import BATCH_ACTIONS, DASHBOARD_BINDINGS, BatchActions
+from tui.core import store
+from tui.core.models import BatchRow
+from tui.core.safe_text import safe_text
+from tui.messages import BatchesUpdated, JournalReady
+from tui.widgets.batch_table import BatchTable
+from tui.widgets.status_line import StatusLine
+from tui.widgets.totals_bar import TotalsBar
+
+
+def _newest(row: BatchRow) -> tuple:
+    return (-(row.created_at or 0.0), -row.local_id)
+
+
+_STATUS_ORDER = {"sending": 0, "canceling": 1, "running": 2, "errors": 3, "expired": 4, "canceled": 5,
+                 "unsent": 6, "done": 7, "gone": 8, "deleted": 9, "unknown": 10}
+
+# name shown, key function (ascending)
+SORTS: list[tuple[str, Callable[[BatchRow], tuple]]] = [
+    ("newest", _newest),
+    ("status", lambda r: (_STATUS_ORDER.get(render.status_key(r), 99), *_newest(r))),
+    ("name", lambda r: (render.batch_name(r).plain.lower(), *_newest(r))),
+    ("progress", lambda r: (r.counts.done / r.total if r.total else 0.0, *_newest(r))),
+    ("errors", lambda r: (-r.counts.errored, -r.counts.failed, *_newest(r))),
+    ("expiry", lambda r: (0 if r.unfinished else 1, r.expires_at or 0.0, *_newest(r))),
+]
+
+
+def matches(row: BatchRow, query: str) -> bool:
+    """Case-insensitive substring over the name, the server id and the status (key and label)."""
+    if not query:
+        return True
+    key = render.status_key(row)
+    hay = " ".join([render.batch_name(row).plain, row.id or "", key, render.BADGES[key][0],
+                    row.processing_status or ""]).lower()
+    return all(word in hay for word in query.lower().split())
+
+
+class BatchesLoaded(Message):
+    def __init__(self, rows: list[BatchRow]) -> None:
+        super().__init__()
+        self.rows = rows
+
+
+class DashboardScreen(BatchActions, Screen):
+    AUTO_FOCUS = "#batches"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="batches.filter"),
+        Binding("s", "cycle_sort", "Sort", id="batches.sort"),
+        Binding("space", "toggle_mark", "Mark", id="batches.mark"),
+        Binding("R", "poll_now", "Refresh", id="batches.refresh"),
+        Binding("escape", "clear_filter", "Clear filter", id="batches.clear_filter"),
+        *DASHBOARD_BINDINGS,
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.all_rows: dict[int, BatchRow] = {}
+        self.marked: set[int] = set()
+        self.filter_text = ""
+        self.sort_index = 0
+        self._loading = False
+        self._dirty = False
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield TotalsBar(id="totals")
+        yield Input(placeholder="filter: name, id or status (enter keeps it, escape clears)",
+                    id="filter", compact=True)
+        with Vertical(id="body"):
+            yield BatchTable(id="batches")
+            yield Static(id="empty")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.table.layout_for(self.app.size.width)
+        self.set_interval(1.0, self._tick)
+        self._show_empty()
+        if getattr(self.app, "journal", None) is not None:
+            self.reload()
+
+    @property
+    def table(self) -> BatchTable:
+        return self.query_one(BatchTable)
+
+    @property
+    def now(self) -> float:
+        return self.app.clock.now()
+
+    # -- data ----------------------------------------------------------------------------------
+
+    def on_journal_ready(self, _: JournalReady) -> None:
+        self.reload()
+
+    def on_batches_updated(self, _: BatchesUpdated) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-read the batches from the journal; calls that arrive during a load coalesce into one."""
+        if self._loading:
+            self._dirty = True
+            return
+        self._loading = True
+        self._load()
+
+    @work(group="dashboard-load", exit_on_error=False)
+    async def _load(self) -> None:
+        try:
+            while True:
+                self._dirty = False
+                rows = await store.list_batches(self.app.journal)
+                self.post_message(BatchesLoaded(rows))
+                if not self._dirty:
+                    break
+        finally:
+            self._loading = False
+
+    def on_batches_loaded(self, message: BatchesLoaded) -> None:
+        self.all_rows = {row.local_id: row for row in message.rows}
+        self.marked &= set(self.all_rows)
+        self.loaded = True
+        self.apply()
+
+    def visible_rows(self) -> list[BatchRow]:
+        rows = [r for r in self.all_rows.values() if matches(r, self.filter_text)]
+        rows.sort(key=SORTS[self.sort_index][1])
+        return rows
+
+    def apply(self) -> None:
+        """Bring the table in line with `all_rows`, the filter, the sort and the marks, in place."""
+        table = self.table
+        rows = self.visible_rows()
+        keep = {r.local_id for r in rows}
+        for local_id in table.shown_ids():
+            if local_id not in keep:
+                table.drop(local_id)
+        now = self.now
+        for row in rows:
+            table.put(row, now, row.local_id in self.marked)
+        table.order([r.local_id for r in rows])
+        self.query_one(TotalsBar).show_totals(
+            self.all_rows.values(), shown=len(rows), marked=len(self.marked), sort=SORTS[self.sort_index][0])
+        self._show_empty()
+        self.refresh_bindings()
+
+    def _show_empty(self) -> None:
+        empty = self.query_one("#empty", Static)
+        if self.table.row_count:
+            empty.display = False
+            return
+        empty.display = True
+        if not self.loaded:
+            empty.update(Text("Opening the journal…"))
+        elif self.all_rows:
+            empty.update(Text(f"No batch matches “{safe_text(self.filter_text, limit=60)}”. "
+                              "Press escape to clear the filter."))
+        else:
+            empty.update(Text("No batches yet.\n\nSubmit one with: claude-batch-tui submit FILE.jsonl\n"
+                              "or watch example batches with: claude-batch-tui --demo"))
+
+    def _tick(self) -> None:
+        self.table.tick(self.now, self.marked)
+
+    def on_resize(self) -> None:
+        self.table.layout_for(self.size.width)
+
+    # -- what other features act on -------------------------------------------------------------
+
+    def current_batch(self) -> BatchRow | None:
+        key = self.table.cursor_key()
+        return self.all_rows.get(key) if key is not None else None
+
+    def selected_batches(self) -> list[BatchRow]:
+        """The marked batches (in table order), or else the one under the cursor."""
+        if self.marked:
+            return [self.all_rows[i] for i in self.table.shown_ids() if i in self.marked] + \
+                   [self.all_rows[i] for i in sorted(self.marked) if i not in set(self.table.shown_ids())]
+        row = self.current_batch()
+        return [row] if row else []
+
+    def action_targets(self) -> list[BatchRow]:
+        return self.selected_batches()
+
+    def clear_marks(self) -> None:
+        self.marked.clear()
+        self.apply()
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in BATCH_ACTIONS:
+            return self.batch_action_allowed(action)
+        if action == "toggle_mark":
+            return self.table.row_count > 0
+        if action == "clear_filter":
+            return bool(self.filter_text) or self.query_one("#filter", Input).display
+        return True
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+        self.refresh_bindings()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.apply()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if not self.filter_text:
+            event.input.display = False
+        self.table.focus()
+        self.refresh_bindings()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self.filter_text = ""
+        self.table.focus()
+        self.apply()
+
+    def action_cycle_sort(self) -> None:
+        self.sort_index = (self.sort_index + 1) % len(SORTS)
+        self.apply()
+        self.notify(f"Sorted by {SORTS[self.sort_index][0]}", timeout=2)
+
+    def action_toggle_mark(self) -> None:
+        key = self.table.cursor_key()
+        if key is None:
+            return
+        self.marked ^= {key}
+        self.apply()
+        self.table.action_cursor_down()
+
+    def action_poll_now(self) -> None:
+        self.app.poll_now()
+
+    @on(DataTable.RowSelected, "#batches")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.open_batch(int(event.row_key.value))
+
+    def open_batch(self, local_id: int) -> None:
+        try:
+            from tui.screens.batch import BatchScreen
+        except ImportError:
+            self.notify("The batch view is not built yet.", severity="warning")
+            return
+        self.app.push_screen(BatchScreen(local_id))
