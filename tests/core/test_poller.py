@@ -1,0 +1,171 @@
+"""The poller against the emulator with the real SDK: retrieve and list paths, 404, adoption, faults, the loop."""
+
+from __future__ import annotations
+
+import asyncio
+
+import anthropic
+
+from tests.core.poll_helpers import create_recorded, record, requests
+from tui.core.poller import Poller
+from tui.core.store import get_batch, list_batches
+
+
+async def _events(journal, kind: str) -> list:
+    async with journal.db.execute("SELECT batch_local_id, detail FROM events WHERE kind = ?", (kind,)) as cur:
+        return list(await cur.fetchall())
+
+
+async def test_retrieve_path_records_the_end_with_snapshot_and_event(journal, client, emulator) -> None:
+    made = [await create_recorded(journal, client, 20, prefix=f"b{i}x") for i in range(3)]
+    poller = Poller(journal, client, adopt=False, min_interval=0.1)
+    first = await poller.sweep(force=True)
+    assert first.errors == [] and first.http_requests == 3 and first.ended == []
+    for _, batch_id in made:
+        await emulator.wait_until_ended(batch_id)
+    before = emulator.stats["retrieve"]
+    result = await poller.sweep(force=True)
+    assert emulator.stats["retrieve"] - before == 3 and result.http_requests == 3
+    assert sorted(b.id for b in result.ended) == sorted(b for _, b in made)
+    assert {b.local_id for b in result.changed} == {lid for lid, _ in made}
+    for row in result.ended:
+        assert row.processing_status == "ended" and row.counts.succeeded == 20 and row.ended_at
+        assert row.results_url and row.last_polled_at
+    assert len(await _events(journal, "ended")) == 3
+    async with journal.db.execute("SELECT COUNT(*) FROM snapshots WHERE n_succeeded = 20") as cur:
+        assert (await cur.fetchone())[0] == 3
+    again = await poller.sweep(force=True)
+    assert again.http_requests == 0 and again.changed == []     # ended batches are never polled again
+
+
+async def test_schedule_skips_batches_not_due(journal, client, emulator) -> None:
+    await create_recorded(journal, client, 5000)
+    poller = Poller(journal, client, adopt=False, min_interval=60)
+    assert (await poller.sweep()).http_requests == 1          # never polled: due now
+    unforced = await poller.sweep()
+    assert unforced.http_requests == 0 and 50 <= unforced.next_delay <= 60
+    assert (await poller.sweep(force=True)).http_requests == 1
+
+
+async def test_unknown_batch_is_gone_and_kept(journal, client, emulator) -> None:
+    async with journal.transaction() as db:
+        await db.execute("INSERT INTO batches(id, processing_status, n_processing) "
+                         "VALUES ('msgbatch_nosuchbatch', 'in_progress', 3)")
+    result = await Poller(journal, client, adopt=False).sweep(force=True)
+    row = await get_batch(journal, "msgbatch_nosuchbatch")
+    assert row.gone and not row.unfinished and "404" in row.last_poll_error
+    assert [b.id for b in result.changed] == ["msgbatch_nosuchbatch"] and result.errors == []
+    assert len(await _events(journal, "gone")) == 1
+    assert (await Poller(journal, client, adopt=False).sweep(force=True)).http_requests == 0
+
+
+async def test_batch_created_elsewhere_is_adopted_once(journal, client, emulator) -> None:
+    mine_local, mine = await create_recorded(journal, client, 3, prefix="mine")
+    foreign = await client.messages.batches.create(requests=requests(4, "theirs"))
+    poller = Poller(journal, client, min_interval=0.1)
+    result = await poller.sweep()
+    assert [b.id for b in result.adopted] == [foreign.id]
+    adopted = result.adopted[0]
+    assert adopted.adopted and adopted.counts.total == 4 and adopted.processing_status == "in_progress"
+    assert not (await get_batch(journal, mine_local)).adopted
+    assert len(await _events(journal, "adopted")) == 1
+    assert (await poller.sweep(force=True)).adopted == []
+    assert len(await list_batches(journal)) == 2
+
+
+async def test_many_batches_cost_a_list_page_not_a_retrieve_each(journal, emulator_factory) -> None:
+    async with emulator_factory(request_ms=10_000.0) as emu:          # they stay in progress
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            for i in range(60):
+                batch = await client.messages.batches.create(requests=requests(1, f"m{i}x"))
+                if i % 3:
+                    await record(journal, batch)                      # 40 known; 20 to adopt
+            emu.stats.clear()
+            poller = Poller(journal, client, list_threshold=10)
+            result = await poller.sweep(force=True)
+            assert result.errors == []
+            assert emu.stats["list"] == 1 and emu.stats["retrieve"] == 0 and result.http_requests == 1
+            assert len(result.adopted) == 20
+            rows = await list_batches(journal, unfinished_only=True)
+            assert len(rows) == 60 and all(r.last_polled_at for r in rows)
+
+
+async def test_list_path_falls_back_to_retrieve_for_batches_not_listed(journal, emulator_factory) -> None:
+    async with emulator_factory(request_ms=10_000.0) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            for i in range(12):
+                await create_recorded(journal, client, 1, prefix=f"f{i}x")
+            async with journal.transaction() as db:
+                await db.execute("INSERT INTO batches(id, processing_status, created_at) "
+                                 "VALUES ('msgbatch_deletedlongago', 'in_progress', 1)")
+            emu.stats.clear()
+            result = await Poller(journal, client, list_threshold=5, adopt=False).sweep(force=True)
+            assert emu.stats["list"] == 1 and emu.stats["retrieve"] == 1
+            assert (await get_batch(journal, "msgbatch_deletedlongago")).gone
+            assert result.errors == []
+
+
+async def test_injected_faults_reach_the_right_final_state(journal, emulator_factory) -> None:
+    async with emulator_factory(fail_http=0.2, seed=3) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url, max_retries=0) as client:
+            made = []
+            while len(made) < 6:
+                try:
+                    made.append(await create_recorded(journal, client, 40, prefix=f"z{len(made)}x"))
+                except anthropic.APIStatusError:
+                    continue      # an injected fault on create: nothing was created, try again
+            poller = Poller(journal, client, list_threshold=4, min_interval=0.05, max_interval=0.2)
+            errors: list[str] = []
+            for _ in range(400):
+                result = await poller.sweep()
+                errors += result.errors
+                if not await list_batches(journal, unfinished_only=True):
+                    break
+                await asyncio.sleep(min(result.next_delay, 0.2))
+            assert emu.stats["fault_429"] + emu.stats["fault_500"] + emu.stats["fault_529"] > 0
+            assert errors and all(len(e) < 200 for e in errors)
+            for local_id, batch_id in made:
+                row = await get_batch(journal, local_id)
+                truth = emu.get_batch(batch_id)
+                assert row.processing_status == "ended" and row.counts.succeeded == truth["request_counts"]["succeeded"]
+                assert row.last_poll_error is None
+
+
+async def test_run_loop_polls_and_ingests_until_stopped(journal, client, emulator) -> None:
+    made = [await create_recorded(journal, client, 200, prefix=f"l{i}x") for i in range(3)]
+    poller = Poller(journal, client, adopt=False, min_interval=0.1)
+    stop = asyncio.Event()
+    sweeps: list = []
+    ingested: dict[int, str] = {}
+
+    async def on_sweep(result) -> None:
+        sweeps.append(result)
+
+    def on_ingest(report, row) -> None:
+        ingested[report.batch_local_id] = row.ingest_state
+        if len(ingested) == 3 and all(s == "complete" for s in ingested.values()):
+            stop.set()
+
+    await asyncio.wait_for(poller.run(on_sweep, stop_event=stop, on_ingest=on_ingest), timeout=60)
+    assert set(ingested) == {lid for lid, _ in made}
+    for local_id, _ in made:
+        row = await get_batch(journal, local_id)
+        assert row.ingest_state == "complete" and row.results_ingested == 200
+    assert sum(len(s.ended) for s in sweeps) == 3
+
+
+async def test_poke_wakes_the_loop_at_once(journal, client, emulator) -> None:
+    await create_recorded(journal, client, 10_000)           # ends only after 10 s
+    poller = Poller(journal, client, adopt=False, min_interval=30)
+    stop = asyncio.Event()
+    sweeps: list = []
+
+    def on_sweep(result) -> None:
+        sweeps.append(result)
+        if len(sweeps) == 1:
+            poller.poke()
+        elif len(sweeps) == 2:
+            stop.set()
+
+    await asyncio.wait_for(poller.run(on_sweep, stop_event=stop), timeout=10)
+    assert [s.http_requests for s in sweeps] == [1, 1]       # the second one was forced by the poke
