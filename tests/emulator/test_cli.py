@@ -60,3 +60,34 @@ def test_bad_flags_are_refused():
     result = subprocess.run([sys.executable, "-m", "tui", "emulator", "--fail-http", "2"],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "between 0 and 1" in result.stderr
+
+
+def test_state_file_keeps_batches_across_restarts(tmp_path):
+    state = tmp_path / "emu-state.json"
+    proc, base_url = _start("--state", str(state), "--request-ms", "1")
+    try:
+        with anthropic.Anthropic(api_key="k", base_url=base_url) as client:
+            done = client.messages.batches.create(requests=make_requests(20, prefix="d"))
+            while client.messages.batches.retrieve(done.id).processing_status != "ended":
+                time.sleep(0.02)
+            before = [r.model_dump() for r in client.messages.batches.results(done.id)]
+    finally:
+        assert "saved 1 batches" in _stop(proc)
+    proc, base_url = _start("--state", str(state))
+    try:
+        with anthropic.Anthropic(api_key="k", base_url=base_url) as client:
+            assert [b.id for b in client.messages.batches.list()] == [done.id]
+            assert [r.model_dump() for r in client.messages.batches.results(done.id)] == before
+            newer = client.messages.batches.create(requests=make_requests(1))
+            assert newer.id != done.id
+    finally:
+        _stop(proc)
+
+
+def test_unusable_state_file_is_a_clear_error(tmp_path):
+    state = tmp_path / "broken.json"
+    state.write_text("{not json")
+    result = subprocess.run([sys.executable, "-m", "tui", "emulator", "--port", "0", "--state", str(state)],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1 and "broken.json: not a usable emulator state file" in result.stderr
+    assert "Traceback" not in result.stderr

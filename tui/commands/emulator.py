@@ -6,8 +6,9 @@ import argparse
 import asyncio
 import signal
 import sys
+from pathlib import Path
 
-from tui.emulator import Emulator, EmulatorConfig
+from tui.emulator import Emulator, EmulatorConfig, state_file
 
 
 def _rate(text: str) -> float:
@@ -51,6 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="share of results downloads cut off part-way")
     parser.add_argument("--latency-ms", type=_non_negative, default=0.0, metavar="MS",
                         help="delay added to every answer")
+    parser.add_argument("--state", type=Path, metavar="FILE",
+                        help="keep batches across restarts: load FILE on start if it exists, save it on stop")
 
 
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
@@ -60,25 +63,40 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
                           latency_ms=args.latency_ms)
 
 
-async def _serve(config: EmulatorConfig) -> None:
+async def _serve(config: EmulatorConfig, state: Path | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with Emulator(config) as emu:
-        print(f"Batches API emulator listening on {emu.base_url}", flush=True)
-        print(f"  use it:  ANTHROPIC_BASE_URL={emu.base_url} ANTHROPIC_API_KEY=any-key   (Ctrl-C stops)",
-              flush=True)
-        await stop.wait()
+    emu = Emulator(config)
+    loaded = state is not None and state.exists()
+    if loaded:
+        state_file.load(emu, state)
+    try:
+        async with emu:
+            # The first line is the one scripts read: keep it first and in this form.
+            print(f"Batches API emulator listening on {emu.base_url}", flush=True)
+            print(f"  use it:  ANTHROPIC_BASE_URL={emu.base_url} ANTHROPIC_API_KEY=any-key   (Ctrl-C stops)",
+                  flush=True)
+            if loaded:
+                print(f"  loaded {len(emu.batch_ids())} batches from {state}", flush=True)
+            await stop.wait()
+    finally:
+        if state is not None:
+            state_file.save(emu, state)
+            print(f"saved {len(emu.batch_ids())} batches to {state}", flush=True)
     print("emulator stopped", flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     try:
-        asyncio.run(_serve(config))
+        asyncio.run(_serve(config, args.state))
+    except state_file.StateFileError as exc:
+        print(f"claude-batch-tui emulator: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
-        print(f"claude-batch-tui emulator: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}",
-              file=sys.stderr)
+        where = f"{config.host}:{config.port}" if exc.filename is None else exc.filename
+        print(f"claude-batch-tui emulator: {where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     return 0

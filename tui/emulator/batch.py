@@ -26,7 +26,9 @@ _FAULT_MESSAGES = {"api_error": "Internal server error", "overloaded_error": "Ov
 
 class Batch:
     def __init__(self, *, batch_id: str, seed: int, seq: int, created_at: float, step: float,
-                 summaries: list[Summary], fail_requests: float) -> None:
+                 summaries: list[Summary], fail_requests: float = 0.0, faults: bytes | None = None) -> None:
+        """`faults` (one byte per request: 0 none, 1 api_error, 2 overloaded_error) restores a saved batch;
+        without it they are drawn from the seed with probability `fail_requests`."""
         self.id = batch_id
         self.seed = seed
         self.seq = seq
@@ -40,8 +42,8 @@ class Batch:
         rng = random.Random(f"{seed}:{seq}:order")
         rng.shuffle(order)
         self.order = array("I", order)
-        self.faults = bytearray(n)
-        if fail_requests > 0:
+        self.faults = bytearray(faults) if faults is not None else bytearray(n)
+        if faults is None and fail_requests > 0:
             rng = random.Random(f"{seed}:{seq}:faults")
             for i in range(n):
                 if rng.random() < fail_requests:
