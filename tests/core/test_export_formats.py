@@ -147,3 +147,38 @@ def _read_only_folder(tmp_path: Path) -> Path:
     folder.mkdir()
     folder.chmod(0o555)
     return Path("/sys") if os.geteuid() == 0 else folder
+
+
+async def test_final_merge_matches_a_brute_force_answer(journal):
+    """Random retry families, tiny pages: the k-way merge equals the obvious in-memory answer."""
+    import random
+
+    from tui.core.lineage import family_ids, iter_final_results
+    from tui.core.store import get_batch
+
+    rng = random.Random(7)
+    job = await add_job(journal, "random")
+    kinds = ("succeeded", "errored", "expired", "canceled")
+    truth: dict[str, tuple[int, str, str]] = {}  # custom_id -> (preference, batch, result type)
+    parent = None
+    for generation in range(5):
+        ids = sorted(rng.sample([f"id-{i:03d}" for i in range(120)], rng.randint(10, 90)))
+        lines = []
+        for cid in ids:
+            kind = rng.choice(kinds)
+            lines.append(succeeded_line(cid, f"{cid} g{generation}") if kind == "succeeded"
+                         else errored_line(cid, "api_error", f"g{generation}") if kind == "errored"
+                         else plain_line(cid, kind))
+            pref = (kind == "succeeded", generation)
+            if cid not in truth or pref > truth[cid][0]:
+                truth[cid] = (pref, f"msgbatch_g{generation}", kind)
+        await add_batch(journal, f"msgbatch_g{generation}", job_id=job if parent is None else None,
+                        parent_id=parent, created_at=10.0 + generation, lines=lines)
+        parent = f"msgbatch_g{generation}"
+    family = await family_ids(journal, await get_batch(journal, "msgbatch_g2"))
+    assert len(family) == 5
+    for chunk in (1, 3, 17, 5000):
+        got = [row async for rows in iter_final_results(journal, family, chunk=chunk) for row in rows]
+        assert [r["custom_id"] for r in got] == sorted(truth)
+        assert {r["custom_id"]: (r["batch_id"], r["result_type"]) for r in got} == \
+               {c: (b, k) for c, (_, b, k) in truth.items()}

@@ -7,6 +7,7 @@ so a job of any size is walked in bounded memory.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -77,37 +78,45 @@ async def children_of(journal: Journal, batch: BatchRow) -> list[BatchRow]:
 async def iter_final_results(journal: Journal, local_ids: list[int], *,
                              chunk: int = 5000) -> AsyncIterator[list[dict[str, Any]]]:
     """Yield chunks of the final result per custom_id over `local_ids` (ordered newest batch first),
-    in custom_id order. Each row: the RESULT_COLUMNS plus `batch_local_id` and `batch_id`."""
+    in custom_id order. Each row: the RESULT_COLUMNS plus `batch_local_id` and `batch_id`.
+
+    A k-way merge: each batch is read in custom_id order by keyset pages on its primary key (no sort),
+    and a custom_id is decided once every batch has been read past it."""
     if not local_ids:
         return
     rank = {lid: i for i, lid in enumerate(local_ids)}
-    marks = ",".join("?" * len(local_ids))
+    page = max(1, chunk // len(local_ids))
     sql = f"""
         SELECT {_COLS}, r.batch_local_id, b.id AS batch_id
         FROM results r JOIN batches b ON b.local_id = r.batch_local_id
-        WHERE r.batch_local_id IN ({marks}) AND r.custom_id > ?
+        WHERE r.batch_local_id = ? AND r.custom_id > ?
         ORDER BY r.custom_id LIMIT ?
     """
-    after = ""
+    buffers: dict[int, list[dict[str, Any]]] = {lid: [] for lid in local_ids}
+    after = dict.fromkeys(local_ids, "")
+    done: set[int] = set()
     while True:
-        async with journal.db.execute(sql, (*local_ids, after, chunk)) as cur:
-            rows = [dict(r) for r in await cur.fetchall()]
-        if not rows:
-            break
-        last = rows[-1]["custom_id"]
-        complete = len(rows) < chunk
-        if not complete:
-            # the last custom_id may continue into the next page: fetch all of its rows now
-            async with journal.db.execute(
-                f"SELECT {_COLS}, r.batch_local_id, b.id AS batch_id FROM results r "
-                f"JOIN batches b ON b.local_id = r.batch_local_id "
-                f"WHERE r.batch_local_id IN ({marks}) AND r.custom_id = ?", (*local_ids, last)) as cur:
-                tail = [dict(r) for r in await cur.fetchall()]
-            rows = [r for r in rows if r["custom_id"] != last] + tail
-        yield _pick(rows, rank)
-        after = last
-        if complete:
-            break
+        for lid in local_ids:
+            if not buffers[lid] and lid not in done:
+                async with journal.db.execute(sql, (lid, after[lid], page)) as cur:
+                    rows = [dict(r) for r in await cur.fetchall()]
+                if len(rows) < page:
+                    done.add(lid)
+                if rows:
+                    after[lid] = rows[-1]["custom_id"]
+                    buffers[lid] = rows
+        live = [lid for lid in local_ids if buffers[lid]]
+        if not live:
+            return
+        reading = [buffers[lid][-1]["custom_id"] for lid in live if lid not in done]
+        mark = min(reading) if reading else None    # every custom_id <= mark has been read everywhere
+        ready: list[dict[str, Any]] = []
+        for lid in live:
+            rows = buffers[lid]
+            cut = len(rows) if mark is None else bisect_right([r["custom_id"] for r in rows], mark)
+            ready.extend(rows[:cut])
+            buffers[lid] = rows[cut:]
+        yield _pick(ready, rank)
 
 
 def _pick(rows: list[dict[str, Any]], rank: dict[int, int]) -> list[dict[str, Any]]:
