@@ -139,7 +139,7 @@ def _expected_bad(lines: list[Line | None]) -> set[int]:
     return bad
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.data_too_large])
 @given(hostile_file())
 def test_checker_reports_every_bad_line_and_never_crashes(tmp_path_factory, case):

@@ -260,7 +260,11 @@ class _Builder:
             bad = True
         if bad:
             return None
-        encoded = orjson.dumps(params)
+        try:
+            encoded = orjson.dumps(params)
+        except orjson.JSONEncodeError:   # parsed fine (up to 1024 levels) but too deep to re-encode (254)
+            self.problem(line, "params are nested too deeply (more than 254 levels)")
+            return None
         self._count(line, params, len(encoded) + len(custom_id) + ITEM_OVERHEAD)
         return encoded
 
