@@ -26,6 +26,7 @@ from tui.core.journal import Journal
 from tui.core.models import BatchRow, SweepResult
 from tui.core.poll_plan import PollPlan, next_interval, retry_after_seconds, server_changed
 from tui.core.store import get_batch, get_batches, server_fields
+from tui.core.submit import recover
 
 LIST_PAGE = 1000
 MAX_LIST_PAGES = 5            # beyond this, the batches still unseen are retrieved one by one
@@ -98,10 +99,6 @@ class Poller:
 
     async def _recover(self) -> list[str]:
         """Settle submissions a previous run left half-done (the submit module's `recover`)."""
-        try:
-            from tui.core.submit import recover
-        except ImportError:   # TEMPORARY until tui/core/submit.py lands in the tree
-            return []
         try:
             await recover(self.journal, self.client)
         except Exception as exc:
