@@ -16,7 +16,13 @@ async def _events(journal, kind: str) -> list:
         return list(await cur.fetchall())
 
 
-async def test_retrieve_path_records_the_end_with_snapshot_and_event(journal, client, emulator) -> None:
+async def test_retrieve_path_records_the_end_with_snapshot_and_event(journal, emulator_factory) -> None:
+    async with emulator_factory(request_ms=25.0) as emu:       # 20 requests: still running at the first sweep
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            await _retrieve_path(journal, client, emu)
+
+
+async def _retrieve_path(journal, client, emulator) -> None:
     made = [await create_recorded(journal, client, 20, prefix=f"b{i}x") for i in range(3)]
     poller = Poller(journal, client, adopt=False, min_interval=0.1)
     first = await poller.sweep(force=True)
