@@ -102,3 +102,14 @@ async def test_latency_is_added(emulator_factory):
             started = loop.time()
             assert (await client.messages.batches.list()).data == []
             assert loop.time() - started >= 0.15  # a lower bound: a slow machine only makes it larger
+
+
+async def test_ambiguous_create_is_carried_out_but_answered_500(emulator_factory, checked_async):
+    async with emulator_factory(ambiguous_creates=1.0) as emu:
+        with pytest.raises(anthropic.InternalServerError):
+            await checked_async(emu, max_retries=0).messages.batches.create(requests=make_requests(1))
+        assert len(emu.batch_ids()) == 1  # created, though the client was told otherwise
+        with pytest.raises(anthropic.InternalServerError):
+            await checked_async(emu, max_retries=1).messages.batches.create(requests=make_requests(1))
+        assert len(emu.batch_ids()) == 3  # the SDK's own retry duplicated it: why creates use max_retries=0
+        assert emu.stats["fault_ambiguous_create"] == 3

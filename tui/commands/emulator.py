@@ -52,6 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="share of results downloads cut off part-way")
     parser.add_argument("--latency-ms", type=_non_negative, default=0.0, metavar="MS",
                         help="delay added to every answer")
+    parser.add_argument("--ambiguous-creates", type=_rate, default=0.0, metavar="RATE",
+                        help="share of creates carried out but answered 500 (a blind retry duplicates the batch)")
     parser.add_argument("--state", type=Path, metavar="FILE",
                         help="keep batches across restarts: load FILE on start if it exists, save it on stop")
 
@@ -60,7 +62,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     return EmulatorConfig(host=args.host, port=args.port, seed=args.seed, time_scale=args.time_scale,
                           request_ms=args.request_ms, api_key=args.api_key, fail_http=args.fail_http,
                           fail_requests=args.fail_requests, cut_results=args.cut_results,
-                          latency_ms=args.latency_ms)
+                          latency_ms=args.latency_ms, ambiguous_creates=args.ambiguous_creates)
 
 
 async def _serve(config: EmulatorConfig, state: Path | None) -> None:

@@ -14,7 +14,8 @@ class EmulatorConfig:
     `request_ms` is the emulated time one request takes; requests of a batch run one after another, so a
     batch of N requests ends N * request_ms after it was created (1,000 requests: 10 s by default).
     `time_scale` multiplies the emulated clock (3600: an emulated hour per real second).
-    The `fail_*`, `cut_results` and `latency_ms` knobs inject faults; all are off by default.
+    The `fail_*`, `cut_results`, `latency_ms` and `ambiguous_creates` knobs inject faults; all are off by
+    default. Fault knobs are read on every request, so a test may swap `emulator.config` to change them.
     """
 
     host: str = "127.0.0.1"
@@ -27,10 +28,11 @@ class EmulatorConfig:
     fail_requests: float = 0.0  # share of requests that end errored (api_error / overloaded_error)
     cut_results: float = 0.0  # share of results streams cut off part-way
     latency_ms: float = 0.0  # added to every answer
+    ambiguous_creates: float = 0.0  # share of creates carried out but answered 500 (a retry then duplicates)
     max_body_bytes: int = MAX_BODY_BYTES
 
     def __post_init__(self) -> None:
-        for name in ("fail_http", "fail_requests", "cut_results"):
+        for name in ("fail_http", "fail_requests", "cut_results", "ambiguous_creates"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")

@@ -25,7 +25,7 @@ class Emulator:
 
     `stats` counts HTTP requests: `requests` (all), one key per route (`create`, `retrieve`, `list`,
     `cancel`, `delete`, `results`, `unknown`) and one per injected fault (`fault_429`, `fault_500`,
-    `fault_529`, `fault_403`, `fault_cut_results`), plus `results_abandoned` when a client stops
+    `fault_529`, `fault_403`, `fault_cut_results`, `fault_ambiguous_create`), plus `results_abandoned` when a client stops
     reading a results stream early.
     """
 
@@ -144,6 +144,10 @@ class Emulator:
         if self.config.fail_http and self._fault_rng.random() < self.config.fail_http:
             return self._fault_rng.choice((429, 500, 529))
         return None
+
+    def _ambiguous_create(self) -> bool:
+        """Whether this create, already carried out, is answered with a 500 anyway."""
+        return bool(self.config.ambiguous_creates) and self._fault_rng.random() < self.config.ambiguous_creates
 
     def _results_cut_point(self, lines: int) -> int | None:
         """After how many lines this results stream breaks off, or None for a whole stream."""

@@ -133,6 +133,9 @@ async def _create(request: web.Request) -> web.Response:
     except BadBody as exc:
         raise ApiError(400, str(exc)) from None
     batch = emu._add_batch(summaries)
+    if emu._ambiguous_create():
+        emu.stats["fault_ambiguous_create"] += 1
+        raise ApiError(500, "Internal server error (emulated)")
     return _json(request, batch.to_json(emu.now(), _base(request)))
 
 
