@@ -60,6 +60,7 @@ class BatchRow:
     last_poll_error: str | None = None
     ingest_state: str = "none"
     results_ingested: int = 0
+    ingest_error: str | None = None   # why the results are not all in (cut stream, malformed lines, ...)
     cost_usd: float | None = None  # sum over ingested results; None until any is known
 
     @property
@@ -105,6 +106,7 @@ class BatchRow:
             last_poll_error=row["last_poll_error"],
             ingest_state=row["ingest_state"],
             results_ingested=row["results_ingested"],
+            ingest_error=get("ingest_error"),
             cost_usd=get("cost_usd"),
         )
 
