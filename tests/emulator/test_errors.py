@@ -113,3 +113,15 @@ async def test_ambiguous_create_is_carried_out_but_answered_500(emulator_factory
             await checked_async(emu, max_retries=1).messages.batches.create(requests=make_requests(1))
         assert len(emu.batch_ids()) == 3  # the SDK's own retry duplicated it: why creates use max_retries=0
         assert emu.stats["fault_ambiguous_create"] == 3
+
+
+async def test_rate_limit_answers_429_with_the_wait(emulator_factory, checked_async):
+    async with emulator_factory(rate_limit_rpm=3) as emu:
+        client = checked_async(emu, max_retries=0)
+        for _ in range(3):  # a full bucket: one minute's worth
+            await client.messages.batches.list()
+        with pytest.raises(anthropic.RateLimitError) as caught:
+            await client.messages.batches.list()
+        headers = caught.value.response.headers
+        assert 0 < int(headers["retry-after-ms"]) <= 20_000 and int(headers["retry-after"]) >= 1
+        assert emu.stats["rate_limited"] == 1

@@ -38,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 = any free port)")
     parser.add_argument("--seed", type=int, default=0, help="seed for ids, order and faults (default: 0)")
     parser.add_argument("--time-scale", type=_positive, default=1.0, metavar="X",
-                        help="emulated seconds per real second (3600: watch a batch expire in 24 s)")
+                        help="emulated seconds per real second (with --request-ms 100000 and 3600, "
+                             "a 1,000-request batch reaches its 24 h expiry in 24 real seconds)")
     parser.add_argument("--request-ms", type=_non_negative, default=defaults.request_ms, metavar="MS",
                         help=f"emulated time per request, one after another (default: {defaults.request_ms:g}: "
                              "1,000 requests end in about 10 s)")
@@ -52,6 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="share of results downloads cut off part-way")
     parser.add_argument("--latency-ms", type=_non_negative, default=0.0, metavar="MS",
                         help="delay added to every answer")
+    parser.add_argument("--rate-limit", type=_non_negative, default=0.0, metavar="RPM",
+                        help="answer 429 (with retry-after) beyond this many requests per minute (default: no limit)")
     parser.add_argument("--ambiguous-creates", type=_rate, default=0.0, metavar="RATE",
                         help="share of creates carried out but answered 500 (a blind retry duplicates the batch)")
     parser.add_argument("--state", type=Path, metavar="FILE",
@@ -62,7 +65,8 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     return EmulatorConfig(host=args.host, port=args.port, seed=args.seed, time_scale=args.time_scale,
                           request_ms=args.request_ms, api_key=args.api_key, fail_http=args.fail_http,
                           fail_requests=args.fail_requests, cut_results=args.cut_results,
-                          latency_ms=args.latency_ms, ambiguous_creates=args.ambiguous_creates)
+                          latency_ms=args.latency_ms, ambiguous_creates=args.ambiguous_creates,
+                          rate_limit_rpm=args.rate_limit)
 
 
 async def _serve(config: EmulatorConfig, state: Path | None) -> None:

@@ -28,6 +28,7 @@ class EmulatorConfig:
     fail_requests: float = 0.0  # share of requests that end errored (api_error / overloaded_error)
     cut_results: float = 0.0  # share of results streams cut off part-way
     latency_ms: float = 0.0  # added to every answer
+    rate_limit_rpm: float = 0.0  # requests per minute before 429s (token bucket, real time); 0 = no limit
     ambiguous_creates: float = 0.0  # share of creates carried out but answered 500 (a retry then duplicates)
     max_body_bytes: int = MAX_BODY_BYTES
 
@@ -38,5 +39,5 @@ class EmulatorConfig:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
         if self.time_scale <= 0:
             raise ValueError(f"time_scale must be positive, got {self.time_scale}")
-        if self.request_ms < 0 or self.latency_ms < 0:
-            raise ValueError("request_ms and latency_ms must not be negative")
+        if self.request_ms < 0 or self.latency_ms < 0 or self.rate_limit_rpm < 0:
+            raise ValueError("request_ms, latency_ms and rate_limit_rpm must not be negative")

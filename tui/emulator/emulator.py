@@ -25,7 +25,7 @@ class Emulator:
 
     `stats` counts HTTP requests: `requests` (all), one key per route (`create`, `retrieve`, `list`,
     `cancel`, `delete`, `results`, `unknown`) and one per injected fault (`fault_429`, `fault_500`,
-    `fault_529`, `fault_403`, `fault_cut_results`, `fault_ambiguous_create`), plus `results_abandoned` when a client stops
+    `fault_529`, `fault_403`, `fault_cut_results`, `fault_ambiguous_create`, `rate_limited`), plus `results_abandoned` when a client stops
     reading a results stream early.
     """
 
@@ -39,6 +39,7 @@ class Emulator:
         self._fault_rng = random.Random(f"{self.config.seed}:http")
         self._cut_rng = random.Random(f"{self.config.seed}:cut")
         self._forced: deque[int] = deque()
+        self._bucket = (time.monotonic(), self.config.rate_limit_rpm)  # (last refill, tokens)
         self._wall0 = time.time()
         self._mono0 = time.monotonic()
         self._offset = 0.0
@@ -144,6 +145,20 @@ class Emulator:
         if self.config.fail_http and self._fault_rng.random() < self.config.fail_http:
             return self._fault_rng.choice((429, 500, 529))
         return None
+
+    def _rate_limit_wait(self) -> float | None:
+        """None if this request fits the rate limit (and takes a token), else seconds until one is free."""
+        rpm = self.config.rate_limit_rpm
+        if not rpm:
+            return None
+        now = time.monotonic()
+        last, tokens = self._bucket
+        tokens = min(rpm, tokens + (now - last) * rpm / 60.0)
+        if tokens >= 1.0:
+            self._bucket = (now, tokens - 1.0)
+            return None
+        self._bucket = (now, tokens)
+        return (1.0 - tokens) * 60.0 / rpm
 
     def _ambiguous_create(self) -> bool:
         """Whether this create, already carried out, is answered with a 500 anyway."""

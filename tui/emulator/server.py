@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -74,6 +75,12 @@ async def _middleware(request: web.Request, handler: Callable[[web.Request], Awa
         if emu.config.latency_ms:
             await asyncio.sleep(emu.config.latency_ms / 1000)
         _check_auth(request, emu.config.api_key)
+        wait = emu._rate_limit_wait()
+        if wait is not None:
+            emu.stats["rate_limited"] += 1
+            raise ApiError(429, f"rate limit of {emu.config.rate_limit_rpm:g} requests per minute exceeded "
+                                f"(emulated)", headers={"retry-after": str(math.ceil(wait)),
+                                                        "retry-after-ms": str(math.ceil(wait * 1000))})
         fault = emu._http_fault()
         if fault is not None:
             emu.stats[f"fault_{fault}"] += 1
