@@ -24,9 +24,9 @@ class Emulator:
     point a client at `emu.base_url`. Keyword arguments override fields of the config.
 
     `stats` counts HTTP requests: `requests` (all), one key per route (`create`, `retrieve`, `list`,
-    `cancel`, `delete`, `results`, `unknown`) and one per injected fault (`fault_429`, `fault_500`,
-    `fault_529`, `fault_403`, `fault_cut_results`, `fault_ambiguous_create`, `rate_limited`), plus `results_abandoned` when a client stops
-    reading a results stream early.
+    `cancel`, `delete`, `results`, `unknown`), one per injected fault (`fault_429`, `fault_500`, `fault_529`,
+    `fault_403`, `fault_cut_results`, `fault_ambiguous_create`), `rate_limited`, and `results_abandoned`
+    when a client stops reading a results stream early.
     """
 
     def __init__(self, config: EmulatorConfig | None = None, **overrides: object) -> None:
