@@ -30,7 +30,7 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen #lines { height: auto; max-height: 12; }
     ConfirmScreen #option { margin-top: 1; }
     ConfirmScreen #buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    ConfirmScreen Button { margin-left: 1; }
+    ConfirmScreen Button { margin-left: 2; }
     ConfirmScreen #keys { color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [
@@ -58,10 +58,10 @@ class ConfirmScreen(ModalScreen[bool]):
             with VerticalScroll(id="lines"):
                 yield Static(Text("\n".join(shown)))
             if self.checkbox is not None:
-                yield Checkbox(Text(safe_text(self.checkbox)), id="option")
+                yield Checkbox(Text(safe_text(self.checkbox)), id="option", compact=True)
             with Horizontal(id="buttons"):
-                yield Button(Text(f"{self.yes_label} (y)"), variant="error", id="yes")
-                yield Button(Text(f"{self.no_label} (n/esc)"), variant="primary", id="no")
+                yield Button(Text(f"{self.yes_label} (y)"), variant="error", id="yes", compact=True)
+                yield Button(Text(f"{self.no_label} (n/esc)"), variant="primary", id="no", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -40,13 +40,16 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         width: 76; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary 80%; background: $surface; padding: 0 1;
     }
-    ExportDialog #title { text-style: bold; }
-    ExportDialog RadioSet { layout: horizontal; width: 100%; height: auto; border: none; padding: 0; }
-    ExportDialog RadioButton { width: auto; margin-right: 2; }
-    ExportDialog .label { color: $text-muted; margin-top: 1; }
-    ExportDialog #path { margin-top: 1; }
-    ExportDialog #buttons { height: auto; align-horizontal: right; }
-    ExportDialog Button { margin-left: 1; }
+    ExportDialog #title { text-style: bold; margin-bottom: 1; }
+    ExportDialog .row { height: auto; }
+    ExportDialog .label { width: 8; color: $text-muted; }
+    ExportDialog RadioSet { width: 1fr; }
+    ExportDialog RadioSet.across { layout: horizontal; }
+    ExportDialog RadioSet.across > RadioButton { width: auto; margin-right: 2; }
+    ExportDialog #joined { margin-left: 8; }
+    ExportDialog #path { width: 1fr; }
+    ExportDialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    ExportDialog Button { margin-left: 2; }
     """
     BINDINGS = [Binding("escape", "close", "Close", id="export.close")]
 
@@ -62,25 +65,31 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         name = safe_text(self.batch.label or self.batch.job_name or self.batch.id or "", limit=50)
         with Vertical(id="dialog"):
             yield Static(Text(f"Export the results of {name}"), id="title")
-            yield Static(Text("format"), classes="label")
-            with RadioSet(id="format"):
-                yield RadioButton("CSV", value=True, id="csv")
-                yield RadioButton("JSONL", id="jsonl")
-            yield Static(Text("what"), classes="label")
-            with RadioSet(id="scope"):
-                yield RadioButton(f"its job, final answer per custom_id ({self.family_size} batches)",
-                                  value=final, id="final")
-                yield RadioButton("this batch only", value=not final, id="batch")
-            with RadioSet(id="only"):
-                yield RadioButton("all results", value=True, id="all")
-                yield RadioButton("succeeded", id="succeeded")
-                yield RadioButton("failed", id="failed")
-            yield Checkbox("with each request's params (joined)", id="joined")
+            with Horizontal(classes="row"):
+                yield Static("format", classes="label")
+                with RadioSet(id="format", classes="across", compact=True):
+                    yield RadioButton("CSV", value=True, id="csv")
+                    yield RadioButton("JSONL", id="jsonl")
+            with Horizontal(classes="row"):
+                yield Static("what", classes="label")
+                with RadioSet(id="scope", compact=True):
+                    yield RadioButton(f"its job: final answer per custom_id ({self.family_size} batches)",
+                                      value=final, id="final")
+                    yield RadioButton("this batch only", value=not final, id="batch")
+            with Horizontal(classes="row"):
+                yield Static("results", classes="label")
+                with RadioSet(id="only", classes="across", compact=True):
+                    yield RadioButton("all", value=True, id="all")
+                    yield RadioButton("succeeded", id="succeeded")
+                    yield RadioButton("failed", id="failed")
+            yield Checkbox("with each request's params (joined)", id="joined", compact=True)
             self._auto_name = str(self.folder / default_name(self.batch, final=final, fmt="csv"))
-            yield Input(value=self._auto_name, id="path")
+            with Horizontal(classes="row"):
+                yield Static("file", classes="label")
+                yield Input(value=self._auto_name, id="path", compact=True)
             with Horizontal(id="buttons"):
-                yield Button("Export (enter)", variant="primary", id="go")
-                yield Button("Close (esc)", id="close")
+                yield Button("Export (enter)", variant="primary", id="go", compact=True)
+                yield Button("Close (esc)", id="close", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()

@@ -34,9 +34,9 @@ class RetryDialog(ModalScreen[RetryChoice | None]):
     }
     RetryDialog #title { text-style: bold; margin-bottom: 1; }
     RetryDialog #kinds { height: auto; max-height: 8; }
-    RetryDialog #held { color: $text-muted; height: auto; max-height: 4; }
+    RetryDialog #held { color: $text-muted; height: auto; max-height: 4; margin-top: 1; }
     RetryDialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    RetryDialog Button { margin-left: 1; }
+    RetryDialog Button { margin-left: 2; }
     """
     BINDINGS = [
         Binding("y", "send", "Send", id="retry.send"),
@@ -58,19 +58,19 @@ class RetryDialog(ModalScreen[RetryChoice | None]):
             held = sum(sel.held_back.values())
             if held:
                 types = ", ".join(f"{n} {t}" for t, n in sorted(sel.held_back.items()))
-                yield Checkbox(Text(safe_text(f"also resend {types} (fail again unless the params change)")),
-                               id="all_errors")
                 ids = ", ".join(sel.held_back_ids[:20]) + (" …" if held > 20 else "")
-                yield Static(Text(safe_text(f"held back: {ids}", limit=400)), id="held")
+                yield Static(Text(safe_text(f"held back, they fail again unless the params change: {ids}",
+                                            limit=400)), id="held")
+                yield Checkbox(Text(safe_text(f"also resend {types}")), id="all_errors", compact=True)
             canceled = sel.not_included.get("canceled", 0)
             if canceled:
-                yield Checkbox(Text(f"also resend {canceled} canceled"), id="include_canceled")
+                yield Checkbox(Text(f"also resend {canceled} canceled"), id="include_canceled", compact=True)
             if sel.missing_params:
                 yield Static(Text(f"{sel.missing_params} failed request(s) have no stored params "
                                   "(submitted elsewhere) and cannot be resent"))
             with Horizontal(id="buttons"):
-                yield Button(Text(self._send_label()), variant="warning", id="send")
-                yield Button(Text("Don't (n/esc)"), variant="primary", id="no")
+                yield Button(Text(self._send_label()), variant="warning", id="send", compact=True)
+                yield Button(Text("Don't (n/esc)"), variant="primary", id="no", compact=True)
 
     def _kind_lines(self) -> list[str]:
         sel = self.selection
