@@ -88,7 +88,7 @@ async def test_retry_then_export_the_job_then_delete(journal_path, emulator_fact
                 await press(app, pilot, "r")
                 assert isinstance(app.screen, RetryDialog)
                 text = _modal_text(app)
-                assert "held back: m-bad0, m-bad1" in text
+                assert "unless the params change: m-bad0, m-bad1" in text and "also resend 2 invalid_request_error" in text
                 assert app.screen.selection.count == len(retryable)
                 await press(app, pilot, "y")
                 assert app.screen is dash
