@@ -1,13 +1,156 @@
-"""The `watch` command (not built yet)."""
+"""`claude-batch-tui watch [--interval S]`: poll and ingest until every batch in the journal has ended.
+
+Runs what the TUI runs in the background: recovery of interrupted submissions, the poll loop, results
+ingest. Prints one line per change (short id, status, counts, results ingested) and one-line warnings for
+network trouble, which is retried. Exit 0 once every batch has ended and its results are in the journal
+(or are no longer on the server), 1 when some results could not be ingested whole, 130 on Ctrl-C.
+It follows the batches the journal knows; it does not adopt others from the account (the TUI does).
+"""
+
+from __future__ import annotations
 
 import argparse
+import asyncio
+import signal
+from typing import Any
 
-from tui.commands._pending import not_built
+from tui.commands._session import finish, make_cli_client, open_journal, say, warn
+from tui.commands.listing import short_id, status
+
+DEFAULT_INTERVAL = 5.0
+
+
+def _interval(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0.1 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be between 0.1 and 3600 seconds, got {text}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("--interval", type=_interval, default=DEFAULT_INTERVAL, metavar="S",
+                        help=f"poll young batches every S seconds (default {DEFAULT_INTERVAL:g}); "
+                             "older ones less often")
 
 
 def run(args: argparse.Namespace) -> int:
-    return not_built("watch")
+    return finish(_run(args))
+
+
+async def _run(args: argparse.Namespace) -> int:
+    client = make_cli_client(args)
+    try:
+        journal = await open_journal(args)
+        try:
+            return await Watch(journal, client, args.interval).run()
+        finally:
+            await journal.close()
+    finally:
+        await client.close()
+
+
+def progress_line(row: Any) -> str:
+    c = row.counts
+    total = row.total
+    line = (f"{short_id(row)}  {status(row):<11}  {c.done}/{total} done  succeeded {c.succeeded}  "
+            f"errored {c.errored}  canceled {c.canceled}  expired {c.expired}")
+    if row.processing_status == "ended" and not row.gone:
+        line += f"  results {row.results_ingested}/{total} {row.ingest_state}"
+    return line
+
+
+class Watch:
+    def __init__(self, journal: Any, client: Any, interval: float) -> None:
+        from tui.core.poller import Poller
+
+        self.journal = journal
+        self.poller = Poller(journal, client, adopt=False, min_interval=interval,
+                             max_interval=max(interval, 60.0))
+        self.stop = asyncio.Event()
+        self.interrupted = False
+        self.shown: dict[int, str] = {}
+        self.stuck: dict[int, str] = {}      # read to the end of the stream, still incomplete: why
+
+    async def run(self) -> int:
+        from tui.core.store import list_batches
+
+        rows = await list_batches(self.journal)
+        tracked = [r for r in rows if r.id]
+        if not rows:
+            say("nothing to watch: the journal has no batches (submit some first)")
+            return 0
+        say(f"watching {len(tracked)} batch{'es' if len(tracked) != 1 else ''} "
+            f"({sum(1 for r in tracked if r.unfinished)} unfinished); Ctrl-C stops")
+        for row in tracked:
+            self.show(row)
+        unsent = [r for r in rows if not r.id and r.intent_state in ("intent", "sending")]
+        if unsent:
+            warn(f"warning: {len(unsent)} batch{'es are' if len(unsent) != 1 else ' is'} still being submitted; "
+                 "watch follows batches once they have an id")
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGINT, self._interrupt)
+        try:
+            await self.poller.run(self.on_sweep, stop_event=self.stop, on_ingest=self.on_ingest)
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+        if self.interrupted:
+            warn("interrupted: what was learned is in the journal; run watch again to go on")
+            return 130
+        return await self.summary()
+
+    def _interrupt(self) -> None:
+        self.interrupted = True
+        self.stop.set()
+
+    def show(self, row: Any) -> None:
+        line = progress_line(row)
+        if self.shown.get(row.local_id) != line:
+            self.shown[row.local_id] = line
+            say(line)
+
+    async def on_sweep(self, result: Any) -> None:
+        for error in result.errors:
+            warn(f"warning: {error} (will retry)")
+        for row in result.changed:
+            self.show(row)
+        await self.check_done()
+
+    async def on_ingest(self, report: Any, row: Any) -> None:
+        if row is not None:
+            self.show(row)
+        if report.error and not report.complete:
+            name = row.id if row is not None and row.id else f"#{report.batch_local_id}"
+            warn(f"warning: results of {name}: {report.error}")
+        if report.stream_complete and not report.complete:
+            self.stuck[report.batch_local_id] = row.ingest_error if row is not None else report.error
+        await self.check_done()
+
+    async def check_done(self) -> None:
+        from tui.core.store import list_batches
+
+        for row in await list_batches(self.journal):
+            if row.id and not (row.gone or row.deleted_at is not None) and (
+                    row.processing_status != "ended"
+                    or (row.ingest_state not in ("complete", "unavailable") and row.local_id not in self.stuck)):
+                return
+        self.stop.set()
+
+    async def summary(self) -> int:
+        from tui.core.store import list_batches
+
+        rows = [r for r in await list_batches(self.journal) if r.id]
+        results = sum(r.results_ingested for r in rows)
+        unavailable = [r for r in rows if r.ingest_state == "unavailable"]
+        gone = [r for r in rows if r.gone]
+        say(f"all {len(rows)} batch{'es' if len(rows) != 1 else ''} ended; {results} results in the journal")
+        if unavailable:
+            warn(f"note: the results of {len(unavailable)} batch(es) are no longer on the server")
+        if gone:
+            warn(f"note: {len(gone)} batch(es) are gone from the server (kept in the journal)")
+        for local_id, why in self.stuck.items():
+            row = next((r for r in rows if r.local_id == local_id), None)
+            warn(f"error: results of {row.id if row else local_id} are incomplete: {why}")
+        return 1 if self.stuck else 0
