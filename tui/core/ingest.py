@@ -159,6 +159,8 @@ def _careful_row(local_id: int, line: bytes, obj: Any, cost: Coster) -> tuple[tu
         model = pick(msg, "model", str, "message.")
         stop = pick(msg, "stop_reason", str, "message.")
         usage = msg.get("usage")
+        if not isinstance(usage, dict):
+            problems.append("message.usage missing or not an object")
         tokens = [pick(usage, k, int, "usage.") for k in _USAGE_KEYS]
         content = msg.get("content")
         preview = _preview(content) if isinstance(content, list) else None
@@ -214,7 +216,7 @@ def parse_line(local_id: int, line: bytes, cost: Coster) -> tuple[tuple | None, 
 
 # ---------------------------------------------------------------------------------------------- streaming
 
-MAX_LINE_BYTES = 32 * 1024 * 1024   # a line longer than this is not a result line: stop rather than grow
+MAX_LINE_BYTES = 32 * 1024 * 1024   # a line longer than this is not a result line: skipped (flagged), not held
 
 
 class _Sink:
@@ -229,6 +231,16 @@ class _Sink:
     def add(self, lineno: int, line: bytes) -> None:
         self.report.lines += 1
         self.rows.append((lineno, line))
+
+    async def flag(self, lineno: int, problem: str) -> None:
+        """A line that cannot be recorded at all (too long to hold): counted and named in the report."""
+        await self._drain()   # the report's counters are also updated by the write in flight
+        report = self.report
+        report.lines += 1
+        report.malformed += 1
+        report.skipped += 1
+        if len(report.problems) < MAX_PROBLEMS:
+            report.problems.append(f"line {lineno}: {problem}")
 
     def _parsed(self, lines: list[tuple[int, bytes]]) -> Iterator[tuple]:
         """Rows for `executemany`, parsed lazily: in aiosqlite's thread, between SQLite steps, so parsing
@@ -334,21 +346,33 @@ async def _stream(journal: Journal, client: Any, batch_id: str, report: IngestRe
     lineno = 0
     try:
         async with client.messages.batches.with_streaming_response.results(batch_id) as response:
-            pending = b""
+            parts: list[bytes] = []   # the unfinished last line, in pieces (joined once: no quadratic copies)
+            held = 0
+            skipping = False          # inside a line over MAX_LINE_BYTES: dropped up to its newline
             async for chunk in response.iter_bytes():
                 report.bytes += len(chunk)
-                if pending:
-                    chunk = pending + chunk
-                lines = chunk.split(b"\n")
-                pending = lines.pop()
-                for line in lines:
-                    lineno += 1
-                    if line:
-                        sink.add(lineno, line)
-                if len(sink.rows) >= FLUSH_ROWS:
-                    await sink.flush()
-                if len(pending) > MAX_LINE_BYTES:
-                    raise ValueError(f"line {lineno + 1} is longer than {MAX_LINE_BYTES // 2**20} MB")
+                if b"\n" not in chunk:
+                    if not skipping:
+                        parts.append(chunk)
+                        held += len(chunk)
+                else:
+                    lines = chunk.split(b"\n")
+                    if skipping:
+                        lines[0], skipping = b"", False   # the end of the skipped line keeps its number
+                    elif parts:
+                        lines[0] = b"".join(parts) + lines[0]
+                    last = lines.pop()
+                    parts, held = [last], len(last)
+                    for line in lines:
+                        lineno += 1
+                        if line:
+                            sink.add(lineno, line)
+                    if len(sink.rows) >= FLUSH_ROWS:
+                        await sink.flush()
+                if held > MAX_LINE_BYTES:
+                    await sink.flag(lineno + 1, f"longer than {MAX_LINE_BYTES // 2**20} MB: skipped")
+                    parts, held, skipping = [], 0, True
+            pending = b"".join(parts)
             if pending.strip():
                 sink.add(lineno + 1, pending)
         report.stream_complete = True
