@@ -196,7 +196,11 @@ class Poller:
                 return
             self._last_adopt_scan = plan.now
             for batch in page.data:
-                plan.saw(batch)
+                why = _unreadable(batch)
+                if why is None:
+                    plan.saw(batch)
+                else:
+                    result.errors.append(f"list batches: {why}")
             if not page.has_more or not page.data or not plan.unseen_due():
                 return
             if plan.older_than_all_unseen(page.data[-1]):
@@ -220,6 +224,11 @@ class Poller:
                         return
                     self._note_error(exc, result, f"batch {row['id']}")
                     plan.fail(row, describe_api_error(exc), self._retry_at(exc))
+                    return
+                why = _unreadable(batch)
+                if why is not None:
+                    result.errors.append(f"batch {row['id']}: {why}")
+                    plan.fail(row, why, None)
                     return
                 plan.saw(batch)
 
@@ -332,6 +341,18 @@ class Poller:
             delay = min(delay, self._last_adopt_scan + ADOPT_EVERY - now)
         delay = max(delay, self._pause_until - now)
         return max(MIN_DELAY, min(delay, self.max_interval))
+
+
+def _unreadable(batch: Any) -> str | None:
+    """Why a MessageBatch from the server cannot be stored (a misbehaving server or proxy), else None."""
+    try:
+        fields = server_fields(batch)
+    except (TypeError, ValueError, AttributeError) as exc:
+        return f"the server sent a batch that cannot be read ({exc})"[:300]
+    if not isinstance(fields["id"], str) or not isinstance(fields["processing_status"], str) \
+            or not isinstance(fields["results_url"], (str, type(None))):
+        return "the server sent a batch that cannot be read (id, processing_status or results_url missing)"
+    return None
 
 
 def _backoff(base: float, failures: int) -> float:
