@@ -125,3 +125,17 @@ async def test_rate_limit_answers_429_with_the_wait(emulator_factory, checked_as
         headers = caught.value.response.headers
         assert 0 < int(headers["retry-after-ms"]) <= 20_000 and int(headers["retry-after"]) >= 1
         assert emu.stats["rate_limited"] == 1
+
+
+async def test_an_emulator_bug_is_a_500_envelope_not_a_bare_page(emulator, monkeypatch, caplog):
+    from tui.emulator import batch as batch_module
+
+    def broken(self, now, base_url):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(batch_module.Batch, "to_json", broken)
+    async with httpx2.AsyncClient(base_url=emulator.base_url, headers={"x-api-key": "k", **HEADERS}) as http:
+        response = await http.post("/v1/messages/batches", json={"requests": make_requests(1)})
+    assert response.status_code == 500 and response.headers["request-id"].startswith("req_")
+    validate("ErrorResponse", response.json())
+    assert "boom" in caplog.text  # logged with its traceback for whoever runs the emulator

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -20,9 +21,14 @@ if TYPE_CHECKING:
 PREFIX = "/v1/messages/batches"
 RESULT_CHUNK_LINES = 256
 _EMULATOR = web.AppKey("emulator", object)
+_REQUEST_ID = web.RequestKey("request_id", str)
+_STREAMING = web.RequestKey("streaming", bool)
+_log = logging.getLogger("tui.emulator")
 
 
 class ApiError(Exception):
+    """An answer in the API's error envelope: status, message, optional error type and extra headers."""
+
     def __init__(self, status: int, message: str, error_type: str | None = None,
                  headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -35,11 +41,11 @@ def _emu(request: web.Request) -> Emulator:
 
 def _json(request: web.Request, payload: dict, status: int = 200, headers: dict | None = None) -> web.Response:
     return web.Response(body=orjson.dumps(payload), status=status, content_type="application/json",
-                        headers={"request-id": request["request_id"], **(headers or {})})
+                        headers={"request-id": request[_REQUEST_ID], **(headers or {})})
 
 
 def _error(request: web.Request, exc: ApiError) -> web.Response:
-    body = error_body(exc.status, exc.message, request["request_id"], exc.error_type)
+    body = error_body(exc.status, exc.message, request[_REQUEST_ID], exc.error_type)
     response = _json(request, body, exc.status, exc.headers)
     if exc.status == 413:
         response.force_close()  # the unread rest of the body must not be taken for the next request
@@ -68,7 +74,7 @@ def _check_auth(request: web.Request, expected: str | None) -> None:
 async def _middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
                       ) -> web.StreamResponse:
     emu = _emu(request)
-    request["request_id"] = emu._next_request_id()
+    request[_REQUEST_ID] = emu._next_request_id()
     emu.stats["requests"] += 1
     emu.stats[_route_name(request)] += 1
     try:
@@ -98,6 +104,11 @@ async def _middleware(request: web.Request, handler: Callable[[web.Request], Awa
         message = {404: f"Not found: {request.method} {request.path}",
                    405: f"Method {request.method} not allowed on {request.path}"}.get(exc.status, exc.reason)
         return _error(request, ApiError(exc.status, message))
+    except Exception:
+        if request.get(_STREAMING):
+            raise  # headers already sent: aiohttp drops the connection
+        _log.exception("emulator: unexpected failure answering %s %s", request.method, request.path)
+        return _error(request, ApiError(500, "Internal server error (an emulator bug: see its log)"))
 
 
 def _too_large(emu: Emulator) -> ApiError:
@@ -219,9 +230,10 @@ async def _results(request: web.Request) -> web.StreamResponse:
     if batch.archived(now):
         raise ApiError(404, f"results of message batch {batch.id} have been archived and are no longer available")
     cut_after = emu._results_cut_point(len(batch.summaries))
-    response = web.StreamResponse(headers={"request-id": request["request_id"],
+    response = web.StreamResponse(headers={"request-id": request[_REQUEST_ID],
                                            "content-type": "application/x-jsonl"})
     response.enable_chunked_encoding()
+    request[_STREAMING] = True
     await response.prepare(request)
     try:
         await _stream_lines(request, response, batch, cut_after)
