@@ -12,7 +12,7 @@ import re
 import sys
 from typing import Any, NamedTuple
 
-_MODEL = re.compile(r"^claude-[a-z0-9.-]*(opus|sonnet|haiku|instant|claude-[23])|^claude-[23]([.-]|$)")
+_MODEL = re.compile(r"^claude-[a-z0-9.-]*(opus|sonnet|haiku|instant)|^claude-[23]([.-]|$)")
 _SPACES = re.compile(r"\s+")
 
 _SENTENCES = (
@@ -100,9 +100,8 @@ def summarize(custom_id: str, params: dict) -> Summary:
     chars = 0
     cache_chars = 0
     cache_key = None
-    pieces: list[Any] = []
-    for tool in params.get("tools") or []:
-        pieces.append(tool)
+    tools = params.get("tools")
+    pieces: list[Any] = list(tools) if isinstance(tools, list) else []
     pieces.extend(_blocks(params.get("system")))
     messages = params.get("messages") if isinstance(params.get("messages"), list) else []
     last_user = ""
@@ -125,7 +124,7 @@ def summarize(custom_id: str, params: dict) -> Summary:
     max_tokens = params.get("max_tokens") if isinstance(params.get("max_tokens"), int) else 1
     snippet = _SPACES.sub(" ", last_user).strip()[:60]
     digest = int.from_bytes(hasher.digest()[:8])
-    return Summary(sys.intern(custom_id) if len(custom_id) < 20 else custom_id, error, sys.intern(model[:100]),
+    return Summary(custom_id, error, sys.intern(model[:100]),
                    max_tokens, input_tokens, min(tokens(cache_chars), input_tokens), cache_key, snippet, digest)
 
 
