@@ -153,7 +153,7 @@ async def send_retry(journal: Journal, client: Any, sel: RetrySelection, *, acto
     source = sel.source
     label = f"retry of {source.label or source.job_name or source.id}"
     rows = await submit(journal, client, plan, label=label, again=True, parent_id=source.id,
-                        job_name=source.job_name or label)
+                        job_name=label)
     async with journal.transaction():
         await journal.record_event("retried", batch_local_id=source.local_id, job_id=source.job_id, detail={
             "by": actor, "batch_id": source.id, "requests": sel.count, "kinds": dict(sel.kinds),
