@@ -115,6 +115,10 @@ class BatchApp(App):
 
     async def on_unmount(self) -> None:
         self._stop_polling.set()
+        if self._poll_worker is not None:
+            self._poll_worker.cancel()
+        if self.client is not None:
+            await self.client.close()
         if self.journal is not None:
             await self.journal.close()
         if self.demo_env is not None:
@@ -228,7 +232,7 @@ class BatchApp(App):
             node = active.node
             help_text = binding.tooltip or f"key: {self.get_key_display(binding)}"
             yield SystemCommand(binding.description, help_text,
-                                lambda node=node, action=binding.action: self.run_action(action, node))
+                                lambda node=node, action=binding.action: self.call_later(self.run_action, action, node))
         yield from super().get_system_commands(screen)
 
 

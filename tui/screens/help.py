@@ -64,22 +64,27 @@ def key_rows(app, title: str, paths: list[str]) -> list[tuple[str, str]] | None:
     return rows if found else None
 
 
-def help_renderable(app) -> Table:
+def help_rows(app) -> list[tuple[str, str, str]]:
+    """(section, key, what it does) for every screen that exists, without repeats."""
+    result: list[tuple[str, str, str]] = []
+    for title, paths in SECTIONS:
+        rows = key_rows(app, title, paths)
+        for key, description in rows or []:
+            if (title, key, description) not in result:
+                result.append((title, key, description))
+    return result
+
+
+def help_renderable(rows: list[tuple[str, str, str]], notes: list[str]) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(justify="right", style="bold #4aa3ff", no_wrap=True)
     grid.add_column()
-    for title, paths in SECTIONS:
-        rows = key_rows(app, title, paths)
-        if rows is None:
-            continue
-        grid.add_row(Text(""), Text(title, style="bold underline"))
-        seen = set()
-        for key, description in rows:
-            if (key, description) in seen:
-                continue
-            seen.add((key, description))
-            grid.add_row(Text(key), Text(description))
-    notes = [note() for note in NOTES]
+    section = None
+    for title, key, description in rows:
+        if title != section:
+            section = title
+            grid.add_row(Text(""), Text(title, style="bold underline"))
+        grid.add_row(Text(key), Text(description))
     if notes:
         grid.add_row(Text(""), Text(""))
         for note in notes:
@@ -108,11 +113,13 @@ class HelpScreen(ModalScreen[None]):
     """
 
     def compose(self) -> ComposeResult:
+        self.rows = help_rows(self.app)
+        self.notes = [note() for note in NOTES]
         box = VerticalScroll()
         box.border_title = "Keys"
         box.border_subtitle = "escape closes"
         with box:
-            yield Static(help_renderable(self.app), id="help-keys")
+            yield Static(help_renderable(self.rows, self.notes), id="help-keys")
 
     def action_close(self) -> None:
         self.dismiss()
