@@ -139,3 +139,11 @@ async def test_body_parses_the_same_in_any_pieces(piece):
     seen = []
     count = await parse_create_body(chunks(), lambda i, cid, params: seen.append((i, cid, params)))
     assert count == 5 and seen == [(i, r["custom_id"], r["params"]) for i, r in enumerate(requests)]
+
+
+async def test_deep_nesting_is_a_400(emulator):
+    deep = '{"custom_id":"a","params":{"model":"claude-haiku-4-5","x":' + "[" * 100_000 + "]" * 100_000 + "}}"
+    async with httpx2.AsyncClient(base_url=emulator.base_url, headers=HEADERS) as http:
+        response = await http.post("/v1/messages/batches", content=('{"requests":[' + deep + "]}").encode())
+    assert response.status_code == 400 and "requests.0: JSON nested too deeply" in response.json()["error"]["message"]
+    assert emulator.batch_ids() == []

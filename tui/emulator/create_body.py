@@ -90,6 +90,8 @@ class _Reader:
                 if await self._grow():
                     continue
                 raise BadBody(f"request body is not valid JSON ({where}): {exc.msg}") from None
+            except RecursionError:
+                raise BadBody(f"{where}: JSON nested too deeply") from None
             if end == len(self.buf) and not self.eof and not isinstance(value, (dict, list, str)):
                 # A number or literal may continue in the next piece: read on and parse again.
                 if await self.more():
