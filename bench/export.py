@@ -46,7 +46,8 @@ async def build(path: Path, n: int) -> None:
                                                      ("msgbatch_bench_retry", 2.0, n // 10, "msgbatch_bench_first")):
                 cur = await journal.db.execute(
                     "INSERT INTO batches(id, job_id, parent_id, processing_status, created_at, ingest_state) "
-                    "VALUES (?,?,?,'ended',?,'complete')", (batch_id, job if parent is None else None, parent, created))
+                    "VALUES (?,?,?,'ended',?,'complete')",
+                    (batch_id, job if parent is None else None, parent, created))
                 local = cur.lastrowid
                 for start in range(0, count, 10_000):
                     ids = [f"req-{i:06d}" for i in range(start, min(count, start + 10_000))]

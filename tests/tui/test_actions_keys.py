@@ -14,6 +14,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.export_dialog import ExportDialog
 from tui.screens.retry_dialog import RetryDialog
+from tui.widgets.batch_facts import BatchFacts, fact_pairs
 
 
 async def _row(journal_path, key):
@@ -88,7 +89,8 @@ async def test_retry_then_export_the_job_then_delete(journal_path, emulator_fact
                 await press(app, pilot, "r")
                 assert isinstance(app.screen, RetryDialog)
                 text = _modal_text(app)
-                assert "unless the params change: m-bad0, m-bad1" in text and "also resend 2 invalid_request_error" in text
+                assert "unless the params change: m-bad0, m-bad1" in text
+                assert "also resend 2 invalid_request_error" in text
                 assert app.screen.selection.count == len(retryable)
                 await press(app, pilot, "y")
                 assert app.screen is dash
@@ -161,3 +163,27 @@ async def test_keys_in_the_batch_screen(journal_path, emulator_factory, tmp_path
                 async with journal.db.execute("SELECT COUNT(*) FROM batches WHERE parent_id = ?", (first.id,)) as cur:
                     assert (await cur.fetchone())[0] == 1
                 await journal.close()
+
+
+async def test_batch_view_shows_the_jobs_final_status(journal_path, emulator_factory):
+    async with emulator_factory(fail_requests=0.5, seed=4) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            first = await submit_items(journal_path, client, items("j", 10, bad=1), "jobview")
+            await finish(journal_path, client, emu, first)
+            async with running_app(journal_path, emu) as (app, pilot):
+                cursor_to(app, first.local_id)
+                await press(app, pilot, "r", "y")
+                dash = app.screen
+                [retry] = [r for r in dash.all_rows.values() if r.parent_id == first.id]
+                await finish(journal_path, client, emu, retry)
+                succeeded_first = sum(1 for l in emu.results_for(first.id).values()
+                                      if l["result"]["type"] == "succeeded")
+                succeeded_retry = sum(1 for l in emu.results_for(retry.id).values()
+                                      if l["result"]["type"] == "succeeded")
+                dash.reload()
+                await settle(app, pilot)
+                cursor_to(app, first.local_id)
+                await press(app, pilot, "enter")
+                facts = app.screen.query_one(BatchFacts).facts
+                pairs = {k: v.plain for k, v in fact_pairs(facts, 0.0, True)}
+                assert pairs["Job final"] == f"{succeeded_first + succeeded_retry}/11 succeeded  over 2 batches"
