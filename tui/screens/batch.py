@@ -1,0 +1,344 @@
+"""One batch: its facts above a request table paged from the journal, with a result filter and a search.
+
+Every read runs in an async worker on the app's loop (`tui.core.browse`, keyset pages) and comes back as a
+message; only the handlers touch widgets. The table holds one window of rows (`RequestTable`), so opening,
+paging to the end and filtering a 100,000-request batch each cost one or two indexed queries.
+Other features add keys to `BINDINGS` (with ids) and act on `current_request()` / `batch`.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from tui.actions import BATCH_ACTIONS, BATCH_BINDINGS, BatchActions
+from tui.core import browse, store
+from tui.core.models import BatchRow, ResultRow
+from tui.messages import BatchesUpdated, JournalReady
+from tui.widgets.batch_facts import BatchFacts, Facts
+from tui.widgets.request_table import PAGE, WINDOW, RequestTable
+from tui.widgets.result_filter import error_summary_line, filter_line, position_line
+from tui.widgets.status_line import StatusLine
+
+
+class FactsLoaded(Message):
+    def __init__(self, facts: Facts | None) -> None:
+        super().__init__()
+        self.facts = facts
+
+
+class CountsLoaded(Message):
+    def __init__(self, counts: dict[str, int], summary: list[tuple[str, int]], search: str | None) -> None:
+        super().__init__()
+        self.counts, self.summary, self.search = counts, summary, search
+
+
+class WindowLoaded(Message):
+    def __init__(self, rows: list[ResultRow], start: int, at_start: bool, at_end: bool, *,
+                 select: str | None = None, select_last: bool = False, ticket: int = 0) -> None:
+        super().__init__()
+        self.rows, self.start, self.at_start, self.at_end = rows, start, at_start, at_end
+        self.select, self.select_last, self.ticket = select, select_last, ticket
+
+
+class PageLoaded(Message):
+    def __init__(self, request: RequestTable.NeedRows, rows: list[ResultRow], reached_edge: bool) -> None:
+        super().__init__()
+        self.request, self.rows, self.reached_edge = request, rows, reached_edge
+
+
+def _changed(old: BatchRow | None, new: BatchRow | None) -> bool:
+    """Did anything that decides the table's rows change (not just the poll time)?"""
+    if old is None or new is None:
+        return old is not new
+    return (old.counts, old.processing_status, old.ingest_state, old.results_ingested) != \
+        (new.counts, new.processing_status, new.ingest_state, new.results_ingested)
+
+
+class BatchScreen(BatchActions, Screen):
+    BINDINGS = [
+        Binding("f", "cycle_filter", "Filter", id="batch.filter"),
+        Binding("slash", "search", "Search", id="batch.search"),
+        Binding("escape", "clear_search", "Clear search", id="batch.clear_search"),
+        *BATCH_BINDINGS,
+    ]
+
+    DEFAULT_CSS = """
+    BatchScreen #filters, BatchScreen #errors, BatchScreen #position { height: 1; padding: 0 1; }
+    BatchScreen #errors { display: none; }
+    BatchScreen #errors.-shown { display: block; }
+    BatchScreen #search { height: 1; margin: 0 1; }
+    BatchScreen RequestTable { height: 1fr; }
+    BatchScreen #position { color: $text-muted; }
+    """
+
+    def __init__(self, batch_local_id: int) -> None:
+        super().__init__()
+        self.batch_local_id = batch_local_id
+        self.batch: BatchRow | None = None
+        self.filter = "all"
+        self.search: str | None = None
+        self.counts: dict[str, int] | None = None
+        self.summary: list[tuple[str, int]] = []
+        self._ticket = 0                  # the newest window load; older answers are dropped
+        self._request_screen = None       # the RequestScreen we opened, to follow its n/p on return
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield BatchFacts(id="facts")
+        yield Static(id="filters")
+        yield Input(placeholder="search custom_id or response text (enter searches, escape clears)",
+                    id="search", compact=True)
+        yield Static(id="errors")
+        yield RequestTable(id="requests")
+        yield Static(id="position")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).display = False
+        self.table.layout_for(self.app.size.width)
+        self.table.focus()
+        self.watch(self.table, "scroll_y", self._show_position, init=False)
+        self.set_interval(1.0, self._tick)
+        self._show_filters()
+        if getattr(self.app, "journal", None) is not None:
+            self.reload(window="first")
+
+    @property
+    def table(self) -> RequestTable:
+        return self.query_one(RequestTable)
+
+    @property
+    def journal(self):
+        return self.app.journal
+
+    def current_request(self) -> ResultRow | None:
+        return self.table.current()
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def on_journal_ready(self, _: JournalReady) -> None:
+        self.reload(window="first")
+
+    def on_batches_updated(self, _: BatchesUpdated) -> None:
+        if self.loaded:
+            self.reload(window=None)
+
+    def reload(self, window: str | None) -> None:
+        """Re-read facts and counts; `window` = 'first' (new filter/search) or None (keep the place)."""
+        self._load_facts(window)
+
+    @work(group="batch-facts", exclusive=True, exit_on_error=False)
+    async def _load_facts(self, window: str | None) -> None:
+        """Facts first, then (for a new filter or search) the first rows, then the counts: the table is
+        on screen before the counting of a large batch is done."""
+        journal, search = self.journal, self.search
+        batch = await store.get_batch(journal, self.batch_local_id)
+        changed = _changed(self.batch, batch)
+        self.post_message(FactsLoaded(await self._facts(batch)))
+        if window is None and self.loaded and not changed:
+            return
+        if window == "first":
+            await self._window_first(self._next_ticket())
+        counts = await browse.counts_by_type(journal, self.batch_local_id, search)
+        summary = await browse.error_summary(journal, self.batch_local_id)
+        self.post_message(CountsLoaded(counts, summary, search))
+        if window is None:
+            await self._window_around(self.table.cursor_key(), self._next_ticket())
+
+    async def _facts(self, batch: BatchRow | None) -> Facts | None:
+        if batch is None:
+            return None
+        parent, children = await browse.retry_family(self.journal, batch)
+        job_final = None
+        if parent is not None or children or batch.parent_id:
+            from tui.core.lineage import family_ids, final_summary
+
+            family = await family_ids(self.journal, batch)
+            job_final = (*await final_summary(self.journal, family), len(family))
+        return Facts(batch, parent, children, await browse.ingest_error(self.journal, self.batch_local_id),
+                     job_final)
+
+    def _next_ticket(self) -> int:
+        self._ticket += 1
+        return self._ticket
+
+    async def _window_first(self, ticket: int) -> None:
+        rows = await browse.page(self.journal, self.batch_local_id, limit=WINDOW + 1, **self._query())
+        self.post_message(WindowLoaded(rows[:WINDOW], 0, True, len(rows) <= WINDOW, ticket=ticket))
+
+    async def _window_last(self, ticket: int) -> None:
+        rows = await browse.page(self.journal, self.batch_local_id, from_end=True, limit=WINDOW + 1,
+                                 **self._query())
+        at_start = len(rows) <= WINDOW
+        rows = rows[-WINDOW:]
+        start = 0 if at_start else await browse.position(self.journal, self.batch_local_id, rows[0].custom_id,
+                                                         **self._query())
+        self.post_message(WindowLoaded(rows, start, at_start, True, select_last=True, ticket=ticket))
+
+    async def _window_around(self, key: str | None, ticket: int) -> None:
+        """Re-open the window with `key` in its middle page (after a refresh, or back from a request)."""
+        if key is None:
+            await self._window_first(ticket)
+            return
+        q = self._query()
+        before = await browse.page(self.journal, self.batch_local_id, before=key, limit=PAGE, **q)
+        after = await browse.page(self.journal, self.batch_local_id, start=key, limit=WINDOW - PAGE + 1, **q)
+        rows = before + after[:WINDOW - PAGE]
+        if not rows:
+            await self._window_first(ticket)
+            return
+        start = 0 if len(before) < PAGE else await browse.position(self.journal, self.batch_local_id,
+                                                                   rows[0].custom_id, **q)
+        self.post_message(WindowLoaded(rows, start, len(before) < PAGE, len(after) <= WINDOW - PAGE,
+                                       select=key, ticket=ticket))
+
+    def _query(self) -> dict:
+        return {"result_type": None if self.filter == "all" else self.filter, "search": self.search}
+
+    @on(RequestTable.NeedRows)
+    def _need_rows(self, message: RequestTable.NeedRows) -> None:
+        message.stop()
+        if message.where in ("first", "last"):
+            self._jump(message.where)
+        else:
+            self._load_page(message)
+
+    @work(group="batch-window", exclusive=True, exit_on_error=False)
+    async def _jump(self, where: str) -> None:
+        ticket = self._next_ticket()
+        await (self._window_first(ticket) if where == "first" else self._window_last(ticket))
+
+    @work(group="batch-page", exclusive=True, exit_on_error=False)
+    async def _load_page(self, message: RequestTable.NeedRows) -> None:
+        direction = {"after": message.anchor} if message.where == "after" else {"before": message.anchor}
+        rows = await browse.page(self.journal, self.batch_local_id, limit=PAGE + 1, **direction, **self._query())
+        reached_edge = len(rows) <= PAGE
+        rows = rows[:PAGE] if message.where == "after" else rows[-PAGE:]
+        self.post_message(PageLoaded(message, rows, reached_edge))
+
+    # -- showing -------------------------------------------------------------------------------
+
+    def on_facts_loaded(self, message: FactsLoaded) -> None:
+        if message.facts is None:
+            self.query_one(BatchFacts).show_missing(self.batch_local_id)
+        else:
+            self.batch = message.facts.batch
+            self.query_one(BatchFacts).show(message.facts, self.app.clock.now())
+            self.refresh_bindings()
+        self.loaded = True
+
+    def on_counts_loaded(self, message: CountsLoaded) -> None:
+        if message.search != self.search:
+            return
+        self.counts, self.summary = message.counts, message.summary
+        self._show_filters()
+
+    def on_window_loaded(self, message: WindowLoaded) -> None:
+        if message.ticket != self._ticket:
+            return
+        self.table.show_window(message.rows, message.start, at_start=message.at_start, at_end=message.at_end,
+                               select=message.select, select_last=message.select_last)
+        self.call_after_refresh(self._show_position)
+
+    def on_page_loaded(self, message: PageLoaded) -> None:
+        self.table.extend_window(message.request, message.rows, reached_edge=message.reached_edge)
+        self.call_after_refresh(self._show_position)
+
+    def _show_filters(self) -> None:
+        self.query_one("#filters", Static).update(filter_line(self.counts, self.filter, self.search), layout=False)
+        errors = self.query_one("#errors", Static)
+        errors.update(error_summary_line(self.summary), layout=False)
+        errors.set_class(bool(self.summary), "-shown")
+        self._show_position()
+
+    def _show_position(self, *_: object) -> None:
+        total = None if self.counts is None else self.counts.get(self.filter, 0)
+        self.query_one("#position", Static).update(
+            position_line(self.table.visible_span(), total, self.table.cursor_position(), self.filter,
+                          self.search), layout=False)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The cursor moved: only the position line changes. `c`/`r`/`e` act on the screen's batch, not on
+        the row, so the mixin's footer refresh (a recompose and a full layout per key) is skipped."""
+        event.prevent_default()
+        self._show_position()
+
+    def _tick(self) -> None:
+        self.query_one(BatchFacts).tick(self.app.clock.now())
+
+    def on_resize(self) -> None:
+        self.table.layout_for(self.size.width)
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def action_targets(self) -> list[BatchRow]:
+        return [self.batch] if self.batch is not None else []
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in BATCH_ACTIONS:
+            return self.batch_action_allowed(action)
+        if action == "clear_search":
+            return bool(self.search) or self.query_one("#search", Input).display
+        return True
+
+    def action_cycle_filter(self) -> None:
+        names = browse.FILTERS
+        self.filter = names[(names.index(self.filter) + 1) % len(names)]
+        self._show_filters()
+        self._jump("first")
+
+    def action_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.value = self.search or ""
+        box.display = True
+        box.focus()
+        self.refresh_bindings()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self._set_search(event.value.strip() or None)
+
+    def action_clear_search(self) -> None:
+        self._set_search(None)
+
+    def _set_search(self, search: str | None) -> None:
+        box = self.query_one("#search", Input)
+        box.display = bool(search)
+        box.value = search or ""
+        self.table.focus()
+        changed = search != self.search
+        self.search = search
+        self.refresh_bindings()
+        if changed:
+            self.counts = None
+            self._show_filters()
+            self.reload(window="first")
+
+    @on(DataTable.RowSelected, "#requests")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        row = self.table.current()
+        if row is None:
+            return
+        from tui.screens.request import RequestScreen
+
+        total = None if self.counts is None else self.counts.get(self.filter)
+        self._request_screen = RequestScreen(self.batch_local_id, row.custom_id, **self._query(),
+                                             position=self.table.cursor_position(), total=total)
+        self.app.push_screen(self._request_screen)
+
+    def on_screen_resume(self) -> None:
+        """Back from a request: if `n`/`p` moved on, put the cursor on the request last shown."""
+        screen, self._request_screen = self._request_screen, None
+        if screen is not None and screen.custom_id != self.table.cursor_key():
+            self._follow(screen.custom_id)
+
+    @work(group="batch-window", exclusive=True, exit_on_error=False)
+    async def _follow(self, key: str) -> None:
+        await self._window_around(key, self._next_ticket())
+

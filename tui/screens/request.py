@@ -1,0 +1,201 @@
+"""One request: its params beside (or, when narrow, above) its response, error, or why it has none.
+
+`n`/`p` walk the batch screen's current filter and search; `v` switches both panes to raw JSON; `y` copies
+the response text to the clipboard with OSC 52 (works over SSH). Reads run in a worker and come back as
+a `DetailLoaded` message; every outside string is rendered by `tui.widgets.response_view` as `Text`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui import render
+from tui.core import browse, store
+from tui.core.models import BatchRow, ResultRow
+from tui.core.safe_text import safe_text
+from tui.messages import BatchesUpdated
+from tui.widgets.request_table import result_badge
+from tui.widgets.response_view import params_view, raw_view, response_text, result_view
+from tui.widgets.status_line import StatusLine
+
+WIDE = 120  # from this width the panes sit side by side
+
+
+class DetailLoaded(Message):
+    def __init__(self, custom_id: str, params: dict[str, Any] | None, raw: dict[str, Any] | None,
+                 row: ResultRow | None, batch: BatchRow | None, position: int | None) -> None:
+        super().__init__()
+        self.custom_id, self.params, self.raw, self.row = custom_id, params, raw, row
+        self.batch, self.position = batch, position
+
+
+class EdgeReached(Message):
+    def __init__(self, direction: int) -> None:
+        super().__init__()
+        self.direction = direction
+
+
+class RequestScreen(Screen):
+    BINDINGS = [
+        Binding("n", "step(1)", "Next", id="request.next"),
+        Binding("p", "step(-1)", "Previous", id="request.previous"),
+        Binding("y", "copy", "Copy response", id="request.copy"),
+        Binding("v", "toggle_raw", "Raw JSON", id="request.raw"),
+    ]
+
+    DEFAULT_CSS = """
+    RequestScreen #title { height: 1; padding: 0 1; background: $boost; }
+    RequestScreen #panes { height: 1fr; layout: horizontal; }
+    RequestScreen #panes.-stacked { layout: vertical; }
+    RequestScreen .pane { width: 1fr; height: 1fr; border: round $primary-muted; padding: 0 1; }
+    RequestScreen .pane:focus { border: round $primary; }
+    """
+
+    def __init__(self, batch_local_id: int, custom_id: str, *, result_type: str | None = None,
+                 search: str | None = None, position: int | None = None, total: int | None = None) -> None:
+        super().__init__()
+        self.batch_local_id = batch_local_id
+        self.custom_id = custom_id
+        self.result_type = result_type
+        self.search = search
+        self.position = position
+        self.total = total
+        self.raw_mode = False
+        self.detail: DetailLoaded | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title")
+        with Container(id="panes"):
+            with VerticalScroll(id="params-pane", classes="pane"):
+                yield Static(id="params")
+            with VerticalScroll(id="result-pane", classes="pane"):
+                yield Static(id="result")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#params-pane").border_title = "Request"
+        self.query_one("#result-pane").border_title = "Response"
+        self._layout(self.app.size.width)
+        self.query_one("#result-pane").focus()
+        self._show_title()
+        self._load(self.custom_id, self.position is None)
+
+    def on_resize(self) -> None:
+        self._layout(self.size.width)
+
+    def _layout(self, width: int) -> None:
+        self.query_one("#panes").set_class(width < WIDE, "-stacked")
+
+    # -- loading -------------------------------------------------------------------------------
+
+    @work(group="request-detail", exclusive=True, exit_on_error=False)
+    async def _load(self, custom_id: str, want_position: bool) -> None:
+        journal = self.app.journal
+        params, raw, row = await browse.request_detail(journal, self.batch_local_id, custom_id)
+        batch = await store.get_batch(journal, self.batch_local_id)
+        position = None
+        if want_position:
+            position = await browse.position(journal, self.batch_local_id, custom_id, self.result_type,
+                                             self.search)
+            if self.total is None:
+                self.total = await browse.total(journal, self.batch_local_id, self.result_type, self.search)
+        self.post_message(DetailLoaded(custom_id, params, raw, row, batch, position))
+
+    @work(group="request-step", exclusive=True, exit_on_error=False)
+    async def _step(self, direction: int) -> None:
+        nxt = await browse.neighbour(self.app.journal, self.batch_local_id, self.custom_id, direction,
+                                     self.result_type, self.search)
+        if nxt is None:
+            self.post_message(EdgeReached(direction))
+            return
+        params, raw, row = await browse.request_detail(self.app.journal, self.batch_local_id, nxt.custom_id)
+        batch = await store.get_batch(self.app.journal, self.batch_local_id)
+        position = None if self.position is None else self.position + direction
+        self.post_message(DetailLoaded(nxt.custom_id, params, raw, row, batch, position))
+
+    def on_batches_updated(self, _: BatchesUpdated) -> None:
+        if self.detail is not None and self.detail.raw is None:  # a result may have arrived
+            self._load(self.custom_id, False)
+
+    # -- showing -------------------------------------------------------------------------------
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        moved = message.custom_id != self.custom_id
+        self.custom_id = message.custom_id
+        if message.position is not None:
+            self.position = message.position
+        self.detail = message
+        self._show_title()
+        self._show_panes()
+        if moved:
+            for pane in self.query(".pane"):
+                pane.scroll_home(animate=False)
+        self.refresh_bindings()
+
+    def on_edge_reached(self, message: EdgeReached) -> None:
+        which = "last" if message.direction > 0 else "first"
+        self.notify(f"This is the {which} request of this list.", timeout=2, markup=False)
+
+    def _show_title(self) -> None:
+        title = Text(no_wrap=True, overflow="ellipsis")
+        title.append(safe_text(self.custom_id, limit=64, single_line=True), style="bold")
+        title.append("  ")
+        row = self.detail.row if self.detail else None
+        if self.detail is not None:
+            title.append(result_badge(row.result_type if row else None))
+        if self.position is not None and self.total:
+            title.append(f"   {self.position + 1:,} of {self.total:,}", style="dim")
+        scope = [self.result_type] if self.result_type else []
+        if self.search:
+            scope.append(f"/{safe_text(self.search, limit=30, single_line=True)}")
+        if scope:
+            title.append(f" ({', '.join(scope)})", style="dim")
+        if self.detail is not None and self.detail.batch is not None:
+            title.append("   ")
+            title.append(render.batch_name(self.detail.batch))
+        self.query_one("#title", Static).update(title)
+
+    def _show_panes(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        if self.raw_mode:
+            left, right = raw_view(d.params, "params (raw JSON)"), raw_view(d.raw, "result line (raw JSON)")
+        else:
+            ended = d.batch is not None and d.batch.processing_status == "ended"
+            left, right = params_view(d.params), result_view(d.raw, d.row, ended)
+        self.query_one("#params", Static).update(left)
+        self.query_one("#result", Static).update(right)
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "copy":
+            return True if self.detail is not None and response_text(self.detail.raw) else None
+        return True
+
+    def action_step(self, direction: int) -> None:
+        self._step(direction)
+
+    def action_toggle_raw(self) -> None:
+        self.raw_mode = not self.raw_mode
+        self._show_panes()
+
+    def action_copy(self) -> None:
+        text = response_text(self.detail.raw) if self.detail else ""
+        if not text:
+            self.notify("Nothing to copy: this request has no response text.", timeout=3, markup=False)
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Copied {len(text):,} characters of {safe_text(self.custom_id, limit=64, single_line=True)}"
+                    " to the clipboard.", timeout=3, markup=False)

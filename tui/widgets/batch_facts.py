@@ -1,0 +1,175 @@
+"""What the journal knows about one batch, above its request table: server fields, job, retries, ingest.
+
+Laid out as label/value pairs, two pairs a line at 80 columns and three from 120; facts that have no value
+(no cancel, no parent, no poll error) take no line. Every value that came from outside (label, file name,
+ids, errors, URL) goes through `safe_text` into a `Text`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from rich.table import Table
+from rich.text import Text
+from textual.widget import Widget
+
+from tui import render
+from tui.core.clock import format_ts
+from tui.core.models import BatchRow
+from tui.core.safe_text import safe_text
+
+
+@dataclass(slots=True)
+class Facts:
+    batch: BatchRow
+    parent: BatchRow | None = None
+    children: list[BatchRow] = field(default_factory=list)
+    ingest_error: str | None = None
+    job_final: tuple[int, int, int] | None = None   # (custom_ids, succeeded, batches) over its retry family
+
+
+def _safe(value: object, limit: int = 120, style: str = "") -> Text:
+    return Text(safe_text(value, limit=limit, single_line=True), style=style, no_wrap=True, overflow="ellipsis")
+
+
+def _when(ts: float | None, now: float, *, future: bool = False) -> Text:
+    if ts is None:
+        return Text("—", style="dim")
+    stamp = (format_ts(ts) or "")[:16].replace("T", " ")
+    delta = ts - now if future else now - ts
+    rel = f"in {render.duration(delta)}" if future and delta > 0 else f"{render.duration(abs(delta))} ago"
+    return Text.assemble(stamp, (f" ({rel})", "dim"), no_wrap=True, overflow="ellipsis")
+
+
+def _link(row: BatchRow) -> Text:
+    text = render.short_id(row.id)
+    text.stylize("bold")
+    text.append(" ")
+    text.append(render.status_badge(row))
+    return text
+
+
+def fact_pairs(facts: Facts, now: float, wide: bool) -> list[tuple[str, Text]]:
+    b = facts.batch
+    c = b.counts
+    pairs: list[tuple[str, Text]] = []
+    status = render.status_badge(b, now)
+    if b.processing_status:
+        status.append(f"  {safe_text(b.processing_status, limit=20, single_line=True)}", style="dim")
+    pairs.append(("Status", status))
+    pairs.append(("Batch", _safe(b.id or "(not created yet)", 80, "bold")))
+    pairs.append(("Name", render.batch_name(b)))
+    if b.job_name or b.source_path:
+        job = _safe(os.path.basename(b.source_path) if b.source_path else b.job_name, 60)
+        if b.chunk_index is not None:
+            job.append(f"  chunk {b.chunk_index + 1}", style="dim")
+        pairs.append(("Job", job))
+    requests = Text(f"{b.total:,}", style="bold")
+    if c.processing:
+        requests.append(f"  {c.processing:,} processing", style="#4aa3ff")
+    pairs.append(("Requests", requests))
+    results = Text(no_wrap=True, overflow="ellipsis")
+    for n, word, style in ((c.succeeded, "ok", "green"), (c.errored, "err", "bold red"),
+                           (c.canceled, "canc", "magenta"), (c.expired, "exp", "yellow")):
+        if results:
+            results.append(" · ", style="dim")
+        results.append(f"{n:,} {word}", style=style if n else "dim")
+    pairs.append(("Results", results))
+    pairs.append(("Created", _when(b.created_at, now)))
+    if b.ended_at is not None:
+        pairs.append(("Ended", _when(b.ended_at, now)))
+    if b.unfinished or b.ended_at is None:
+        expires = _when(b.expires_at, now, future=True)
+        if b.unfinished and b.expires_at is not None and b.expires_at - now < 4 * 3600:
+            expires.stylize("bold red" if b.expires_at - now < 3600 else "yellow")
+        pairs.append(("Expires", expires))
+    if b.cancel_initiated_at is not None:
+        pairs.append(("Canceled", _when(b.cancel_initiated_at, now)))
+    if b.archived_at is not None:
+        pairs.append(("Archived", _when(b.archived_at, now)))
+    ingest = Text(safe_text(b.ingest_state, limit=20, single_line=True),
+                  style={"complete": "green", "partial": "yellow", "unavailable": "red"}.get(b.ingest_state, "dim"))
+    if b.ingest_state != "none":
+        ingest.append(f"  {b.results_ingested:,}/{b.total:,}", style="dim")
+    pairs.append(("Ingest", ingest))
+    pairs.append(("Cost", render.cost(b.cost_usd)))
+    if facts.parent is not None or b.parent_id:
+        pairs.append(("Retry of", _link(facts.parent) if facts.parent else _safe(b.parent_id, 80)))
+    if facts.children:
+        kids = Text(no_wrap=True, overflow="ellipsis")
+        for child in facts.children:
+            if kids:
+                kids.append(", ")
+            kids.append(_link(child))
+        pairs.append(("Retried by", kids))
+    if facts.job_final is not None:
+        total, ok, batches = facts.job_final
+        pairs.append(("Job final", Text.assemble((f"{ok:,}/{total:,} succeeded", "green" if ok == total else "yellow"),
+                                                 (f"  over {batches} batches", "dim"), no_wrap=True)))
+    flags = [w for w, on in (("adopted (submitted elsewhere)", b.adopted), ("gone from the server", b.gone),
+                             ("deleted on the server", b.deleted_at is not None)) if on]
+    if flags:
+        pairs.append(("Note", Text(", ".join(flags), style="yellow")))
+    if b.last_polled_at is not None and (wide or b.unfinished):
+        pairs.append(("Polled", _when(b.last_polled_at, now)))
+    if b.last_poll_error:
+        pairs.append(("Poll error", _safe(b.last_poll_error, 200, "red")))
+    if b.intent_error:
+        pairs.append(("Submit", _safe(b.intent_error, 200, "red")))
+    if facts.ingest_error:
+        pairs.append(("Ingest error", _safe(facts.ingest_error, 200, "red")))
+    if wide and b.results_url:
+        pairs.append(("Results at", _safe(b.results_url, 200, "dim")))
+    return pairs
+
+
+class BatchFacts(Widget):
+    DEFAULT_CSS = """
+    BatchFacts {
+        height: auto;
+        padding: 0 1;
+        background: $boost;
+    }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.facts: Facts | None = None
+        self.now = 0.0
+        self.missing: int | None = None
+
+    def show(self, facts: Facts, now: float) -> None:
+        self.facts = facts
+        self.now = now
+        self.refresh(layout=True)
+
+    def show_missing(self, local_id: int) -> None:
+        self.facts = None
+        self.missing = local_id
+        self.refresh(layout=True)
+
+    def tick(self, now: float) -> None:
+        self.now = now
+        self.refresh()
+
+    def render(self) -> Table | Text:
+        if self.facts is None:
+            if self.missing is not None:
+                return Text(f"Batch {self.missing} is not in the journal (deleted?). Press escape to go back.",
+                            style="yellow")
+            return Text("Opening the batch…", style="dim")
+        width = self.size.width or 80
+        per_line = 3 if width >= 118 else 2
+        grid = Table.grid(padding=(0, 1), expand=True)
+        for _ in range(per_line):
+            grid.add_column(style="dim", no_wrap=True, justify="right")
+            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        pairs = fact_pairs(self.facts, self.now, wide=width >= 118)
+        for i in range(0, len(pairs), per_line):
+            cells: list[Text | str] = []
+            for label, value in pairs[i:i + per_line]:
+                value.justify = "left"
+                cells += [label, value]
+            grid.add_row(*cells)
+        return grid

@@ -1,0 +1,289 @@
+"""The request table of one batch: a DataTable holding one *window* of rows, paged from the journal.
+
+A batch may hold 100,000 requests; a DataTable lays out every row it holds, so this one holds at most
+`WINDOW` rows (three pages). When the cursor comes within a page of the window's edge, the table asks
+its screen for the next page (`NeedRows`); the screen reads it by keyset and hands it back
+(`extend_window`), the far page is dropped, and the cursor stays on the same request at the same place
+on screen. `home`/`end` ask for the first/last window. The table never touches SQLite itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+from tui.core.models import ResultRow
+from tui.core.safe_text import safe_text
+
+PAGE = 100
+WINDOW = 3 * PAGE
+CELL_PADDING = 1
+
+RESULT_STYLES = {"succeeded": "green", "errored": "bold red", "canceled": "magenta", "expired": "yellow"}
+
+
+def result_badge(result_type: str | None) -> Text:
+    if result_type is None:
+        return Text("pending", style="dim italic", no_wrap=True)
+    return Text(safe_text(result_type, limit=12, single_line=True), style=RESULT_STYLES.get(result_type, "cyan"),
+                no_wrap=True, overflow="ellipsis")
+
+
+def detail_cell(row: ResultRow) -> Text:
+    """The error type of a failure, or why the model stopped."""
+    if row.error_type:
+        return Text(safe_text(row.error_type, limit=40, single_line=True), style="red", no_wrap=True,
+                    overflow="ellipsis")
+    if row.stop_reason:
+        style = "yellow" if row.stop_reason in ("max_tokens", "refusal") else "dim"
+        return Text(safe_text(row.stop_reason, limit=40, single_line=True), style=style, no_wrap=True,
+                    overflow="ellipsis")
+    return Text("")
+
+
+def tokens_cell(row: ResultRow) -> Text:
+    if row.input_tokens is None and row.output_tokens is None:
+        return Text("—", style="dim", justify="right")
+    inp = (row.input_tokens or 0) + (row.cache_creation_input_tokens or 0) + (row.cache_read_input_tokens or 0)
+    return Text(f"{inp:,}→{row.output_tokens or 0:,}", justify="right", no_wrap=True, overflow="ellipsis")
+
+
+def cost_cell(row: ResultRow) -> Text:
+    if row.cost_usd is None:
+        return Text("—", style="dim", justify="right")
+    return Text(f"${row.cost_usd:.4f}", justify="right", no_wrap=True)
+
+
+def preview_cell(row: ResultRow) -> Text:
+    if row.preview is None:
+        return Text("")
+    style = "red" if row.result_type == "errored" else ""
+    return Text(safe_text(row.preview, limit=200, single_line=True), style=style, no_wrap=True,
+                overflow="ellipsis")
+
+
+@dataclass(frozen=True, slots=True)
+class Col:
+    key: str
+    label: str
+    width: int        # at 80 columns
+    wide: int         # at 120 columns and more
+    min_total: int = 0  # shown only when the table is at least this wide
+
+
+COLUMNS = (
+    Col("custom_id", "custom_id", 16, 26),
+    Col("result", "Result", 9, 9),
+    Col("detail", "Error / stop", 12, 21),
+    Col("tokens", "Tokens", 9, 13),
+    Col("cost", "Cost", 9, 9, min_total=140),
+    Col("preview", "Preview", 0, 0),
+)
+_RENDER = {
+    "custom_id": lambda r: Text(safe_text(r.custom_id, limit=64, single_line=True), no_wrap=True,
+                                overflow="ellipsis"),
+    "result": lambda r: result_badge(r.result_type),
+    "detail": detail_cell,
+    "tokens": tokens_cell,
+    "cost": cost_cell,
+    "preview": preview_cell,
+}
+
+
+def choose_columns(width: int) -> list[tuple[Col, int]]:
+    """Columns and widths for a table `width` cells wide; the preview takes what is left."""
+    wide = width >= 120
+    cols = [c for c in COLUMNS if width >= c.min_total]
+    budget = width - 2 - 2 * CELL_PADDING * len(cols)  # the scrollbar, the padding
+    fixed = sum(c.wide if wide else c.width for c in cols if c.key != "preview")
+    return [(c, (c.wide if wide else c.width) if c.key != "preview" else max(10, budget - fixed))
+            for c in cols]
+
+
+class RequestTable(DataTable):
+    """One window of a batch's rows, ordered by custom_id. `window_start` = index of the first row."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open", id="batch.open"),
+        Binding("home", "first", "First", show=False, id="batch.first"),
+        Binding("end", "last", "Last", show=False, id="batch.last"),
+        Binding("j", "cursor_down", "Down", show=False, id="batch.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="batch.up"),
+    ]
+
+    class NeedRows(Message):
+        """Load a page `after` the last row, `before` the first, or the `first`/`last` window."""
+
+        def __init__(self, table: RequestTable, where: str, anchor: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.where = where
+            self.anchor = anchor
+            self.generation = table.generation
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=CELL_PADDING, **kwargs)
+        self.window: list[ResultRow] = []
+        self.window_start = 0
+        self.at_start = True
+        self.at_end = True
+        self.generation = 0
+        self._asked: str | None = None            # a NeedRows is on its way
+        self._rebuilding = False
+        self._pending_scroll: int | None = None
+        self._signature: list[tuple[str, int]] = []
+        self._cols: list[str] = []
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def layout_for(self, width: int) -> None:
+        chosen = choose_columns(width)
+        signature = [(c.key, w) for c, w in chosen]
+        if signature == self._signature:
+            return
+        self._signature = signature
+        self._cols = [c.key for c, _ in chosen]
+        key, offset = self.cursor_key(), self._cursor_offset()
+        self._rebuilding = True
+        try:
+            self.clear(columns=True)
+            for col, w in chosen:
+                justify = "right" if col.key in ("tokens", "cost") else "left"
+                self.add_column(Text(col.label, style="bold", justify=justify), width=w, key=col.key)
+        finally:
+            self._rebuilding = False
+        self._fill(key, offset)
+
+    # -- the window ----------------------------------------------------------------------------
+
+    def cursor_key(self) -> str | None:
+        row = self.cursor_row
+        return self.window[row].custom_id if 0 <= row < len(self.window) else None
+
+    def current(self) -> ResultRow | None:
+        row = self.cursor_row
+        return self.window[row] if 0 <= row < len(self.window) else None
+
+    def cursor_position(self) -> int | None:
+        """0-based index of the cursor's row in the whole filtered list."""
+        return self.window_start + self.cursor_row if self.window else None
+
+    def visible_span(self) -> tuple[int, int]:
+        """(first, last) 1-based positions of the rows on screen; (0, 0) when empty."""
+        if not self.window:
+            return 0, 0
+        top = int(self.scroll_y)
+        height = max(1, self.scrollable_content_region.height - (self.header_height if self.show_header else 0))
+        first = min(top, len(self.window) - 1)
+        last = min(len(self.window), top + height)
+        return self.window_start + first + 1, self.window_start + last
+
+    def show_window(self, rows: list[ResultRow], start: int, *, at_start: bool, at_end: bool,
+                    select: str | None = None, select_last: bool = False) -> None:
+        """Replace the window (new filter, search, jump): a new generation, stale loads are ignored."""
+        self.generation += 1
+        self.window = list(rows)
+        self.window_start = start
+        self.at_start, self.at_end = at_start, at_end
+        self._asked = None
+        key = select if select is not None else (rows[-1].custom_id if select_last and rows else None)
+        self._fill(key, None)
+
+    def extend_window(self, message: NeedRows, rows: list[ResultRow], *, reached_edge: bool) -> None:
+        """Add a page at the edge that asked for it and drop a page at the other edge."""
+        if message.generation != self.generation:
+            return
+        self._asked = None
+        key, offset = self.cursor_key(), self._cursor_offset()
+        if message.where == "after":
+            self.at_end = reached_edge
+            window = self.window + rows
+            drop = max(0, len(window) - WINDOW)
+            self.window = window[drop:]
+            self.window_start += drop
+            self.at_start = self.at_start and drop == 0
+        else:
+            self.at_start = reached_edge
+            window = rows + self.window
+            self.window_start -= len(rows)
+            self.window = window[:WINDOW]
+            self.at_end = self.at_end and len(window) <= WINDOW
+        self._fill(key, offset)
+
+    def replace_rows(self, rows: Iterable[ResultRow]) -> None:
+        """Fresh data for the rows already shown (same keys), updated cell by cell."""
+        fresh = {r.custom_id: r for r in rows}
+        for index, old in enumerate(self.window):
+            new = fresh.get(old.custom_id)
+            if new is None or new == old:
+                continue
+            self.window[index] = new
+            for col in self._cols:
+                self.update_cell(old.custom_id, col, _RENDER[col](new))
+
+    def _cursor_offset(self) -> int | None:
+        if not self.window:
+            return None
+        return self.cursor_row - int(self.scroll_y)
+
+    def _fill(self, select: str | None, offset: int | None) -> None:
+        """Put the window into the DataTable, the cursor on `select` at `offset` lines from the top."""
+        self._rebuilding = True
+        try:
+            self.clear()
+            cols = self._cols
+            for row in self.window:
+                self.add_row(*(_RENDER[c](row) for c in cols), key=row.custom_id)
+            index = 0
+            if select is not None:
+                index = next((i for i, r in enumerate(self.window) if r.custom_id == select), 0)
+            self.move_cursor(row=index, scroll=offset is None)
+            if offset is not None:
+                self._pending_scroll = max(0, index - offset)
+        finally:
+            self._rebuilding = False
+
+    async def _on_idle(self, event: events.Idle) -> None:
+        await super()._on_idle(event)
+        if self._pending_scroll is not None and not self._require_update_dimensions:
+            y, self._pending_scroll = self._pending_scroll, None
+            self.scroll_to(y=y, animate=False, immediate=True)
+
+    # -- asking for more -----------------------------------------------------------------------
+
+    def watch_cursor_coordinate(self, old, new) -> None:
+        super().watch_cursor_coordinate(old, new)
+        if self._rebuilding or not self.window or self._asked:
+            return
+        if new.row >= len(self.window) - PAGE // 2 and not self.at_end:
+            self._ask("after", self.window[-1].custom_id)
+        elif new.row < PAGE // 2 and not self.at_start:
+            self._ask("before", self.window[0].custom_id)
+
+    def _ask(self, where: str, anchor: str | None) -> None:
+        self._asked = where
+        self.post_message(self.NeedRows(self, where, anchor))
+
+    def action_first(self) -> None:
+        if self.at_start:
+            self.move_cursor(row=0)
+        else:
+            self._ask("first", None)
+
+    def action_last(self) -> None:
+        if self.at_end:
+            self.move_cursor(row=max(0, len(self.window) - 1))
+        else:
+            self._ask("last", None)
+
+    def action_scroll_top(self) -> None:
+        self.action_first()
+
+    def action_scroll_bottom(self) -> None:
+        self.action_last()
