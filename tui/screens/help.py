@@ -21,7 +21,7 @@ from textual.widgets import Static
 SECTIONS: list[tuple[str, list[str]]] = [
     ("Everywhere", ["tui.app:BatchApp"]),
     ("Batches (the dashboard)", ["tui.widgets.batch_table:BatchTable", "tui.screens.dashboard:DashboardScreen"]),
-    ("One batch", ["tui.screens.batch:BatchScreen"]),
+    ("One batch", ["tui.widgets.request_table:RequestTable", "tui.screens.batch:BatchScreen"]),
     ("One request", ["tui.screens.request:RequestScreen"]),
 ]
 # Extra lines at the end of the help (callables, so they are computed when the help opens).
