@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 
 import anthropic
 import orjson
@@ -32,17 +33,21 @@ def _modal_text(app) -> str:
 async def test_cancel_one_and_several_with_the_modal(journal_path, emulator_factory):
     async with emulator_factory(request_ms=600_000) as emu:
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
-            a = await submit_items(journal_path, client, items("a", 3), "alpha")
+            a = await submit_items(journal_path, client, items("a", 3), "alpha [/end] \x1b]0;pwned\x07")
             b = await submit_items(journal_path, client, items("b", 4), "bravo")
             c = await submit_items(journal_path, client, items("c", 2), "charlie")
         async with running_app(journal_path, emu) as (app, pilot):
             dash = app.screen
             assert isinstance(dash, DashboardScreen) and set(dash.all_rows) == {a.local_id, b.local_id, c.local_id}
             cursor_to(app, a.local_id)
+            assert dash.check_action("delete_batches", ()) is False  # running: no delete
+            assert dash.check_action("retry_failures", ()) is False  # nothing failed yet
             await press(app, pilot, "c")
             assert isinstance(app.screen, ConfirmScreen)
             text = _modal_text(app)
-            assert "Cancel alpha?" in text and a.id in text and "3 request(s) still processing" in text
+            assert "Cancel alpha [/end] ␛]0;pwned␇?" in text  # outside text shown literally, escapes visible
+            assert a.id in text and "3 request(s) still processing" in text
+            assert "\x1b" not in app.export_screenshot()
             await press(app, pilot, "escape")  # escape says no
             assert app.screen is dash and (await _row(journal_path, a.local_id)).processing_status == "in_progress"
 
@@ -70,6 +75,22 @@ async def test_cancel_one_and_several_with_the_modal(journal_path, emulator_fact
                 trail = [(r[0], orjson.loads(r[1])["by"]) for r in await cur.fetchall()]
             await journal.close()
             assert sorted(trail) == sorted([(a.local_id, "tui"), (b.local_id, "tui"), (c.local_id, "tui")])
+
+
+async def test_a_failed_cancel_says_why_and_leaves_the_row(journal_path, emulator_factory):
+    async with emulator_factory(request_ms=600_000) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            a = await submit_items(journal_path, client, items("f", 2), "fails")
+        async with running_app(journal_path, emu) as (app, pilot):
+            cursor_to(app, a.local_id)
+            emu.fail_next(500, 500, 500)  # the SDK's two retries fail too
+            notes = []
+            app.notify = lambda message, **kw: notes.append((message, kw))  # noqa: E731 - record, do not show
+            await press(app, pilot, "c", "y")
+            assert (await _row(journal_path, a.local_id)).processing_status == "in_progress"
+            assert app.screen.all_rows[a.local_id].processing_status == "in_progress"
+            [(message, kw)] = [(m, k) for m, k in notes if k.get("severity") == "error"]
+            assert message.startswith(f"could not cancel {a.id}: HTTP 500 api_error") and kw["markup"] is False
 
 
 async def test_retry_then_export_the_job_then_delete(journal_path, emulator_factory, tmp_path):
@@ -156,6 +177,15 @@ async def test_keys_in_the_batch_screen(journal_path, emulator_factory, tmp_path
                 app.screen.query_one("#jsonl").value = True
                 await press(app, pilot, "enter")
                 assert len((tmp_path / "one.jsonl").read_bytes().splitlines()) == 8
+                notes = []
+                app.notify = lambda message, **kw: notes.append((message, kw))  # noqa: E731 - record them
+                folder = "/sys" if os.geteuid() == 0 else _read_only(tmp_path)
+                await press(app, pilot, "e")
+                app.screen.query_one("#path").value = f"{folder}/x.csv"
+                await press(app, pilot, "enter")
+                [(message, kw)] = [(m, k) for m, k in notes if k.get("severity") == "error"]
+                assert message.startswith(f"Export failed: cannot write in {folder}")
+                del app.notify
                 await press(app, pilot, "r")
                 assert isinstance(app.screen, RetryDialog)
                 await press(app, pilot, "y")
@@ -187,3 +217,10 @@ async def test_batch_view_shows_the_jobs_final_status(journal_path, emulator_fac
                 facts = app.screen.query_one(BatchFacts).facts
                 pairs = {k: v.plain for k, v in fact_pairs(facts, 0.0, True)}
                 assert pairs["Job final"] == f"{succeeded_first + succeeded_retry}/11 succeeded  over 2 batches"
+
+
+def _read_only(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder

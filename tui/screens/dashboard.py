@@ -31,7 +31,8 @@ from tui.widgets.totals_bar import TotalsBar
 
 
 def _newest(row: BatchRow) -> tuple:
-    return (-(row.created_at or 0.0), -row.local_id)
+    """Newest first; a batch still being sent (no server time yet) is the newest of all."""
+    return (-(row.created_at if row.created_at is not None else float("inf")), -row.local_id)
 
 
 _STATUS_ORDER = {"sending": 0, "canceling": 1, "running": 2, "errors": 3, "expired": 4, "canceled": 5,
