@@ -52,7 +52,7 @@ def _created(row: BatchRow, ctx: CellContext) -> Text:
 COLUMNS: list[Column] = [
     Column("mark", " ", 1, 0, _mark),
     Column("status", "Status", 11, 0, lambda r, c: render.status_badge(r, c.now), ticks=True),
-    Column("name", "Name", 12, 0, lambda r, c: render.batch_name(r), flex=True, max_width=48),
+    Column("name", "Name", 16, 0, lambda r, c: render.batch_name(r), flex=True, max_width=48),
     Column("progress", "Progress", 11, 0, lambda r, c: render.batch_progress(r, c.widths["progress"] - 5),
            flex=True, max_width=30),
     Column("errored", "Err", 5, 1, lambda r, c: render.count(r.counts.errored, "bold red")),
@@ -108,8 +108,8 @@ class BatchTable(DataTable):
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Open", id="batches.open"),
-        Binding("j", "cursor_down", "Down", show=False, id="batches.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="batches.up"),
+        Binding("j", "cursor_down", "", show=False, id="batches.down"),
+        Binding("k", "cursor_up", "", show=False, id="batches.up"),
     ]
 
     def __init__(self, **kwargs) -> None:

@@ -31,19 +31,18 @@ def totals_text(rows: Iterable[BatchRow], *, shown: int | None = None, marked: i
             spend_known = True
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{running}", style="bold #4aa3ff")
-    text.append(" running · ")
+    text.append(" running  ")
     text.append(f"{ended}", style="bold")
-    text.append(" ended · ")
+    text.append(" ended  ")
     text.append(f"{done:,}/{total:,}", style="bold")
-    text.append(" done · ")
+    text.append(" done  ")
     text.append(f"{errors:,}", style="bold red" if errors else "dim")
-    text.append(" errors · ")
+    text.append(" errors  ")
+    if failed:
+        text.append(f"{failed:,}", style="bold yellow")
+        text.append(" canc/exp  ")
     text.append(f"${spend:,.2f}" if spend_known else "$—", style="bold green" if spend_known else "dim")
     text.append(" spent")
-    if failed:
-        text.append(" · ")
-        text.append(f"{failed:,}", style="bold yellow")
-        text.append(" canceled/expired")
     if shown is not None and shown != n:
         text.append(f"   showing {shown} of {n}", style="italic")
     if marked:
