@@ -62,9 +62,10 @@ def test_eta_cell() -> None:
 
 def test_header() -> None:
     facts = Facts(total=Spend(2.0, 4.0), all_series=[0, 0, 3, 9], local_only=[1, 2], awaiting_ingest=[3])
-    assert cells.header(facts).plain == "spent $2.00  saved $2.00  ▁▁▃█ 1h  1 to save  2 local only"
-    assert cells.header(Facts()).plain == "spent $0.00"
-    assert cells.header(Facts(total=Spend(None, None, 3))).plain == "spent unknown price"
+    assert cells.header(facts).plain == "saved $2.00 vs standard  ▁▁▃█ 1h  1 to save  2 local only"
+    assert cells.header(Facts()).plain == "saved $0.00 vs standard"
+    assert cells.header(Facts(total=Spend(None, None, 3), lost=[4])).plain == \
+        "saved $0.00 vs standard  3 at unknown price  1 lost"
 
 
 def test_expiry_notice_is_plain_and_safe() -> None:

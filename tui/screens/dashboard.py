@@ -25,6 +25,7 @@ from tui.core import store
 from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
 from tui.messages import BatchesUpdated, JournalReady
+from tui.screens.cost_time import CostTimeBar, CostTimeDashboard
 from tui.widgets.batch_table import BatchTable
 from tui.widgets.status_line import StatusLine
 from tui.widgets.totals_bar import TotalsBar
@@ -65,7 +66,7 @@ class BatchesLoaded(Message):
         self.rows = rows
 
 
-class DashboardScreen(BatchActions, Screen):
+class DashboardScreen(CostTimeDashboard, BatchActions, Screen):
     AUTO_FOCUS = "#batches"
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="batches.filter"),
@@ -88,6 +89,7 @@ class DashboardScreen(BatchActions, Screen):
 
     def compose(self) -> ComposeResult:
         yield TotalsBar(id="totals")
+        yield CostTimeBar(id="cost-time")
         yield Input(placeholder="filter: name, id or status (enter keeps it, escape clears)",
                     id="filter", compact=True)
         with Vertical(id="body"):
@@ -144,6 +146,7 @@ class DashboardScreen(BatchActions, Screen):
         self.all_rows = {row.local_id: row for row in message.rows}
         self.marked &= set(self.all_rows)
         self.loaded = True
+        self.load_cost_time(message.rows)
         self.apply()
 
     def visible_rows(self) -> list[BatchRow]:

@@ -75,21 +75,25 @@ def spark_cell(facts: Facts, row: BatchRow) -> Text:
 
 
 def header(facts: Facts) -> Text:
-    """`spent $1.23  saved $1.23  ▁▂▅█▃ /h  2 local only`: the totals line's cost/time part."""
+    """`saved $1.23 vs standard  ▁▂▅█▃ 1h  2 local only`: the header's cost/time line (the totals line
+    above it already says what was spent)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     total = facts.total
-    text.append("spent ", style="dim")
-    text.append_text(spend_cell(total) if total.cost_usd is not None or total.unknown else Text("$0.00"))
+    text.append("saved ", style="dim")
     if total.saving_usd is not None:
-        text.append("  saved ", style="dim")
         text.append(format_usd(total.saving_usd), style="bold green")
+    else:
+        text.append("$0.00", style="dim")
+    text.append(" vs standard", style="dim")
+    if total.unknown:
+        text.append(f"  {total.unknown:,} at unknown price", style="yellow")
     if facts.all_series:
         text.append("  ")
         text.append_text(sparkline(facts.all_series))
         text.append(" 1h", style="dim")
     if facts.lost:
         text.append(f"  {len(facts.lost)} lost", style="bold red")
-    elif facts.awaiting_ingest:
+    if facts.awaiting_ingest:
         text.append(f"  {len(facts.awaiting_ingest)} to save", style="yellow")
     if facts.local_only:
         text.append(f"  {len(facts.local_only)} local only", style="cyan")
