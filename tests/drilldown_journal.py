@@ -151,3 +151,50 @@ async def new_journal(path: Path) -> None:
 
     journal = await Journal.open(path)
     await journal.close()
+
+
+PNG_B64 = "iVBORw0KGgo" + "A" * 4000  # ~3 KB of base64, never drawn
+
+
+def rich_params() -> dict[str, Any]:
+    """A request with every kind of content block, tools and extra params."""
+    return {
+        "model": MODEL,
+        "max_tokens": 2048,
+        "temperature": 0.2,
+        "system": [{"type": "text", "text": "You are a careful support agent."}],
+        "tools": [{"name": "lookup_order", "description": "Find an order by its number.",
+                   "input_schema": {"type": "object", "properties": {"number": {"type": "string"}}}}],
+        "messages": [
+            {"role": "user", "content": [
+                {"type": "text", "text": "Where is my order? A photo of the label is attached."},
+                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG_B64}},
+                {"type": "document", "title": "Invoice 7", "source": {"type": "text", "media_type": "text/plain",
+                                                                      "data": "Invoice 7: one printer, $120."}},
+                {"type": "document", "source": {"type": "base64", "media_type": "application/pdf",
+                                                "data": "JVBERi0x" * 100}},
+            ]},
+            {"role": "assistant", "content": [
+                {"type": "tool_use", "id": "toolu_01", "name": "lookup_order", "input": {"number": "A-17"}},
+            ]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "toolu_01", "content": "shipped on Monday"},
+                {"type": "tool_result", "tool_use_id": "toolu_02", "is_error": True,
+                 "content": [{"type": "text", "text": "lookup failed"}]},
+            ]},
+        ],
+    }
+
+
+def rich_result(cid: str) -> dict[str, Any]:
+    """A success with thinking, text and tool_use blocks."""
+    return {"custom_id": cid, "result": {"type": "succeeded", "message": {
+        "id": "msg_rich", "type": "message", "role": "assistant", "model": MODEL,
+        "content": [
+            {"type": "thinking", "thinking": "The order shipped Monday; tell them.", "signature": "sig"},
+            {"type": "text", "text": "Your order A-17 shipped on Monday."},
+            {"type": "tool_use", "id": "toolu_03", "name": "lookup_order", "input": {"number": "A-18"}},
+        ],
+        "stop_reason": "tool_use", "stop_sequence": None,
+        "usage": {"input_tokens": 1200, "output_tokens": 80, "cache_creation_input_tokens": 10,
+                  "cache_read_input_tokens": 300}}}}

@@ -57,3 +57,10 @@ def screen_text(app: BatchApp) -> str:
 def screen_lines(app: BatchApp) -> list[str]:
     """The screen as plain text lines (what a user reads), from the compositor's strips."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def type_text(app: BatchApp, pilot: Pilot, text: str) -> None:
+    """Type into the focused input, key by key."""
+    names = {" ": "space", "-": "minus", "/": "slash", ".": "full_stop"}
+    await pilot.press(*(names.get(ch, ch) for ch in text))
+    await settle(app, pilot)
