@@ -32,9 +32,10 @@ from tui.core.journal import Journal
 from tui.core.store import server_fields
 
 
-def start_emulator() -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "tui", "emulator", "--port", "0", "--request-ms", "0"],
-                            stdout=subprocess.PIPE, text=True)
+def start_emulator(*flags: str) -> tuple[subprocess.Popen, str]:
+    """`claude-batch-tui emulator` as its own process (default: requests take no time); (process, base URL)."""
+    proc = subprocess.Popen([sys.executable, "-m", "tui", "emulator", "--port", "0",
+                             *(flags or ("--request-ms", "0"))], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     match = re.search(r"(http://\S+)", line)

@@ -174,4 +174,5 @@ async def test_poke_wakes_the_loop_at_once(journal, client, emulator) -> None:
             stop.set()
 
     await asyncio.wait_for(poller.run(on_sweep, stop_event=stop), timeout=10)
+    assert [s.errors for s in sweeps] == [[], []]
     assert [s.http_requests for s in sweeps] == [1, 1]       # the second one was forced by the poke

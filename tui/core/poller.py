@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import random
 from collections.abc import Callable
 from typing import Any
-
-import orjson
 
 from tui.core.api_errors import describe_api_error
 from tui.core.clock import Clock
 from tui.core.ingest import IngestReport, ingest
 from tui.core.journal import Journal
 from tui.core.models import BatchRow, SweepResult
-from tui.core.poll_plan import PollPlan, next_interval, retry_after_seconds, server_changed
+from tui.core.poll_plan import PollPlan, retry_after_seconds
+from tui.core.poll_write import SweepWriter, backoff
 from tui.core.store import get_batch, get_batches, server_fields
 from tui.core.submit import recover
 
@@ -32,7 +30,6 @@ LIST_PAGE = 1000
 MAX_LIST_PAGES = 5            # beyond this, the batches still unseen are retrieved one by one
 ADOPT_EVERY = 60.0            # seconds between adoption scans when sweeping by retrieve
 MIN_DELAY = 0.2               # the loop never spins faster than this
-MAX_BACKOFF = 300.0
 
 
 class Poller:
@@ -56,6 +53,7 @@ class Poller:
         self._ingesting: dict[int, asyncio.Task[None]] = {}
         self._ingest_retry_at: dict[int, float] = {}
         self._ingest_failures: dict[int, int] = {}
+        self._writer = SweepWriter(journal, self.min_interval, self.max_interval, adopt)
 
     # ------------------------------------------------------------------------------------------ the loop
 
@@ -141,7 +139,7 @@ class Poller:
                 self._ingest_retry_at.pop(lid, None)
             else:
                 failures = self._ingest_failures[lid] = self._ingest_failures.get(lid, 0) + 1
-                self._ingest_retry_at[lid] = self.clock.now() + _backoff(self.min_interval, failures)
+                self._ingest_retry_at[lid] = self.clock.now() + backoff(self.min_interval, failures)
             if on_ingest is not None:
                 await _maybe_await(on_ingest(report, await get_batch(self.journal, lid)))
         finally:
@@ -239,7 +237,7 @@ class Poller:
         status = getattr(exc, "status_code", None)
         if status in (429, 503, 529) or status is None:   # rate limit, overload, or no answer at all
             self._pause_errors += 1
-            wait = max(retry_after_seconds(exc) or 0.0, _backoff(self.min_interval, self._pause_errors))
+            wait = max(retry_after_seconds(exc) or 0.0, backoff(self.min_interval, self._pause_errors))
             self._pause_until = max(self._pause_until, self.clock.now() + wait)
 
     def _retry_at(self, exc: BaseException) -> float | None:
@@ -247,88 +245,11 @@ class Poller:
         return self.clock.now() + after if after else None
 
     async def _write(self, plan: PollPlan, result: SweepResult, now: float) -> None:
-        changed_ids, ended_ids, adopted_ids = await self._apply(plan, now)
+        changed_ids, ended_ids, adopted_ids = await self._writer.write(plan, now)
         rows = {row.local_id: row for row in await get_batches(self.journal, changed_ids + adopted_ids)}
         result.changed = [rows[i] for i in changed_ids if i in rows]
         result.ended = [rows[i] for i in ended_ids if i in rows]
         result.adopted = [rows[i] for i in adopted_ids if i in rows]
-
-    async def _apply(self, plan: PollPlan, now: float) -> tuple[list[int], list[int], list[int]]:
-        """Everything this sweep learned, in one transaction."""
-        changed: list[int] = []
-        ended: list[int] = []
-        quiet: list[tuple] = []
-        async with self.journal.transaction() as db:
-            for row, batch in plan.learned():
-                fields = server_fields(batch)
-                next_at = next_interval(fields, now, self.min_interval, self.max_interval)
-                if not server_changed(row, fields):
-                    quiet.append((now, None if next_at is None else now + next_at, row["local_id"]))
-                    continue
-                await self._store(row["local_id"], fields, now, next_at)
-                changed.append(row["local_id"])
-                if fields["processing_status"] == "ended" and row["processing_status"] != "ended":
-                    ended.append(row["local_id"])
-                    await self.journal.record_event("ended", batch_local_id=row["local_id"], detail={
-                        "succeeded": fields["n_succeeded"], "errored": fields["n_errored"],
-                        "canceled": fields["n_canceled"], "expired": fields["n_expired"]})
-            await db.executemany("UPDATE batches SET last_polled_at = ?, next_poll_at = ?, poll_errors = 0, "
-                                 "last_poll_error = NULL WHERE local_id = ?", quiet)
-            for row in plan.gone_rows:
-                await db.execute("UPDATE batches SET gone = 1, last_polled_at = ?, next_poll_at = NULL, "
-                                 "last_poll_error = ? WHERE local_id = ?",
-                                 (now, "not found on the server (404): deleted or not visible to this key",
-                                  row["local_id"]))
-                await self.journal.record_event("gone", batch_local_id=row["local_id"], detail={"id": row["id"]})
-                changed.append(row["local_id"])
-            for row, error, retry_at in plan.failures:
-                backoff = _backoff(self.min_interval, row["poll_errors"] + 1)
-                await db.execute("UPDATE batches SET poll_errors = poll_errors + 1, last_poll_error = ?, "
-                                 "next_poll_at = ? WHERE local_id = ?",
-                                 (error, max(now + backoff, retry_at or 0.0), row["local_id"]))
-            adopted = await self._adopt(plan, now)
-        return changed, ended, adopted
-
-    async def _store(self, local_id: int, fields: dict[str, Any], now: float, next_at: float | None) -> None:
-        fields = {**fields, "last_polled_at": now, "next_poll_at": None if next_at is None else now + next_at,
-                  "poll_errors": 0, "last_poll_error": None, "gone": 0}
-        fields.pop("id")
-        cols = ", ".join(f"{k} = ?" for k in fields)
-        db = self.journal.db
-        await db.execute(f"UPDATE batches SET {cols} WHERE local_id = ?", (*fields.values(), local_id))
-        await db.execute("INSERT OR REPLACE INTO snapshots(batch_local_id, at, n_processing, n_succeeded, "
-                         "n_errored, n_canceled, n_expired) VALUES (?,?,?,?,?,?,?)",
-                         (local_id, now, fields["n_processing"], fields["n_succeeded"], fields["n_errored"],
-                          fields["n_canceled"], fields["n_expired"]))
-
-    async def _adopt(self, plan: PollPlan, now: float) -> list[int]:
-        """Record batches seen on the account that the journal does not know (inside the sweep's transaction)."""
-        if not self.adopt or not plan.foreign:
-            return []
-        db = self.journal.db
-        async with db.execute("SELECT COUNT(*) FROM batches WHERE id IS NULL AND intent_state NOT IN "
-                              "('failed', 'created')") as cur:
-            (in_flight,) = await cur.fetchone()
-        if in_flight:
-            return []   # a submission is under way: its new batch must fill its intent, not be adopted
-        ids = [b.id for b in plan.foreign]
-        async with db.execute("SELECT id FROM batches WHERE id IN (SELECT value FROM json_each(?))",
-                              (orjson.dumps(ids).decode(),)) as cur:
-            known = {i for (i,) in await cur.fetchall()}
-        adopted: list[int] = []
-        for batch in plan.foreign:
-            if batch.id in known:
-                continue
-            fields = server_fields(batch)
-            next_at = next_interval(fields, now, self.min_interval, self.max_interval)
-            fields.update(adopted=1, intent_state="created", last_polled_at=now,
-                          next_poll_at=None if next_at is None else now + next_at)
-            cursor = await db.execute(f"INSERT INTO batches({', '.join(fields)}) VALUES "
-                                      f"({', '.join('?' * len(fields))})", tuple(fields.values()))
-            local_id = cursor.lastrowid
-            await self.journal.record_event("adopted", batch_local_id=local_id, detail={"id": batch.id})
-            adopted.append(local_id)
-        return adopted
 
     async def _next_delay(self, now: float) -> float:
         async with self.journal.db.execute(
@@ -353,11 +274,6 @@ def _unreadable(batch: Any) -> str | None:
             or not isinstance(fields["results_url"], (str, type(None))):
         return "the server sent a batch that cannot be read (id, processing_status or results_url missing)"
     return None
-
-
-def _backoff(base: float, failures: int) -> float:
-    """Exponential with jitter: base * 2^(failures-1), capped, times a random 0.5..1."""
-    return min(MAX_BACKOFF, base * 2 ** max(failures - 1, 0)) * random.uniform(0.5, 1.0)
 
 
 async def _maybe_await(value: Any) -> None:

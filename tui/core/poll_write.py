@@ -1,0 +1,108 @@
+"""Writing what one poll sweep learned into the journal: one transaction, a few `executemany`s, so a sweep
+in which a thousand batches end costs a thousand rows of SQL, not three thousand round trips."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import orjson
+
+from tui.core.journal import Journal
+from tui.core.poll_plan import PollPlan, next_interval, server_changed
+from tui.core.store import server_fields
+
+MAX_BACKOFF = 300.0
+GONE_MESSAGE = "not found on the server (404): deleted or not visible to this key"
+_STATE_COLUMNS = ("processing_status", "n_processing", "n_succeeded", "n_errored", "n_canceled", "n_expired",
+                  "created_at", "expires_at", "ended_at", "cancel_initiated_at", "archived_at", "results_url")
+_UPDATE_STATE = ("UPDATE batches SET " + ", ".join(f"{c} = ?" for c in _STATE_COLUMNS) +
+                 ", last_polled_at = ?, next_poll_at = ?, poll_errors = 0, last_poll_error = NULL, gone = 0 "
+                 "WHERE local_id = ?")
+_EVENT = "INSERT INTO events(at, kind, batch_local_id, detail) VALUES (?, ?, ?, ?)"
+
+
+def backoff(base: float, failures: int) -> float:
+    """Exponential with jitter: base * 2^(failures-1), capped, times a random 0.5..1."""
+    return min(MAX_BACKOFF, base * 2 ** max(failures - 1, 0)) * random.uniform(0.5, 1.0)
+
+
+class SweepWriter:
+    def __init__(self, journal: Journal, min_interval: float, max_interval: float, adopt: bool) -> None:
+        self.journal, self.min_interval, self.max_interval, self.adopt = journal, min_interval, max_interval, adopt
+
+    def _next_at(self, fields: dict[str, Any], now: float) -> float | None:
+        interval = next_interval(fields, now, self.min_interval, self.max_interval)
+        return None if interval is None else now + interval
+
+    async def write(self, plan: PollPlan, now: float) -> tuple[list[int], list[int], list[int]]:
+        """Everything the sweep learned, in one transaction: (changed, ended, adopted) local ids."""
+        changed: list[int] = []
+        ended: list[int] = []
+        updates: list[tuple] = []
+        snapshots: list[tuple] = []
+        events: list[tuple] = []
+        quiet: list[tuple] = []
+        for row, batch in plan.learned():
+            fields = server_fields(batch)
+            local_id = row["local_id"]
+            if not server_changed(row, fields):
+                quiet.append((now, self._next_at(fields, now), local_id))
+                continue
+            changed.append(local_id)
+            updates.append((*(fields[c] for c in _STATE_COLUMNS), now, self._next_at(fields, now), local_id))
+            snapshots.append((local_id, now, fields["n_processing"], fields["n_succeeded"], fields["n_errored"],
+                              fields["n_canceled"], fields["n_expired"]))
+            if fields["processing_status"] == "ended" and row["processing_status"] != "ended":
+                ended.append(local_id)
+                events.append((now, "ended", local_id, orjson.dumps({
+                    "succeeded": fields["n_succeeded"], "errored": fields["n_errored"],
+                    "canceled": fields["n_canceled"], "expired": fields["n_expired"]}).decode()))
+        gone = [(now, GONE_MESSAGE, row["local_id"]) for row in plan.gone_rows]
+        events += [(now, "gone", row["local_id"], orjson.dumps({"id": row["id"]}).decode()) for row in plan.gone_rows]
+        changed += [row["local_id"] for row in plan.gone_rows]
+        failed = [(error, max(now + backoff(self.min_interval, row["poll_errors"] + 1), retry_at or 0.0),
+                   row["local_id"]) for row, error, retry_at in plan.failures]
+        async with self.journal.transaction() as db:
+            await db.executemany(_UPDATE_STATE, updates)
+            await db.executemany("INSERT OR REPLACE INTO snapshots(batch_local_id, at, n_processing, n_succeeded, "
+                                 "n_errored, n_canceled, n_expired) VALUES (?,?,?,?,?,?,?)", snapshots)
+            await db.executemany("UPDATE batches SET last_polled_at = ?, next_poll_at = ?, poll_errors = 0, "
+                                 "last_poll_error = NULL WHERE local_id = ?", quiet)
+            await db.executemany("UPDATE batches SET gone = 1, last_polled_at = ?, next_poll_at = NULL, "
+                                 "last_poll_error = ? WHERE local_id = ?", gone)
+            await db.executemany("UPDATE batches SET poll_errors = poll_errors + 1, last_poll_error = ?, "
+                                 "next_poll_at = ? WHERE local_id = ?", failed)
+            await db.executemany(_EVENT, events)
+            adopted = await self._adopt(plan, now)
+        return changed, ended, adopted
+
+    async def _adopt(self, plan: PollPlan, now: float) -> list[int]:
+        """Record batches seen on the account that the journal does not know (inside the sweep's transaction)."""
+        if not self.adopt or not plan.foreign:
+            return []
+        db = self.journal.db
+        async with db.execute("SELECT COUNT(*) FROM batches WHERE id IS NULL AND intent_state NOT IN "
+                              "('failed', 'created')") as cur:
+            (in_flight,) = await cur.fetchone()
+        if in_flight:
+            return []   # a submission is under way: its new batch must fill its intent, not be adopted
+        ids = orjson.dumps([b.id for b in plan.foreign]).decode()
+        async with db.execute("SELECT id FROM batches WHERE id IN (SELECT value FROM json_each(?))", (ids,)) as cur:
+            known = {i for (i,) in await cur.fetchall()}
+        new = {b.id: b for b in plan.foreign if b.id not in known}
+        if not new:
+            return []
+        columns = ("id", *_STATE_COLUMNS, "adopted", "intent_state", "last_polled_at", "next_poll_at")
+        rows = []
+        for batch in new.values():
+            fields = server_fields(batch)
+            rows.append((batch.id, *(fields[c] for c in _STATE_COLUMNS), 1, "created", now,
+                         self._next_at(fields, now)))
+        await db.executemany(f"INSERT INTO batches({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                             rows)
+        async with db.execute("SELECT local_id, id FROM batches WHERE id IN (SELECT value FROM json_each(?))",
+                              (orjson.dumps(list(new)).decode(),)) as cur:
+            local_ids = {batch_id: local_id for local_id, batch_id in await cur.fetchall()}
+        await db.executemany(_EVENT, [(now, "adopted", local_ids[i], orjson.dumps({"id": i}).decode()) for i in new])
+        return [local_ids[i] for i in new]
