@@ -21,7 +21,7 @@ from tui.core.clock import Clock
 SEED = 7
 DAY = 86_400.0
 MODELS = ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-5")
-BAD_MODEL = "claude-sonnet-9-nonexistent"   # the emulator answers it with invalid_request_error
+BAD_MODEL = "claude-unknown-model-1"   # no such model: the emulator answers invalid_request_error
 
 _TOPICS = ("a late delivery", "a double charge", "a password reset", "a damaged parcel", "an upgrade",
            "a refund", "a broken link", "an invoice in the wrong currency", "a missing feature", "a thank-you")

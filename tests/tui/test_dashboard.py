@@ -42,7 +42,7 @@ async def until(pilot, condition, *, timeout: float = 15.0) -> None:
         if condition():
             return
         await pilot.pause(0.05)
-    assert condition(), "condition not reached in time"
+    assert condition(), f"condition not reached in time; status: {pilot.app.status}"
 
 
 @asynccontextmanager
