@@ -139,21 +139,3 @@ async def test_a_batch_that_has_not_ended_is_refused(journal, client) -> None:
     report = await ingest(journal, client, local_id)
     assert report.state == "none" and "has not ended" in report.error
     assert (await _batch_state(journal, local_id))[:2] == ("none", 0)
-
-
-@pytest.mark.slow
-async def test_round_trip_100_000(journal, emulator_factory) -> None:
-    async with emulator_factory(request_ms=0.0) as emu:
-        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url, timeout=300) as client:
-            local_id, batch_id = await create_recorded(journal, client, 100_000)
-            await _ended(journal, client, emu, batch_id)
-            report = await ingest(journal, client, local_id)
-            assert report.complete and report.results_ingested == 100_000 and report.malformed == 0
-            truth = emu.results_for(batch_id)
-    async with journal.db.execute("SELECT custom_id, result_type, raw FROM results WHERE batch_local_id = ?",
-                                  (local_id,)) as cur:
-        rows = await cur.fetchall()
-    assert len(rows) == 100_000
-    for custom_id, result_type, raw in rows:
-        assert truth[custom_id]["result"]["type"] == result_type
-        assert orjson.loads(raw) == truth[custom_id]
