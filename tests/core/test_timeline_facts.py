@@ -43,3 +43,19 @@ async def test_load_facts(journal) -> None:
     assert 4 in cache.ended and 5 not in cache.ended
     again = await load_facts(journal, batches, T0 + 10, cache)
     assert again.series[4] == facts.series[4]
+
+
+def test_header_span_follows_activity() -> None:
+    from tui.core.cost_time import header_span, span_label
+    from tui.core.models import BatchRow, RequestCounts
+
+    def b(status, created, ended=None):
+        return BatchRow(local_id=1, id="x", processing_status=status, counts=RequestCounts(),
+                        created_at=created, ended_at=ended)
+
+    assert header_span([], T0) == 3600.0
+    assert header_span([b("in_progress", T0 - 100)], T0) == 300.0
+    assert header_span([b("in_progress", T0 - 1000), b("ended", T0 - 9 * DAY, T0 - 50)], T0) == 3600.0
+    assert header_span([b("ended", T0 - 2 * DAY, T0 - 2 * DAY + 10)], T0) == 3600.0
+    assert header_span([b("in_progress", T0 - 20 * 3600)], T0) == DAY
+    assert [span_label(s) for s in (300.0, 900.0, 3600.0, 21600.0, DAY)] == ["5m", "15m", "1h", "6h", "24h"]

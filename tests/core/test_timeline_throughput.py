@@ -77,3 +77,19 @@ async def test_no_estimate_yet(journal) -> None:
     assert (eta.seconds, eta.basis, eta.text) == (None, None, "no estimate yet")
     await _batch(journal, 2, "ended", T0, 100, ended=T0 + 10, done=100)
     assert await tp.estimate_eta(journal, await get_batch(journal, 2), T0 + 10) is None
+
+
+async def test_first_sight_counts_from_creation_and_end_jumps_sit_at_ended_at(journal) -> None:
+    # ended between two polls: the jump is placed at ended_at, not at the poll that saw it
+    await _batch(journal, 1, "ended", T0, 50, ended=T0 + 450, done=50)
+    await _snap(journal, 1, T0 + 100, 50, 0)
+    await _snap(journal, 1, T0 + 900, 0, 50)
+    # first seen already ended (submitted and done between two polls, or adopted): counted from creation
+    await _batch(journal, 2, "ended", T0 + 200, 7, ended=T0 + 300, done=7)
+    await _snap(journal, 2, T0 + 950, 0, 7)
+    moves = await tp.completions(journal, T0, T0 + 1000)
+    assert sorted((m.batch_local_id, m.at, m.count, m.prev_at) for m in moves) == [
+        (1, T0 + 450, 50, T0 + 100), (2, T0 + 300, 7, T0 + 200)]
+    assert await tp.all_series(journal, T0 + 1000, span=1000, buckets=10) == [0, 0, 0, 7, 50, 0, 0, 0, 0, 0]
+    b2 = await get_batch(journal, 2)
+    assert await tp.batch_series(journal, b2, T0 + 1000, buckets=2) == [0, 7]

@@ -21,14 +21,21 @@ SIMILAR_RATIO = 2.0          # "similar size": between half and twice the reques
 SIMILAR_LIMIT = 20           # the most recent this many similar batches
 RATE_WINDOW = 15 * 60.0      # counts-based rate over the last 15 minutes of snapshots
 
+# Requests completed between consecutive snapshots of a batch. A batch's first snapshot counts from its
+# creation (what it had done before we first saw it), and a jump that spans the batch's end is placed at
+# `ended_at` (the API moves all counts at once when a batch ends, so that is when the work became visible).
 _DELTAS = """
-    SELECT batch_local_id, at, delta, prev_at FROM (
-        SELECT batch_local_id, at, LAG(at) OVER w AS prev_at,
-               (n_succeeded + n_errored + n_canceled + n_expired)
-               - LAG(n_succeeded + n_errored + n_canceled + n_expired) OVER w AS delta
-        FROM snapshots WHERE {where}
-        WINDOW w AS (PARTITION BY batch_local_id ORDER BY at)
-    ) WHERE delta > 0 AND at >= ? AND at <= ?
+    SELECT batch_local_id,
+           CASE WHEN ended_at > prev_at AND ended_at < at THEN ended_at ELSE at END AS t, delta, prev_at
+    FROM (
+        SELECT s.batch_local_id, s.at, b.ended_at,
+               COALESCE(LAG(s.at) OVER w, MIN(b.created_at, s.at), s.at) AS prev_at,
+               s.done - COALESCE(LAG(s.done) OVER w, 0) AS delta
+        FROM (SELECT batch_local_id, at, n_succeeded + n_errored + n_canceled + n_expired AS done
+              FROM snapshots WHERE {where}) s
+        JOIN batches b ON b.local_id = s.batch_local_id
+        WINDOW w AS (PARTITION BY s.batch_local_id ORDER BY s.at)
+    ) WHERE delta > 0 AND t >= ? AND t <= ?
 """
 
 

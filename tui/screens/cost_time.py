@@ -34,8 +34,8 @@ COLUMNS = [
     (Column("spark", "Activity", 8, 1, lambda r, c: cells.spark_cell(CURRENT.facts, r)), "errored"),
     (Column("expires", "Expires", 7, 1, lambda r, c: cells.countdown(r, c.now), ticks=True), "id"),
     (Column("cost", "Cost", 9, 4, lambda r, c: cells.spend_cell(CURRENT.facts.spend.get(r.local_id))), "succeeded"),
-    (Column("saved", "Saved", 8, 7, lambda r, c: cells.saving_cell(CURRENT.facts.spend.get(r.local_id))), "age"),
-    (Column("eta", "ETA", 9, 6, lambda r, c: cells.eta_cell(CURRENT.facts.eta.get(r.local_id))), "age"),
+    (Column("saved", "Saved", 8, 5, lambda r, c: cells.saving_cell(CURRENT.facts.spend.get(r.local_id))), "age"),
+    (Column("eta", "ETA", 9, 5, lambda r, c: cells.eta_cell(CURRENT.facts.eta.get(r.local_id))), "age"),
 ]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui.core import timeline as tl
-from tui.core.cost_time import Facts
+from tui.core.cost_time import Facts, span_label
 from tui.core.models import BatchRow
 from tui.core.pricing import UNKNOWN_PRICE, format_usd
 from tui.core.spend import Spend
@@ -90,7 +90,7 @@ def header(facts: Facts) -> Text:
     if facts.all_series:
         text.append("  ")
         text.append_text(sparkline(facts.all_series))
-        text.append(" 1h", style="dim")
+        text.append(f" {span_label(facts.all_span)}", style="dim")
     if facts.lost:
         text.append(f"  {len(facts.lost)} lost", style="bold red")
     if facts.awaiting_ingest:
