@@ -144,3 +144,13 @@ def test_plan_from_requests_checks_and_keeps_them():
     bad = plan_from_requests([("b1", b"{"), ("b2", orjson.dumps({"model": "m"}))])
     assert not bad.ok
     assert [e.line for e in bad.errors] == [1, 2, 2]
+
+
+def test_sha256_is_of_the_file_as_checked(tmp_path):
+    path = write(tmp_path, [req("a")])
+    p = plan(path)
+    assert p.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    late = plan(path)
+    path.write_bytes(req("b") + b"\n" + req("c") + b"\n")
+    with pytest.raises(PlanError, match="changed since it was checked"):
+        late.sha256

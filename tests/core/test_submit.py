@@ -105,3 +105,20 @@ async def test_refused_create_is_marked_failed_with_the_reason(tmp_path, journal
     async with journal.db.execute("SELECT intent_error FROM batches") as cur:
         assert "HTTP 401" in (await cur.fetchone())[0]
     assert await journal_ids(journal) == []
+
+
+async def test_recover_leaves_a_live_submitters_intents_alone(tmp_path, journal, journal_path, emulator, client):
+    from tui.core.journal import Journal
+    from tui.core.submit import record_intents, recover
+
+    ids, lock = await record_intents(journal, plan(write_requests(tmp_path / "in.jsonl", 6), max_per_batch=3))
+    other = await Journal.open(journal_path)   # another process's view of the same journal
+    try:
+        assert await recover(other, client) == []
+        assert emulator.batch_ids() == []
+        lock.release()   # as if the submitter died
+        rows = await recover(other, client)
+        assert [r.local_id for r in rows] == ids and all(r.intent_state == "created" for r in rows)
+        assert sorted(emulator.batch_ids()) == sorted(r.id for r in rows)
+    finally:
+        await other.close()

@@ -2,7 +2,8 @@
 
 `plan(path)` reads the file once, streaming and in binary, checks every line and returns a `Plan`: the
 chunks (≤ 100,000 requests and ≤ 256 MB of create body each, or a smaller `max_per_batch`), their sizes,
-per-model tallies for a cost estimate, the file's sha256 — or the problems found, as `FILE:LINE: what`.
+per-model tallies for a cost estimate, the file's sha256 (computed when first asked for, by submit) — or
+the problems found, as `FILE:LINE: what`.
 
 A plan does not hold the requests (a 100,000-line file is ~100 MB): `iter_requests()` reads the file
 again and refuses if it changed since it was checked. `plan_from_requests()` builds a plan from
@@ -28,6 +29,8 @@ MAX_REQUESTS = 100_000
 MAX_BYTES = 256 * 1024 * 1024
 MAX_SHOWN_ERRORS = 50
 CUSTOM_ID_RE = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+_ID_MATCH = CUSTOM_ID_RE.fullmatch
+_dumps = orjson.dumps
 _BOM = b"\xef\xbb\xbf"
 _WS = b" \t\r\n"
 # body = {"requests":[ item,item,... ]} ; item = {"custom_id":"ID","params":PARAMS}
@@ -74,7 +77,6 @@ class ModelTally:
 @dataclass(slots=True)
 class Plan:
     source: str                       # the file as given, or a name for requests from memory
-    sha256: str
     request_count: int = 0
     chunks: list[Chunk] = field(default_factory=list)
     errors: list[PlanIssue] = field(default_factory=list)   # the first MAX_SHOWN_ERRORS problems
@@ -82,6 +84,26 @@ class Plan:
     models: dict[str, ModelTally] = field(default_factory=dict)
     path: Path | None = None
     items: list[tuple[str, bytes]] | None = None            # requests from memory (plan_from_requests)
+    file_stamp: tuple[int, int, int] | None = None          # (size, mtime_ns, inode) of the file as checked
+    digest: str | None = None                               # see `sha256`
+
+    @property
+    def sha256(self) -> str:
+        """The content hash (what makes a second submit of the same file need --again). For a file it is
+        computed on first use, not while checking (it would be a third of the check's time), and only if
+        the file is still the one that was checked."""
+        if self.digest is None:
+            assert self.path is not None
+            try:
+                with open(self.path, "rb") as f:
+                    before = _stamp(f)
+                    digest = hashlib.file_digest(f, "sha256").hexdigest()
+                    if before != self.file_stamp or _stamp(f) != before:
+                        raise PlanError(f"{self.source}: the file changed since it was checked; check it again")
+            except OSError as exc:
+                raise PlanError(f"{self.source}: cannot read it again ({exc.strerror or exc})") from exc
+            self.digest = digest
+        return self.digest
 
     @property
     def ok(self) -> bool:
@@ -121,6 +143,7 @@ class Plan:
             yield from self.items
             return
         assert self.path is not None
+        expected = self.sha256
         digest = hashlib.sha256()
         count = 0
         try:
@@ -137,8 +160,13 @@ class Plan:
                     yield obj["custom_id"], orjson.dumps(obj["params"])
         except (OSError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
             raise PlanError(f"{self.source}: cannot read it again ({exc}); check it again") from exc
-        if digest.hexdigest() != self.sha256 or count != self.request_count:
+        if digest.hexdigest() != expected or count != self.request_count:
             raise PlanError(f"{self.source}: the file changed since it was checked; check it again")
+
+
+def _stamp(f: Any) -> tuple[int, int, int]:
+    st = os.fstat(f.fileno())
+    return st.st_size, st.st_mtime_ns, st.st_ino
 
 
 def _describe(value: Any) -> str:
@@ -151,22 +179,29 @@ def _type_name(value: Any) -> str:
             int: "number", float: "number"}.get(type(value), type(value).__name__)
 
 
-def _text_chars(params: dict[str, Any]) -> int:
+def _blocks_chars(blocks: Any) -> int:
+    if type(blocks) is str:
+        return len(blocks)
     total = 0
-    system = params.get("system")
-    parts: list[Any] = [system] if isinstance(system, str) else list(system) if isinstance(system, list) else []
-    for message in params["messages"]:
-        if isinstance(message, dict):
+    if type(blocks) is list:
+        for block in blocks:
+            if type(block) is dict and type(text := block.get("text")) is str:
+                total += len(text)
+    return total
+
+
+def _text_chars(params: dict[str, Any]) -> int:
+    """Characters of text in system and messages (hot: called once per request)."""
+    messages = params["messages"]
+    if len(messages) == 1 and "system" not in params:   # the common shape: one user turn
+        message = messages[0]
+        if type(message) is dict and type(content := message.get("content")) is str:
+            return len(content)
+    total = _blocks_chars(params["system"]) if "system" in params else 0
+    for message in messages:
+        if type(message) is dict:
             content = message.get("content")
-            if isinstance(content, list):
-                parts.extend(content)
-            else:
-                parts.append(content)
-    for part in parts:
-        if isinstance(part, str):
-            total += len(part)
-        elif isinstance(part, dict) and isinstance(part.get("text"), str):
-            total += len(part["text"])
+            total += len(content) if type(content) is str else _blocks_chars(content)
     return total
 
 
@@ -213,13 +248,16 @@ def _json_problem(s: bytes, exc: Exception) -> str:
 class _Builder:
     """Collects checked requests into chunks, problems into a capped list, and tallies per model."""
 
+    __slots__ = ("source", "max_per_batch", "max_bytes", "errors", "error_count", "seen", "chunks", "tallies",
+                 "count", "_c_count", "_c_bytes", "_c_first", "_c_last")
+
     def __init__(self, source: str, max_per_batch: int, max_bytes: int) -> None:
         self.source, self.max_per_batch, self.max_bytes = source, max_per_batch, max_bytes
         self.errors: list[PlanIssue] = []
         self.error_count = 0
         self.seen: dict[str, int] = {}
         self.chunks: list[Chunk] = []
-        self.models: dict[str, ModelTally] = {}
+        self.tallies: dict[str, list[int]] = {}   # model -> [requests, input_chars, params_bytes, max_tokens]
         self.count = 0
         self._c_count = self._c_bytes = self._c_first = self._c_last = 0
 
@@ -230,6 +268,21 @@ class _Builder:
 
     def add(self, line: int, obj: Any) -> bytes | None:
         """Check one parsed request; count it into the plan. Returns its params bytes, or None if bad."""
+        # the fast path: a good line costs a handful of type checks; anything else gets diagnosed
+        if type(obj) is dict and len(obj) == 2:
+            custom_id, params = obj.get("custom_id"), obj.get("params")
+            if (type(custom_id) is str and type(params) is dict and custom_id not in self.seen
+                    and _ID_MATCH(custom_id) and type(model := params.get("model")) is str and model
+                    and type(mt := params.get("max_tokens")) is int and mt >= 1
+                    and type(messages := params.get("messages")) is list and messages
+                    and params.get("stream") is not True):
+                self.seen[custom_id] = line
+                encoded = _dumps(params)
+                self._count(line, model, mt, params, len(encoded) + len(custom_id) + ITEM_OVERHEAD)
+                return encoded
+        return self._diagnose(line, obj)
+
+    def _diagnose(self, line: int, obj: Any) -> bytes | None:
         if not isinstance(obj, dict):
             self.problem(line, f"each line must be a JSON object, got {_type_name(obj)}")
             return None
@@ -265,44 +318,47 @@ class _Builder:
         except orjson.JSONEncodeError:   # parsed fine (up to 1024 levels) but too deep to re-encode (254)
             self.problem(line, "params are nested too deeply (more than 254 levels)")
             return None
-        self._count(line, params, len(encoded) + len(custom_id) + ITEM_OVERHEAD)
+        self._count(line, params["model"], params["max_tokens"], params,
+                    len(encoded) + len(custom_id) + ITEM_OVERHEAD)
         return encoded
 
-    def _count(self, line: int, params: dict[str, Any], item_bytes: int) -> None:
+    def _count(self, line: int, model: str, max_tokens: int, params: dict[str, Any], item_bytes: int) -> None:
+        c_count = self._c_count
+        if c_count and (c_count >= self.max_per_batch or self._c_bytes + 1 + item_bytes > self.max_bytes):
+            self._close()
+            c_count = 0
         if BODY_OVERHEAD + item_bytes > self.max_bytes:
             self.problem(line, f"the request is {item_bytes:,} bytes; a batch body holds at most "
                                f"{self.max_bytes:,}")
             return
-        if self._c_count and (self._c_count >= self.max_per_batch
-                              or self._c_bytes + 1 + item_bytes > self.max_bytes):
-            self._close()
-        if self._c_count == 0:
-            self._c_bytes, self._c_first = BODY_OVERHEAD + item_bytes, line
-        else:
+        if c_count:
             self._c_bytes += 1 + item_bytes
-        self._c_count += 1
+        else:
+            self._c_bytes, self._c_first = BODY_OVERHEAD + item_bytes, line
+        self._c_count = c_count + 1
         self._c_last = line
         self.count += 1
-        tally = self.models.get(params["model"])
+        tally = self.tallies.get(model)
         if tally is None:
-            tally = self.models[params["model"]] = ModelTally()
-        tally.requests += 1
-        tally.input_chars += _text_chars(params)
-        tally.params_bytes += item_bytes - ITEM_OVERHEAD
-        tally.max_tokens += params["max_tokens"]
+            tally = self.tallies[model] = [0, 0, 0, 0]
+        tally[0] += 1
+        tally[1] += _text_chars(params)
+        tally[2] += item_bytes - ITEM_OVERHEAD
+        tally[3] += max_tokens
 
     def _close(self) -> None:
         self.chunks.append(Chunk(len(self.chunks), self._c_count, self._c_bytes, self._c_first,
                                  self._c_last, self.count - self._c_count))
         self._c_count = 0
 
-    def finish(self, sha256: str, **extra: Any) -> Plan:
+    def finish(self, **extra: Any) -> Plan:
         if self._c_count:
             self._close()
         if self.count == 0 and self.error_count == 0:
             self.problem(None, "no requests (the file holds no lines)")
-        return Plan(source=self.source, sha256=sha256, request_count=self.count, chunks=self.chunks,
-                    errors=self.errors, error_count=self.error_count, models=self.models, **extra)
+        return Plan(source=self.source, request_count=self.count, chunks=self.chunks,
+                    errors=self.errors, error_count=self.error_count,
+                    models={m: ModelTally(*t) for m, t in self.tallies.items()}, **extra)
 
 
 def _limits(max_per_batch: int | None, max_bytes: int) -> tuple[int, int]:
@@ -318,26 +374,33 @@ def plan(path: str | os.PathLike[str], *, max_per_batch: int | None = None, max_
     per_batch, max_bytes = _limits(max_per_batch, max_bytes)
     source = os.fspath(path)
     builder = _Builder(source, per_batch, max_bytes)
-    digest = hashlib.sha256()
-    loads, add = orjson.loads, builder.add
+    loads, add, problem = orjson.loads, builder.add, builder.problem
+    stamp = None
     try:
         with open(path, "rb", buffering=1 << 20) as f:
+            stamp = _stamp(f)
             for lineno, line in enumerate(f, 1):
-                digest.update(line)
-                s = line.strip(_WS)
-                if lineno == 1 and s.startswith(_BOM):
-                    s = s[3:].strip(_WS)
-                if not s:
-                    continue
                 try:
-                    obj = loads(s)
+                    obj = loads(line)   # JSON allows the surrounding whitespace, CRLF included
                 except orjson.JSONDecodeError as exc:
-                    builder.problem(lineno, _json_problem(s, exc))
+                    s = line.strip(_WS)
+                    if lineno == 1 and s.startswith(_BOM):
+                        s = s[3:].strip(_WS)
+                        if s:
+                            try:
+                                add(lineno, loads(s))
+                                continue
+                            except orjson.JSONDecodeError as bom_exc:
+                                exc = bom_exc
+                    if s:
+                        problem(lineno, _json_problem(s, exc))
                     continue
                 add(lineno, obj)
+            if _stamp(f) != stamp:
+                problem(None, "the file changed while it was being checked; check it again")
     except OSError as exc:
-        builder.problem(None, f"cannot read the file: {exc.strerror or exc}")
-    return builder.finish(digest.hexdigest(), path=Path(path))
+        problem(None, f"cannot read the file: {exc.strerror or exc}")
+    return builder.finish(path=Path(path), file_stamp=stamp)
 
 
 def plan_from_requests(requests: Iterable[tuple[str, bytes]], *, source: str = "stored requests",
@@ -358,4 +421,4 @@ def plan_from_requests(requests: Iterable[tuple[str, bytes]], *, source: str = "
         encoded = builder.add(n, {"custom_id": custom_id, "params": parsed})
         if encoded is not None:
             items.append((custom_id, encoded))
-    return builder.finish(digest.hexdigest(), items=items)
+    return builder.finish(items=items, digest=digest.hexdigest())

@@ -31,8 +31,11 @@ from tui.core.api_errors import describe_api_error
 from tui.core.clock import parse_ts
 from tui.core.journal import Journal
 from tui.core.models import BatchRow
-from tui.core.plan import Plan, PlanError
+from tui.core.plan import Plan, PlanError, plan, plan_from_requests
 from tui.core.store import apply_server_state, get_batch
+
+__all__ = ["AlreadySubmitted", "Plan", "PlanError", "plan", "plan_from_requests", "record_intents", "recover",
+           "submit"]
 
 try:
     import fcntl
