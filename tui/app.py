@@ -84,22 +84,26 @@ class BatchApp(App):
 
     @work(group="startup", exit_on_error=False)
     async def _startup(self) -> None:
-        if self.demo:
-            from tui.demo import DemoEnvironment
+        # The SDK takes a second or two to import: do it in a thread, after the first frame, while the
+        # journal opens (and the demo emulator starts) on the loop.
+        sdk = asyncio.ensure_future(asyncio.to_thread(_import_sdk))
+        try:
+            if self.demo:
+                self.set_status("starting the demo emulator…")
+                demo = await asyncio.to_thread(importlib.import_module, "tui.demo")
+                self.demo_env = await demo.DemoEnvironment.start()
+                self.base_url = self.demo_env.base_url
+                self.api_key = "demo"
+                self.clock = self.demo_env.clock
+            from tui.core.journal import Journal
 
-            self.set_status("starting the demo emulator…")
-            self.demo_env = await DemoEnvironment.start()
-            self.base_url = self.demo_env.base_url
-            self.api_key = "demo"
-            self.clock = self.demo_env.clock
-        from tui.core.journal import Journal
-
-        self.journal = await Journal.open(self.journal_path, clock=self.clock)
-        self.broadcast(JournalReady)
-        self.set_status("loading the API client…")
-        # The SDK takes about a second to import: do it off the event loop, after the first frame.
-        await asyncio.to_thread(importlib.import_module, "anthropic")
-        poller_mod = await asyncio.to_thread(importlib.import_module, "tui.core.poller")
+            self.journal = await Journal.open(self.journal_path, clock=self.clock)
+            self.broadcast(JournalReady)
+            self.set_status("loading the API client…")
+            poller_mod = await sdk
+        finally:
+            if not sdk.done():
+                sdk.cancel()
         from tui.core.client import make_client
 
         self.client = make_client(self.api_key or "", self.base_url)
@@ -234,6 +238,12 @@ class BatchApp(App):
             yield SystemCommand(binding.description, help_text,
                                 lambda node=node, action=binding.action: self.call_later(self.run_action, action, node))
         yield from super().get_system_commands(screen)
+
+
+def _import_sdk() -> Any:
+    """The slow imports (the SDK, and the poller that uses it); returns the poller module."""
+    importlib.import_module("anthropic")
+    return importlib.import_module("tui.core.poller")
 
 
 def _name(row: Any) -> str:

@@ -182,6 +182,8 @@ class DashboardScreen(CostTimeDashboard, BatchActions, Screen):
         elif self.all_rows:
             empty.update(Text(f"No batch matches “{safe_text(self.filter_text, limit=60)}”. "
                               "Press escape to clear the filter."))
+        elif getattr(self.app, "demo", False):
+            empty.update(Text("Starting the demo: example batches arrive in a moment…"))
         else:
             empty.update(Text("No batches yet.\n\nSubmit one with: claude-batch-tui submit FILE.jsonl\n"
                               "or watch example batches with: claude-batch-tui --demo"))
