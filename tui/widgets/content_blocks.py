@@ -46,7 +46,7 @@ def json_text(value: Any, out: Text, *, limit: int = TEXT_LIMIT, style: str = ""
 
 
 def heading(out: Text, label: str, detail: str = "", *, style: str = HEADING) -> None:
-    if out:
+    if out and not out.plain.endswith("\n"):
         out.append("\n")
     out.append(f"▍{label}", style=style)
     if detail:

@@ -90,7 +90,7 @@ def _usage(message: dict[str, Any], row: ResultRow | None, out: Text) -> None:
              ("cache read", usage.get("cache_read_input_tokens"))]
     out.append("usage ", style="dim")
     out.append("  ".join(f"{name} {n:,}" for name, n in parts if isinstance(n, int)))
-    out.append("   cost ", style="dim")
+    out.append("\ncost ", style="dim")
     out.append(render.cost(row.cost_usd if row else None))
     if row is not None and row.cost_usd is None:
         out.append(" (price unknown)", style="dim")

@@ -1,0 +1,154 @@
+"""Hostile text from outside renders literally and safely on the batch and request screens.
+
+Payloads in custom_ids, labels, response texts, error types and messages, params and the search box:
+markup (`[bold]`, `[/end]`), terminal escapes (`\\x1b[2J`, `\\x1b]0;title\\x07`), bidi overrides, mixed
+scripts and a 1 MB response. For each: no crash, the literal text is on screen (control characters as
+their visible symbols), and no ESC character reaches what is drawn (strips or the exported SVG).
+"""
+
+from __future__ import annotations
+
+import pytest
+from drilldown_app import ESC, press, running_app, screen_lines, settle, type_text
+from drilldown_journal import connect, insert_batch, insert_requests, insert_results, new_journal, result_for
+
+from tui.core.safe_text import safe_text
+from tui.screens.batch import BatchScreen
+from tui.screens.request import RequestScreen
+from tui.widgets.response_view import params_view, raw_view, result_view
+
+MARKUP = "[bold]loud[/bold] [/end] [link=http://x]y[/link]"
+CLEAR = "wipe\x1b[2Jscreen"
+TITLE = "set\x1b]0;pwned\x07title"
+BIDI = "abc\u202eevil\u202cdef"
+SCRIPTS = "日本語 עברית العربية Ελληνικά кириллица 🙂"
+PAYLOADS = {"markup": MARKUP, "clear": CLEAR, "title": TITLE, "bidi": BIDI, "scripts": SCRIPTS}
+BIG = ("0123456789abcdef" * 65536)  # 1 MiB, no spaces: the worst case for wrapping
+# what each payload looks like on screen (control characters made visible)
+SHOWN = {name: safe_text(text, single_line=True) for name, text in PAYLOADS.items()}
+
+
+def succeeded(cid: str, text: str) -> dict:
+    line = result_for(0, "succeeded", text=text)
+    line["custom_id"] = cid
+    return line
+
+
+def errored(cid: str, error_type: str, message: str) -> dict:
+    line = result_for(3, "errored")
+    line["custom_id"] = cid
+    line["result"]["error"]["error"] = {"type": error_type, "message": message}
+    return line
+
+
+@pytest.fixture
+async def hostile(journal_path):
+    await new_journal(journal_path)
+    con = connect(journal_path)
+    with con:
+        insert_batch(con, 1, n=2 * len(PAYLOADS) + 1, label=f"{MARKUP} {CLEAR} {TITLE}")
+        params = {name: {"model": text, "max_tokens": 5, "system": text,
+                         "messages": [{"role": "user", "content": [{"type": "text", "text": text},
+                                                                   {"type": "tool_use", "id": text, "name": text,
+                                                                    "input": {text: text}}]}],
+                         "tools": [{"name": text, "description": text}]}
+                  for name, text in PAYLOADS.items()}
+        insert_requests(con, 1, ((f"ok-{name}", params[name]) for name in PAYLOADS))
+        insert_results(con, 1, [succeeded(f"ok-{name}", text) for name, text in PAYLOADS.items()]
+                       + [errored(f"err-{name}", text, text) for name, text in PAYLOADS.items()]
+                       + [succeeded("big", BIG)])
+        # custom_ids themselves hostile (only possible in a corrupt or hand-made journal)
+        insert_batch(con, 2, n=len(PAYLOADS))
+        insert_results(con, 2, [succeeded(text, text) for text in PAYLOADS.values()])
+    con.close()
+    return journal_path
+
+
+def assert_safe(app) -> str:
+    lines = screen_lines(app)
+    text = "\n".join(lines)
+    assert ESC not in text and "\x07" not in text
+    svg = app.export_screenshot()
+    assert ESC not in svg and "\x07" not in svg
+    assert app.is_running
+    return text
+
+
+@pytest.mark.parametrize("name", list(PAYLOADS))
+def test_views_keep_payloads_literal(name):
+    text = PAYLOADS[name]
+    params = {"model": text, "max_tokens": 1, "system": text, "messages": [{"role": "user", "content": text}]}
+    for rendered in (params_view(params), result_view(succeeded("x", text), None, True),
+                     result_view(errored("x", text, text), None, True), raw_view({"k": text}, "raw")):
+        assert ESC not in rendered.plain and "\x07" not in rendered.plain
+        if name == "markup":  # not parsed as markup: the tags are still in the text
+            assert "[bold]loud[/bold] [/end]" in rendered.plain
+    assert safe_text(text) in params_view(params).plain
+    assert safe_text(text) in result_view(succeeded("x", text), None, True).plain
+
+
+async def test_batch_screen_shows_every_payload_literally(hostile):
+    async with running_app(hostile, size=(200, 50)) as (app, pilot):
+        screen = BatchScreen(1)
+        await app.push_screen(screen)
+        await settle(app, pilot)
+        shown = assert_safe(app)
+        assert "[bold]loud[/bold] [/end]" in shown          # label in the facts
+        assert "wipe␛[2Jscreen" in shown                    # ESC made visible
+        assert "<U+202E>" in shown and "日本語" in shown
+        for name in PAYLOADS:
+            assert f"ok-{name}" in shown
+        assert "errors: " in shown and "[bold]loud[/bold]" in shown.split("errors: ", 1)[1]
+        # a search for markup is shown literally and finds the rows holding it
+        await press(app, pilot, "slash")
+        await type_text(app, pilot, "[/end]")
+        await press(app, pilot, "enter")
+        shown = assert_safe(app)
+        assert "/ [/end]" in shown
+        assert {r.custom_id for r in screen.table.window} == {"ok-markup", "err-markup"}
+
+
+async def test_hostile_custom_ids_in_the_table_and_the_request(hostile):
+    async with running_app(hostile, size=(160, 40)) as (app, pilot):
+        await app.push_screen(BatchScreen(2))
+        await settle(app, pilot)
+        shown = assert_safe(app)
+        for visible in SHOWN.values():
+            assert visible[:20] in shown
+        for _ in PAYLOADS:
+            await press(app, pilot, "enter")
+            assert isinstance(app.screen, RequestScreen)
+            await press(app, pilot, "y")  # the notification names the custom_id
+            shown = assert_safe(app)
+            cid = app.screen.custom_id
+            assert safe_text(cid, single_line=True)[:20] in shown
+            assert app.clipboard == cid  # the response text, copied as it is (OSC 52 is base64)
+            await press(app, pilot, "escape", "down")
+
+
+@pytest.mark.parametrize("name", list(PAYLOADS))
+async def test_request_screen_shows_payloads_literally(hostile, name):
+    async with running_app(hostile, size=(160, 50)) as (app, pilot):
+        for cid in (f"ok-{name}", f"err-{name}"):
+            await app.push_screen(RequestScreen(1, cid))
+            await settle(app, pilot)
+            shown = assert_safe(app)
+            assert SHOWN[name][:25] in shown
+            await press(app, pilot, "v")  # raw JSON too
+            shown = assert_safe(app)
+            assert '"custom_id"' in shown
+            await press(app, pilot, "escape")
+
+
+async def test_a_1mb_response_opens_cut_and_copies_whole(hostile):
+    async with running_app(hostile, size=(120, 36)) as (app, pilot):
+        await app.push_screen(RequestScreen(1, "big"))
+        await settle(app, pilot)
+        shown = assert_safe(app)
+        assert "0123456789abcdef" in shown
+        await press(app, pilot, "end")  # scroll the focused response pane to its end
+        assert "[cut: showing 100,000 of 1,048,576 characters" in assert_safe(app)
+        await press(app, pilot, "y")
+        assert app.clipboard == BIG
+        await press(app, pilot, "v")
+        assert_safe(app)
