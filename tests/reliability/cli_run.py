@@ -22,14 +22,16 @@ class Run:
         return self.out + self.err
 
 
-def cli(*argv: str, journal: Path, key: str | None = CANARY_KEY, umask: int = 0, timeout: float = 60,
+def cli(*argv: str, journal: Path | None, key: str | None = CANARY_KEY, umask: int = 0, timeout: float = 60,
         env: dict[str, str] | None = None) -> Run:
-    """`python -m tui ARGV --journal JOURNAL` with ANTHROPIC_API_KEY=key under `umask` (0: the worst case)."""
+    """`python -m tui ARGV --journal JOURNAL` with ANTHROPIC_API_KEY=key under `umask` (0: the worst case).
+    With journal=None the default path applies (from HOME / XDG_DATA_HOME in the environment)."""
     environ = {k: v for k, v in os.environ.items() if k not in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL")}
     environ.update(env or {})
     if key is not None:
         environ["ANTHROPIC_API_KEY"] = key
-    done = subprocess.run([sys.executable, "-m", "tui", *argv, "--journal", str(journal)], env=environ,
+    where = ["--journal", str(journal)] if journal is not None else []
+    done = subprocess.run([sys.executable, "-m", "tui", *argv, *where], env=environ,
                           capture_output=True, text=True, timeout=timeout, preexec_fn=lambda: os.umask(umask),
                           stdin=subprocess.DEVNULL)
     return Run(done.returncode, done.stdout, done.stderr)
