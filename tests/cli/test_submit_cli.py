@@ -81,3 +81,19 @@ def test_max_per_batch_is_checked_by_the_parser(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["submit", "x.jsonl", "--max-per-batch", "0"])
     assert exc.value.code == 2 and "between 1 and 100,000" in capsys.readouterr().err
+
+
+async def test_submit_finishes_an_interrupted_submit_first(cli, tmp_path, emulator, journal_path):
+    from tui.core.journal import Journal
+    from tui.core.plan import plan
+    from tui.core.submit import record_intents
+
+    path = write_requests(tmp_path / "in.jsonl", 4)
+    journal = await Journal.open(journal_path)
+    _, lock = await record_intents(journal, plan(path))   # committed, never sent: then the process died
+    lock.release()
+    await journal.close()
+    code, out, err = await cli("submit", str(path), "--base-url", emulator.base_url)
+    [batch_id] = emulator.batch_ids()
+    assert f"finished an interrupted submit: {batch_id}" in err
+    assert code == 1 and "already submitted" in err and out == ""

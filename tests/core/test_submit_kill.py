@@ -75,6 +75,7 @@ async def test_kill_then_recover(tmp_path, emulator, point):
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emulator.base_url) as client:
             await recover(journal, client, settle_after=0.5)
             assert await recover(journal, client, settle_after=0.5) == []   # nothing left to do
+        assert list(journal_path.parent.glob("*.lock")) == []               # no lock file left behind
         async with journal.db.execute(
                 "SELECT local_id, id, intent_state, intent_request_count FROM batches ORDER BY local_id") as cur:
             rows = await cur.fetchall()

@@ -141,6 +141,18 @@ async def record_intents(journal: Journal, plan: Plan, *, label: str | None = No
     return local_ids, lock
 
 
+def _sweep_stale_locks(journal_path: Path, keep: set[int]) -> None:
+    """Remove the lock files that processes killed after finishing their sends left behind."""
+    for path in journal_path.parent.glob(f"{journal_path.name}.job-*.lock"):
+        try:
+            job_id = int(path.name.rsplit("-", 1)[1].removesuffix(".lock"))
+        except ValueError:
+            continue
+        lock = JobLock(journal_path, job_id)
+        if job_id not in keep and lock.try_acquire():
+            lock.release()
+
+
 # -- 2./3. sending and settling ------------------------------------------------------------------------------------
 async def submit(journal: Journal, client: Any, plan: Plan, *, label: str | None = None, again: bool = False,
                  parent_id: str | None = None, job_name: str | None = None,
@@ -165,6 +177,7 @@ async def recover(journal: Journal, client: Any, *, settle_after: float = SETTLE
             "SELECT DISTINCT job_id FROM batches WHERE intent_state IN ('intent','sending') AND job_id IS NOT NULL"
             " ORDER BY job_id") as cur:
         job_ids = [r[0] for r in await cur.fetchall()]
+    _sweep_stale_locks(journal.path, set(job_ids))
     touched: list[int] = []
     for job_id in job_ids:
         lock = JobLock(journal.path, job_id)
@@ -196,7 +209,11 @@ class _Sender:
         self.by_count: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def run(self, local_ids: Iterable[int]) -> None:
-        await asyncio.gather(*(self._one(lid) for lid in local_ids))
+        """Send every intent; only when all are done (the job lock must outlive every send) re-raise a failure."""
+        outcomes = await asyncio.gather(*(self._one(lid) for lid in local_ids), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def _row(self, local_id: int) -> sqlite3.Row:
         async with self.journal.db.execute(
