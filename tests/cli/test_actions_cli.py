@@ -98,6 +98,8 @@ async def test_retry_export_delete_from_the_cli(journal, journal_path, emulator_
             assert current.id != first.id and not current.counts.failed
             code, out, err = await _cli(capsys, *base, "retry", current.id)
             assert code == 1 and "has no failed requests" in err
+            code, out, err = await _cli(capsys, *base, "retry", first.id, "--yes")
+            assert code == 1 and f"{first.id} was already retried by msgbatch_" in err and "--again" in err
 
             target = tmp_path / "final.csv"
             code, out, err = await _cli(capsys, *base, "export", current.id, "--final", "-o", str(target))

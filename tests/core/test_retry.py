@@ -104,8 +104,10 @@ async def test_retry_resends_exactly_the_retryable_failures_with_their_params(jo
                     expected = summarize(r["custom_id"], orjson.loads(params[r["custom_id"]]))
                     assert r["response_text"] == _reply_text(expected)
 
-            # --all-errors sends the held-back ones too
+            # --all-errors sends the held-back ones too; the selection knows the batch was retried before
             sel_all = await select_retry(journal, first.id, all_errors=True)
+            assert sel_all.retried_by == [retry.id]
+            assert f"already retried by {retry.id}" in "\n".join(sel_all.summary_lines())
             assert {c for c, _ in sel_all.items} == failed | {"bad-0", "bad-1", "bad-2"}
             assert sel_all.kinds["errored (invalid_request_error)"] == 3
 

@@ -19,6 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "is resent by default)")
     parser.add_argument("--all-errors", action="store_true",
                         help="also resend requests that failed for their own fault (invalid_request_error …)")
+    parser.add_argument("--again", action="store_true",
+                        help="send even though this batch was already retried (resends the same requests)")
     add_yes(parser)
 
 
@@ -40,6 +42,9 @@ async def _run(args: argparse.Namespace) -> int:
             say(line)
         if not sel.count:
             return 1
+        if sel.retried_by and not args.again:
+            raise CommandError(f"{sel.source.id} was already retried by {', '.join(sel.retried_by)}; retry that "
+                               "batch, or add --again to resend these requests once more")
         if not confirm(f"Send {sel.count} request(s) as a new batch?", yes=args.yes):
             raise CommandError("nothing sent")
         client = make_cli_client(args)

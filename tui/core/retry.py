@@ -43,6 +43,7 @@ class RetrySelection:
     held_back_ids: list[str] = field(default_factory=list)  # the first MAX_LISTED of them
     not_included: Counter = field(default_factory=Counter)  # "canceled" -> count, when not included
     missing_params: int = 0                               # failures whose params the journal never had
+    retried_by: list[str] = field(default_factory=list)   # earlier retries of this batch (server ids)
     items: list[tuple[str, bytes]] = field(default_factory=list)
     all_errors: bool = False
     include: frozenset = DEFAULT_INCLUDE
@@ -64,6 +65,9 @@ class RetrySelection:
             lines.append("  " + ", ".join(self.held_back_ids) + (f" … and {more} more" if more > 0 else ""))
         for kind, n in sorted(self.not_included.items()):
             lines.append(f"not included: {n} {kind} (--include {kind} sends them too)")
+        if self.retried_by:
+            lines.append(f"note: already retried by {', '.join(self.retried_by)}; sending again resends the "
+                         f"same requests (retry that batch instead to resend only what still failed)")
         if self.missing_params:
             lines.append(f"skipped: {self.missing_params} failed request(s) whose params this journal never "
                          f"had (batch submitted elsewhere)")
@@ -100,6 +104,9 @@ async def select_retry(journal: Journal, key: int | str, *, include: Iterable[st
     if (why := retry_refusal(batch)) is not None:
         raise RetryError(why)
     sel = RetrySelection(batch, all_errors=all_errors, include=kinds)
+    async with journal.db.execute("SELECT COALESCE(id, '(being sent)') FROM batches WHERE parent_id = ? "
+                                  "ORDER BY local_id", (batch.id,)) as cur:
+        sel.retried_by = [row[0] for row in await cur.fetchall()]
     sql = """
         SELECT r.custom_id, r.result_type, r.error_type, q.params
         FROM results r LEFT JOIN requests q ON q.batch_local_id = r.batch_local_id AND q.custom_id = r.custom_id

@@ -35,6 +35,7 @@ class RetryDialog(ModalScreen[RetryChoice | None]):
     RetryDialog #title { text-style: bold; margin-bottom: 1; }
     RetryDialog #kinds { height: auto; max-height: 8; }
     RetryDialog #held { color: $text-muted; height: auto; max-height: 4; margin-top: 1; }
+    RetryDialog #retried { color: $warning; margin-top: 1; }
     RetryDialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
     RetryDialog Button { margin-left: 2; }
     """
@@ -65,6 +66,9 @@ class RetryDialog(ModalScreen[RetryChoice | None]):
             canceled = sel.not_included.get("canceled", 0)
             if canceled:
                 yield Checkbox(Text(f"also resend {canceled} canceled"), id="include_canceled", compact=True)
+            if sel.retried_by:
+                yield Static(Text(safe_text(f"already retried by {', '.join(sel.retried_by)}: sending again "
+                                            "resends the same requests", limit=300)), id="retried")
             if sel.missing_params:
                 yield Static(Text(f"{sel.missing_params} failed request(s) have no stored params "
                                   "(submitted elsewhere) and cannot be resent"))
@@ -95,7 +99,8 @@ class RetryDialog(ModalScreen[RetryChoice | None]):
 
     def on_mount(self) -> None:
         self._update()
-        self.query_one("#no" if self.query_one("#send", Button).disabled else "#send", Button).focus()
+        careful = self.query_one("#send", Button).disabled or bool(self.selection.retried_by)
+        self.query_one("#no" if careful else "#send", Button).focus()
 
     def on_checkbox_changed(self, _: Checkbox.Changed) -> None:
         self._update()
