@@ -242,7 +242,8 @@ class BatchActions:
         except ExportError as exc:
             self._tell(f"Export failed: {exc}", severity="error", timeout=12)
             return
-        self._tell(f"Wrote {outcome.rows:,} row(s) of {outcome.target.description} to {outcome.path}",
+        empty = " (no matching results in the journal yet)" if outcome.rows == 0 else ""
+        self._tell(f"Wrote {outcome.rows:,} row(s) of {outcome.target.description} to {outcome.path}{empty}",
                    timeout=12)
 
     # -- delete --------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tui.commands._session import CommandError, confirm, finish, open_journal, say
+from tui.commands._session import CommandError, confirm, finish, open_journal, say, warn
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,4 +53,6 @@ async def _run(args: argparse.Namespace) -> int:
     finally:
         await journal.close()
     say(f"wrote {outcome.rows} row(s) of {outcome.target.description} to {outcome.path}")
+    if outcome.rows == 0:
+        warn("note: the journal holds no matching results yet (a batch still running? `watch` ingests them)")
     return 0
