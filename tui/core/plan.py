@@ -276,8 +276,11 @@ class _Builder:
                     and type(mt := params.get("max_tokens")) is int and mt >= 1
                     and type(messages := params.get("messages")) is list and messages
                     and params.get("stream") is not True):
+                try:
+                    encoded = _dumps(params)
+                except orjson.JSONEncodeError:   # too deep to re-encode: _diagnose says so
+                    return self._diagnose(line, obj)
                 self.seen[custom_id] = line
-                encoded = _dumps(params)
                 self._count(line, model, mt, params, len(encoded) + len(custom_id) + ITEM_OVERHEAD)
                 return encoded
         return self._diagnose(line, obj)
