@@ -105,7 +105,7 @@ async def test_retry_export_delete_from_the_cli(journal, journal_path, emulator_
             code, out, err = await _cli(capsys, *base, "export", current.id, "--final", "-o", str(target))
             assert code == 0, err
             assert f"wrote 22 row(s) of the job of {current.id}" in out and str(target) in out
-            with open(target, encoding="utf-8-sig", newline="") as f:
+            with open(target, encoding="utf-8", newline="") as f:
                 rows = list(csv.DictReader(f))
             assert [r["custom_id"] for r in rows] == sorted(c for c, _ in _items("m", 20, bad=2))
             assert {r["result_type"] for r in rows if "bad" not in r["custom_id"]} == {"succeeded"}

@@ -30,8 +30,8 @@ async def _one_batch(journal):
     return lines
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8-sig", newline="") as f:
+def _read_csv(path: Path, encoding: str = "utf-8") -> list[dict[str, str]]:
+    with open(path, encoding=encoding, newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -40,7 +40,7 @@ async def test_csv_every_column_on_a_known_batch(journal, tmp_path):
     out = await export_results(journal, "msgbatch_known01", tmp_path / "out.csv", ExportOptions(fmt="csv"))
     assert out.rows == 6 and out.path == tmp_path / "out.csv"
     assert stat.S_IMODE(os.stat(out.path).st_mode) == 0o600
-    assert out.path.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: spreadsheets detect UTF-8
+    assert out.path.read_bytes().startswith(b"custom_id,result_type,")  # plain UTF-8, no BOM by default
     rows = _read_csv(out.path)
     assert tuple(rows[0].keys()) == CSV_COLUMNS
     by_id = {r["custom_id"]: r for r in rows}
@@ -58,6 +58,13 @@ async def test_csv_every_column_on_a_known_batch(journal, tmp_path):
         "cache_read_input_tokens": "", "cost_usd": "0.0", "batch_id": "msgbatch_known01"}
     assert by_id["d-api"]["error_type"] == "api_error"
     assert by_id["e-exp"]["result_type"] == "expired" and by_id["f-can"]["result_type"] == "canceled"
+
+
+async def test_csv_for_excel_starts_with_a_bom(journal, tmp_path):
+    await _one_batch(journal)
+    out = await export_results(journal, "msgbatch_known01", tmp_path / "excel.csv", ExportOptions(bom=True))
+    assert out.path.read_bytes().startswith(b"\xef\xbb\xbfcustom_id,")
+    assert [r["custom_id"] for r in _read_csv(out.path, "utf-8-sig")][:1] == ["a-ok"]
 
 
 async def test_csv_only_filters_and_joined_params(journal, tmp_path):
@@ -128,7 +135,7 @@ async def test_refusals_are_clear_and_leave_nothing_behind(journal, tmp_path):
         await export_results(journal, "msgbatch_known01", existing)
     assert existing.read_text() == "keep me"
     replaced = await export_results(journal, "msgbatch_known01", existing, ExportOptions(force=True))
-    assert replaced.rows == 6 and existing.read_text(encoding="utf-8-sig").startswith("custom_id,")
+    assert replaced.rows == 6 and existing.read_text(encoding="utf-8").startswith("custom_id,")
     with pytest.raises(ExportError, match="no batch or job matches 'msgbatch_nope'"):
         await export_results(journal, "msgbatch_nope", tmp_path / "x.csv")
     with pytest.raises(ExportError, match="does not exist"):

@@ -93,7 +93,7 @@ async def test_retry_resends_exactly_the_retryable_failures_with_their_params(jo
                 await select_retry(journal, current.id)
 
             out = await export_results(journal, current.id, tmp_path / "final.csv", ExportOptions(final=True))
-            with open(out.path, encoding="utf-8-sig", newline="") as f:
+            with open(out.path, encoding="utf-8", newline="") as f:
                 rows = list(csv.DictReader(f))
             assert [r["custom_id"] for r in rows] == sorted(params)  # one final row per custom_id
             for r in rows:

@@ -131,7 +131,7 @@ async def test_retry_then_export_the_job_then_delete(journal_path, emulator_fact
                 box.value = str(target)
                 await press(app, pilot, "enter")
                 assert app.screen is dash and target.exists()
-                with open(target, encoding="utf-8-sig", newline="") as f:
+                with open(target, encoding="utf-8", newline="") as f:
                     rows = list(csv.DictReader(f))
                 assert [r["custom_id"] for r in rows] == sorted(c for c, _ in items("m", 16, bad=2))
                 final = {r["custom_id"]: r for r in rows}

@@ -20,6 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--joined", action="store_true", help="put each request's params beside its result")
     parser.add_argument("--final", action="store_true",
                         help="the whole job of this batch, merged: one row per custom_id, newest success wins")
+    parser.add_argument("--bom", action="store_true",
+                        help="CSV: start with a UTF-8 byte-order mark, so Excel opens non-ASCII text correctly")
     parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
 
@@ -42,7 +44,8 @@ async def _run(args: argparse.Namespace) -> int:
         force = confirm(f"{existing} exists. Replace it?", yes=False)
         if not force:
             raise CommandError("nothing written")
-    options = ExportOptions(fmt=_format(args), only=args.only, joined=args.joined, final=args.final, force=force)
+    options = ExportOptions(fmt=_format(args), only=args.only, joined=args.joined, final=args.final, force=force,
+                            bom=args.bom)
     journal = await open_journal(args)
     try:
         try:

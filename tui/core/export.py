@@ -3,8 +3,9 @@ CSV. Streams in keyset-paged chunks, writes a temporary file in the target folde
 place (mode 0600), and never replaces an existing file unless told to (`force`).
 
 - JSONL: each result line exactly as received, or (`joined`) `{"custom_id", "batch_id", "params", "result"}`.
-- CSV: one row per custom_id (UTF-8 with a byte-order mark so spreadsheets detect the encoding; fields
-  with commas, quotes or newlines are quoted), columns in `CSV_COLUMNS` (+ `params` when joined).
+- CSV: one row per custom_id (UTF-8, RFC 4180: CRLF between rows, fields with commas, quotes or newlines
+  quoted; `bom` adds a byte-order mark so Excel detects UTF-8), columns in `CSV_COLUMNS` (+ `params`
+  when joined).
 - A job (or `final` on a batch) merges the family's batches and retries: the newest success per custom_id.
 """
 
@@ -44,6 +45,7 @@ class ExportOptions:
     joined: bool = False
     final: bool = False            # for a batch: export its whole job, newest success per custom_id
     force: bool = False            # replace an existing file
+    bom: bool = False              # CSV: start with a UTF-8 byte-order mark (for Excel)
 
 
 @dataclass(slots=True, frozen=True)
@@ -163,7 +165,8 @@ async def _write(journal: Journal, out: Any, target: ExportTarget, options: Expo
     if options.fmt == "csv":
         import io
 
-        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
+        text = io.TextIOWrapper(out, encoding="utf-8-sig" if options.bom else "utf-8", newline="",
+                                write_through=True)
         writer = csv.writer(text)
         writer.writerow(CSV_COLUMNS + (("params",) if options.joined else ()))
     async for rows in iter_final_results(journal, target.local_ids, chunk=chunk):

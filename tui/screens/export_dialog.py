@@ -46,7 +46,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     ExportDialog RadioSet { width: 1fr; }
     ExportDialog RadioSet.across { layout: horizontal; }
     ExportDialog RadioSet.across > RadioButton { width: auto; margin-right: 2; }
-    ExportDialog #joined { margin-left: 8; }
+    ExportDialog #joined, ExportDialog #bom { margin-left: 8; }
     ExportDialog #path { width: 1fr; }
     ExportDialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
     ExportDialog Button { margin-left: 2; }
@@ -83,6 +83,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
                     yield RadioButton("succeeded", id="succeeded")
                     yield RadioButton("failed", id="failed")
             yield Checkbox("with each request's params (joined)", id="joined", compact=True)
+            yield Checkbox("CSV for Excel (UTF-8 byte-order mark)", id="bom", compact=True)
             self._auto_name = str(self.folder / default_name(self.batch, final=final, fmt="csv"))
             with Horizontal(classes="row"):
                 yield Static("file", classes="label")
@@ -115,7 +116,8 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         only = self._pressed("only")
         options = ExportOptions(fmt=self._pressed("format") or "csv", only=None if only in ("", "all") else only,
                                 joined=self.query_one("#joined", Checkbox).value,
-                                final=self._pressed("scope") == "final")
+                                final=self._pressed("scope") == "final",
+                                bom=self.query_one("#bom", Checkbox).value)
         return ExportRequest(str(Path(path).expanduser()), options)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
