@@ -66,7 +66,7 @@ async def test_eta_from_similar_batches_when_counts_do_not_move(journal) -> None
     b9 = await get_batch(journal, 9)
     eta = await tp.estimate_eta(journal, b9, T0 + 600)   # median of 3000, 3600, 4000 = 3600
     assert (eta.basis, eta.seconds, eta.text) == ("similar", pytest.approx(3000), "~50m 00s")
-    assert "3 recent batches" in eta.detail and "processing" in eta.detail
+    assert eta.detail == "3 similar batches took 1h 00m (median); counts only move when a batch ends"
     late = await tp.estimate_eta(journal, b9, T0 + 5000)
     assert (late.seconds, late.text) == (0.0, "any moment")
 

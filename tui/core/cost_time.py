@@ -95,3 +95,16 @@ async def load_facts(journal: Journal, rows: Iterable[BatchRow], now: float | No
     facts.all_span = header_span(rows, now)
     facts.all_series = await tp.all_series(journal, now, facts.all_span, ALL_BUCKETS)
     return facts
+
+
+@dataclass(frozen=True, slots=True)
+class BatchCostTime:
+    """Cost and time of one batch, for its own view."""
+
+    spend: Spend | None
+    eta: tp.Eta | None
+
+
+async def batch_cost_time(journal: Journal, batch: BatchRow, now: float) -> BatchCostTime:
+    spend = (await batch_spend(journal, [batch.local_id])).get(batch.local_id)
+    return BatchCostTime(spend, await tp.estimate_eta(journal, batch, now))

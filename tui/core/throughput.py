@@ -164,8 +164,8 @@ def eta_for(batch: BatchRow, now: float, rate: float | None, durations: list[flo
         typical = statistics.median(durations)
         left = batch.created_at + typical - now
         n = len(durations)
-        detail = (f"counts stay at processing until a batch ends; {n} recent batch{'es' if n != 1 else ''} "
-                  f"of similar size took {format_duration(typical)} (median)")
+        detail = (f"{n} similar batch{'es' if n != 1 else ''} took {format_duration(typical)} (median); "
+                  "counts only move when a batch ends")
         return Eta(max(left, 0.0), "similar", "~" + format_duration(left) if left > 0 else "any moment", detail)
     return Eta(None, None, NO_ESTIMATE,
-               "counts stay at processing until a batch ends, and no ended batch of similar size is known yet")
+               "counts only move when a batch ends, and no ended batch of similar size is known yet")

@@ -161,8 +161,10 @@ class BatchScreen(BatchActions, Screen):
 
             family = await family_ids(self.journal, batch)
             job_final = (*await final_summary(self.journal, family), len(family))
+        from tui.core.cost_time import batch_cost_time
+
         return Facts(batch, parent, children, await browse.ingest_error(self.journal, self.batch_local_id),
-                     job_final)
+                     job_final, await batch_cost_time(self.journal, batch, self.app.clock.now()))
 
     def _next_ticket(self) -> int:
         self._ticket += 1

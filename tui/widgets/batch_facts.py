@@ -16,8 +16,10 @@ from textual.widget import Widget
 
 from tui import render
 from tui.core.clock import format_ts
+from tui.core.cost_time import BatchCostTime
 from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
+from tui.widgets import cost_time_cells
 
 
 @dataclass(slots=True)
@@ -27,6 +29,7 @@ class Facts:
     children: list[BatchRow] = field(default_factory=list)
     ingest_error: str | None = None
     job_final: tuple[int, int, int] | None = None   # (custom_ids, succeeded, batches) over its retry family
+    cost_time: BatchCostTime | None = None           # spend, saving, ETA (tui.core.cost_time)
 
 
 def _safe(value: object, limit: int = 120, style: str = "") -> Text:
@@ -93,7 +96,10 @@ def fact_pairs(facts: Facts, now: float, wide: bool) -> list[tuple[str, Text]]:
     if b.ingest_state != "none":
         ingest.append(f"  {b.results_ingested:,}/{b.total:,}", style="dim")
     pairs.append(("Ingest", ingest))
-    pairs.append(("Cost", render.cost(b.cost_usd)))
+    if facts.cost_time is not None:
+        pairs.extend(cost_time_cells.batch_pairs(b, facts.cost_time, now))
+    else:
+        pairs.append(("Cost", render.cost(b.cost_usd)))
     if facts.parent is not None or b.parent_id:
         pairs.append(("Retry of", _link(facts.parent) if facts.parent else _safe(b.parent_id, 80)))
     if facts.children:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui.core import timeline as tl
-from tui.core.cost_time import Facts, span_label
+from tui.core.cost_time import BatchCostTime, Facts, span_label
 from tui.core.models import BatchRow
 from tui.core.pricing import UNKNOWN_PRICE, format_usd
 from tui.core.spend import Spend
@@ -108,3 +108,30 @@ def expiry_notice(row: BatchRow, now: float) -> str:
     name = safe_text(row.label or row.job_name or row.id or f"batch {row.local_id}", limit=60, single_line=True)
     return (f"{name} expires in {left} with {row.counts.processing:,} requests still processing; "
             "unfinished requests will come back as expired.")
+
+
+def batch_pairs(row: BatchRow, ct: BatchCostTime, now: float) -> list[tuple[str, Text]]:
+    """Label/value pairs for the batch view: cost and saving, the ETA and how it was made, and for an ended
+    batch where its results are and how long the server keeps them."""
+    cost = spend_cell(ct.spend)
+    if ct.spend is not None and ct.spend.saving_usd is not None:
+        cost.append(" · saved ", style="dim")
+        cost.append(format_usd(ct.spend.saving_usd), style="green")
+    pairs = [("Cost", cost)]
+    if ct.eta is not None:
+        eta = Text(ct.eta.text, style="bold" if ct.eta.seconds is not None else "dim italic", no_wrap=True,
+                   overflow="ellipsis")
+        if ct.eta.detail:
+            eta.append(f"  ({ct.eta.detail})", style="dim")
+        pairs.append(("ETA", eta))
+    if row.processing_status == "ended":
+        where = tl.results_location(row, now)
+        kept = retention(row, now)
+        if where == tl.BOTH:
+            kept = Text.assemble("local + server ", ("(", "dim"), kept, (" left)", "dim"))
+        elif where == tl.LOCAL_ONLY:
+            kept = Text("local only (the server deleted them)", style="cyan")
+        elif where == tl.LOST:
+            kept = Text("lost (deleted on the server before saved)", style="bold red")
+        pairs.append(("Retention", kept))
+    return pairs

@@ -1,0 +1,34 @@
+"""Cost and time in the batch view: spend and saving, the ETA with how it was made, where results live."""
+
+from __future__ import annotations
+
+from tests.tui.test_cost_time_dashboard import T0, _run, _until, build_journal
+from tui.screens.batch import BatchScreen
+from tui.widgets.batch_facts import BatchFacts, fact_pairs
+
+
+async def _facts_text(app, pilot, local_id: int) -> str:
+    await app.push_screen(BatchScreen(local_id))
+    facts = app.screen.query_one(BatchFacts)
+    await _until(pilot, lambda: facts.facts is not None and facts.facts.cost_time is not None)
+    await pilot.pause()
+    return "\n".join(f"{label} {value.plain}" for label, value in fact_pairs(facts.facts, T0, True))
+
+
+async def test_batch_view_cost_eta_and_results(journal_path) -> None:
+    await build_journal(journal_path)
+    app = await _run(journal_path, [], size=(120, 36))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.ready.wait()
+        finished = await _facts_text(app, pilot, 4)
+        assert "Cost $1.25 · saved $1.25" in finished
+        assert "Retention local + server (28d 21h left)" in finished
+        assert "ETA" not in finished
+        app.pop_screen()
+        young = await _facts_text(app, pilot, 3)
+        assert "ETA any moment  (1 similar batch took 1h 00m (median); counts only move when a batch ends)" \
+            in young
+        assert "Cost —" in young and "Retention" not in young
+        app.pop_screen()
+        old = await _facts_text(app, pilot, 5)
+        assert "Retention local only (the server deleted them)" in old
