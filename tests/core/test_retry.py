@@ -91,6 +91,9 @@ async def test_retry_resends_exactly_the_retryable_failures_with_their_params(jo
                 assert generations < 10
             with pytest.raises(RetryError, match="no failed requests"):
                 await select_retry(journal, current.id)
+            assert generations >= 2  # seeded: some retries fail again, so a retry of a retry happened
+            assert (await get_batch(journal, current.local_id)).label == f"retry #{generations} of mixed"
+            assert (await get_batch(journal, retry.local_id)).label == "retry of mixed"
 
             out = await export_results(journal, current.id, tmp_path / "final.csv", ExportOptions(final=True))
             with open(out.path, encoding="utf-8", newline="") as f:

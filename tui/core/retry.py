@@ -10,6 +10,7 @@ go out only with `all_errors`. `canceled` goes out only when included.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -86,6 +87,15 @@ def retry_refusal(batch: BatchRow) -> str | None:
     return None
 
 
+def retry_label(source: BatchRow) -> str:
+    """"retry of NAME", then "retry #2 of NAME" for a retry of that retry, and so on."""
+    base = source.label or source.job_name or source.id or f"#{source.local_id}"
+    found = re.fullmatch(r"retry(?: #(\d+))? of (.+)", base, flags=re.DOTALL)
+    if found is None:
+        return f"retry of {base}"
+    return f"retry #{int(found.group(1) or 1) + 1} of {found.group(2)}"
+
+
 def _parse_include(include: Iterable[str]) -> frozenset:
     kinds = frozenset(k.strip() for k in include if k.strip())
     unknown = kinds - set(INCLUDABLE)
@@ -158,7 +168,7 @@ async def send_retry(journal: Journal, client: Any, sel: RetrySelection, *, acto
     if not plan.ok:
         raise RetryError("; ".join(plan.error_lines()[:3]))
     source = sel.source
-    label = f"retry of {source.label or source.job_name or source.id}"
+    label = retry_label(source)
     rows = await submit(journal, client, plan, label=label, again=True, parent_id=source.id,
                         job_name=label)
     async with journal.transaction():
