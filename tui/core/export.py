@@ -12,6 +12,7 @@ place (mode 0600), and never replaces an existing file unless told to (`force`).
 from __future__ import annotations
 
 import csv
+import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -163,8 +164,6 @@ async def _write(journal: Journal, out: Any, target: ExportTarget, options: Expo
     count = 0
     writer = None
     if options.fmt == "csv":
-        import io
-
         text = io.TextIOWrapper(out, encoding="utf-8-sig" if options.bom else "utf-8", newline="",
                                 write_through=True)
         writer = csv.writer(text)
