@@ -57,8 +57,14 @@ def name(row: BatchRow) -> str:
     return safe_text(text, limit=60, single_line=True)
 
 
-def table_lines(rows: list[BatchRow], now: float) -> list[str]:
+def table_lines(rows: list[BatchRow], now: float, spend: dict | None = None) -> list[str]:
+    """`spend`: {local_id: tui.core.spend.Spend}, so a cost with unpriced results says so."""
     from tui.core.pricing import format_usd
+
+    def cost(row: BatchRow) -> str:
+        if spend and row.local_id in spend:
+            return spend[row.local_id].text().replace("—", "-")
+        return format_usd(row.cost_usd) if row.cost_usd is not None else "-"
 
     cells = [HEADERS]
     for row in rows:
@@ -68,7 +74,7 @@ def table_lines(rows: list[BatchRow], now: float) -> list[str]:
                       f"{c.succeeded:,}" if done else "-", f"{c.errored:,}" if done else "-",
                       f"{c.canceled:,}" if done else "-", f"{c.expired:,}" if done else "-",
                       age(now - row.created_at if row.created_at else None),
-                      format_usd(row.cost_usd) if row.cost_usd is not None else "-", name(row)))
+                      cost(row), name(row)))
     widths = [max(len(r[i]) for r in cells) for i in range(len(HEADERS))]
     lines = []
     for r in cells:
@@ -100,6 +106,9 @@ async def _run(args: argparse.Namespace) -> int:
     try:
         rows = await list_batches(journal)
         now = journal.clock.now()
+        from tui.core.spend import batch_spend
+
+        spend = await batch_spend(journal)
     finally:
         await journal.close()
     if args.json:
@@ -110,6 +119,6 @@ async def _run(args: argparse.Namespace) -> int:
     if not rows:
         say("no batches in the journal yet: `claude-batch-tui submit FILE.jsonl` sends some")
         return 0
-    for line in table_lines(rows, now):
+    for line in table_lines(rows, now, spend):
         say(line)
     return 0
