@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 from tui.cli import main
 from tui.core.journal import Journal
 
 
-async def test_list_cost_column_with_unknown_prices(journal_path, capsys) -> None:
-    journal = await Journal.open(journal_path)
+async def _create(path) -> None:
+    journal = await Journal.open(path)
     await journal.close()
+
+
+def test_list_cost_column_with_unknown_prices(journal_path, capsys) -> None:
+    asyncio.run(_create(journal_path))
     db = sqlite3.connect(journal_path)
     for lid in (1, 2, 3):
         db.execute("INSERT INTO batches(local_id, id, processing_status, created_at) VALUES (?,?, 'ended', 0)",
