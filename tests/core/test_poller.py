@@ -176,3 +176,32 @@ async def test_poke_wakes_the_loop_at_once(journal, client, emulator) -> None:
     await asyncio.wait_for(poller.run(on_sweep, stop_event=stop), timeout=10)
     assert [s.errors for s in sweeps] == [[], []]
     assert [s.http_requests for s in sweeps] == [1, 1]       # the second one was forced by the poke
+
+
+async def test_429_pauses_the_poller_for_retry_after_and_500_backs_off_one_batch(journal, client, emulator) -> None:
+    import time
+
+    from tui.core.clock import FixedClock
+
+    made = [await create_recorded(journal, client, 10_000, prefix=f"p{i}x") for i in range(3)]
+    clock = FixedClock(time.time())
+    poller = Poller(journal, client, adopt=False, clock=clock, concurrency=1)
+
+    emulator.fail_next(500)
+    result = await poller.sweep(force=True)
+    assert result.http_requests == 3 and len(result.errors) == 1 and "HTTP 500" in result.errors[0]
+    rows = [await get_batch(journal, lid) for lid, _ in made]
+    failed = [r for r in rows if r.last_poll_error]
+    assert len(failed) == 1 and "HTTP 500 api_error" in failed[0].last_poll_error
+    assert all(r.last_polled_at == clock.now() for r in rows if r is not failed[0])   # the others went on
+
+    emulator.fail_next(429)
+    result = await poller.sweep(force=True)
+    assert result.http_requests == 1 and "HTTP 429 rate_limit_error" in result.errors[0]  # the rest held back
+    paused = await poller.sweep(force=True)
+    assert paused.http_requests == 0 and "asked us to wait" in paused.errors[0]
+    assert paused.next_delay <= 0.05 + 1e-6                  # retry-after-ms: 50
+    clock.advance(0.06)
+    resumed = await poller.sweep(force=True)
+    assert resumed.http_requests == 3 and resumed.errors == []
+    assert [(await get_batch(journal, lid)).last_poll_error for lid, _ in made] == [None, None, None]

@@ -12,6 +12,7 @@ a 404 marks a batch gone without deleting anything. Each sweep writes its change
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -75,7 +76,10 @@ class Poller:
                 if early_errors:
                     result.errors[:0], early_errors = early_errors, []
                 await _maybe_await(on_sweep(result))
-                retry_in = await self._start_ingests(on_ingest)
+                try:
+                    retry_in = await self._start_ingests(on_ingest)
+                except Exception as exc:   # the same kind of trouble: said with the next sweep, tried again
+                    early_errors, retry_in = [f"could not start results ingest: {exc}"], self.min_interval
                 force = await self._sleep(max(MIN_DELAY, min(result.next_delay, retry_in)), stop_event)
         finally:
             tasks = list(self._ingesting.values())
@@ -129,11 +133,12 @@ class Poller:
             async with self._ingest_sem:
                 try:
                     report = await ingest(self.journal, self.client, lid)
-                except Exception as exc:   # a journal problem or a bug: recorded, retried later, never fatal
+                except Exception as exc:   # a journal problem or a bug: reported, retried later, never fatal
                     report = IngestReport(lid, error=f"ingest failed: {exc}")
-                    async with self.journal.transaction() as db:
-                        await db.execute("UPDATE batches SET ingest_error = ? WHERE local_id = ?",
-                                         (report.error, lid))
+                    with contextlib.suppress(Exception):   # the journal may be what failed; on_ingest still hears
+                        async with self.journal.transaction() as db:
+                            await db.execute("UPDATE batches SET ingest_error = ? WHERE local_id = ?",
+                                             (report.error, lid))
             if report.complete or report.state == "unavailable":
                 self._ingest_failures.pop(lid, None)
                 self._ingest_retry_at.pop(lid, None)
@@ -158,15 +163,16 @@ class Poller:
             result.next_delay = self._pause_until - now
             return result
         plan = PollPlan(await self._unfinished(), now, force)
+        paused_before = self._pause_errors
         scan = self.adopt and (self._last_adopt_scan is None or now - self._last_adopt_scan >= ADOPT_EVERY)
         if len(plan.due) >= self.list_threshold:
             await self._read_pages(plan, result, until_all_seen=True)
-        elif scan or (self.adopt and not plan.due and self._last_adopt_scan is None):
+        elif scan:
             await self._read_pages(plan, result, until_all_seen=False)
         if not plan.failed_all:
             await self._retrieve(plan, result)
-        if not result.errors:
-            self._pause_errors = 0
+        if self._pause_errors == paused_before:
+            self._pause_errors = 0             # no rate limit, overload or outage this time: start over
         await self._write(plan, result, now)
         result.next_delay = await self._next_delay(now)
         return result
@@ -237,7 +243,8 @@ class Poller:
         status = getattr(exc, "status_code", None)
         if status in (429, 503, 529) or status is None:   # rate limit, overload, or no answer at all
             self._pause_errors += 1
-            wait = max(retry_after_seconds(exc) or 0.0, backoff(self.min_interval, self._pause_errors))
+            told = retry_after_seconds(exc)
+            wait = told if told is not None else backoff(self.min_interval, self._pause_errors)
             self._pause_until = max(self._pause_until, self.clock.now() + wait)
 
     def _retry_at(self, exc: BaseException) -> float | None:
