@@ -235,8 +235,8 @@ class _Sender:
                 if not await self._set_state(local_id, "intent", "sending", sent=True):
                     return  # someone else holds it
                 sent_at = self.journal.clock.now()
+                body = await self._body(local_id)
                 try:
-                    body = await self._body(local_id)
                     batch = await self.creator.post(CREATE_PATH, cast_to=_message_batch_type(), content=body)
                 except Exception as exc:  # noqa: BLE001 - every failure is classified below, none is swallowed
                     kind = _classify(exc)
@@ -352,7 +352,7 @@ def _message_batch_type() -> type:
 
 
 def _classify(exc: BaseException) -> str:
-    """'rate_limited' (not created, wait), 'ambiguous' (maybe created) or 'refused' (not created)."""
+    """'rate_limited' (not created, wait), 'refused' (a 4xx: not created) or 'ambiguous' (maybe created)."""
     import anthropic
 
     if isinstance(exc, anthropic.APIStatusError):
@@ -361,9 +361,7 @@ def _classify(exc: BaseException) -> str:
         if exc.status_code >= 500 or exc.status_code in (408, 409):
             return "ambiguous"
         return "refused"
-    if isinstance(exc, anthropic.APIConnectionError):  # timeouts included
-        return "ambiguous"
-    return "refused"
+    return "ambiguous"   # timeouts, lost connections, an answer that did not parse: it may exist
 
 
 def _retry_after(exc: Any) -> float:
