@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _mb(n: int) -> str:
-    return f"{n / 1_000_000:,.1f} MB" if n >= 100_000 else f"{n / 1000:,.1f} kB"
+    return f"{n / 1_000_000:,.1f} MB" if n >= 1_000_000 else f"{n / 1000:,.1f} kB"
 
 
 def _plural(n: int, word: str) -> str:
