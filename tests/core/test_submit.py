@@ -122,3 +122,21 @@ async def test_recover_leaves_a_live_submitters_intents_alone(tmp_path, journal,
         assert sorted(emulator.batch_ids()) == sorted(r.id for r in rows)
     finally:
         await other.close()
+
+
+async def test_unreachable_server_leaves_the_intent_for_recover(tmp_path, journal, emulator, client):
+    import socket
+
+    import anthropic
+
+    from tui.core.submit import recover
+
+    with socket.socket() as s:   # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    async with anthropic.AsyncAnthropic(api_key="k", base_url=dead, max_retries=0) as nowhere:
+        rows = await submit(journal, nowhere, plan(write_requests(tmp_path / "in.jsonl", 3)), settle_after=0.1)
+    assert rows[0].intent_state == "sending" and rows[0].id is None
+    assert rows[0].intent_error == "not confirmed yet: could not reach the server"
+    [row] = await recover(journal, client, settle_after=0.1)
+    assert row.intent_state == "created" and emulator.batch_ids() == [row.id]
