@@ -224,3 +224,22 @@ def _read_only(tmp_path):
     folder.mkdir()
     folder.chmod(0o555)
     return folder
+
+
+async def test_cancel_from_the_batch_screen(journal_path, emulator_factory):
+    async with emulator_factory(request_ms=600_000) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            row = await submit_items(journal_path, client, items("s", 4), "slow")
+        async with running_app(journal_path, emu, size=(80, 24)) as (app, pilot):
+            cursor_to(app, row.local_id)
+            await press(app, pilot, "enter")
+            screen = app.screen
+            assert screen.check_action("cancel_batches", ()) is True
+            assert screen.check_action("retry_failures", ()) is False
+            await press(app, pilot, "c")
+            assert isinstance(app.screen, ConfirmScreen) and "4 request(s) still processing" in _modal_text(app)
+            await press(app, pilot, "y")
+            assert app.screen is screen
+            assert (await _row(journal_path, row.local_id)).processing_status == "canceling"
+            await settle(app, pilot)
+            assert screen.batch.processing_status == "canceling"  # the facts re-read the journal
