@@ -38,15 +38,16 @@ def totals_text(rows: Iterable[BatchRow], *, shown: int | None = None, marked: i
     text.append(" done  ")
     text.append(f"{errors:,}", style="bold red" if errors else "dim")
     text.append(" errors  ")
+    # what the table shows now, before the rest: at 80 columns the end of the line is cut
+    if shown is not None and shown != n:
+        text.append(f"showing {shown} of {n}  ", style="italic")
+    if marked:
+        text.append(f"{marked} marked  ", style="bold magenta")
     if failed:
         text.append(f"{failed:,}", style="bold yellow")
         text.append(" canc/exp  ")
     text.append(f"${spend:,.2f}" if spend_known else "$—", style="bold green" if spend_known else "dim")
     text.append(" spent")
-    if shown is not None and shown != n:
-        text.append(f"   showing {shown} of {n}", style="italic")
-    if marked:
-        text.append(f"   {marked} marked", style="bold magenta")
     if sort:
         text.append(f"   sort: {sort}", style="dim")
     return text
