@@ -107,7 +107,10 @@ class DemoEnvironment:
         await app.ready.wait()
         # Yesterday's nightly run was too slow and expired (a day of emulated time passes at once).
         await self.submit(app, Story("nightly-eval-2026-11-23.jsonl", 400, request_ms=300_000, model=MODELS[2]))
-        self.emulator.advance(DAY + 90)
+        # Started 40 minutes after it and just as slow: under an hour from expiry now (red countdown, a notice).
+        self.emulator.advance(40 * 60)
+        await self.submit(app, Story("research-eval-long.jsonl", 300, request_ms=300_000, model=MODELS[2]))
+        self.emulator.advance(DAY + 90 - 40 * 60)
         # Ends a few seconds from now: some lines name a model that does not exist, a few are overloaded.
         await self.submit(app, Story("support-tickets-triage.jsonl", 400, request_ms=10,
                                      bad_model_share=0.04, fail_share=0.03))

@@ -46,16 +46,15 @@ async def test_load_facts(journal) -> None:
 
 
 def test_header_span_follows_activity() -> None:
-    from tui.core.cost_time import header_span, span_label
-    from tui.core.models import BatchRow, RequestCounts
+    from tui.core.cost_time import span_label
+    from tui.core.throughput import Move, pick_span
 
-    def b(status, created, ended=None):
-        return BatchRow(local_id=1, id="x", processing_status=status, counts=RequestCounts(),
-                        created_at=created, ended_at=ended)
+    def moves(*ages):
+        return [Move(1, T0 - a, 1, T0 - a - 1) for a in ages]
 
-    assert header_span([], T0) == 3600.0
-    assert header_span([b("in_progress", T0 - 100)], T0) == 300.0
-    assert header_span([b("in_progress", T0 - 1000), b("ended", T0 - 9 * DAY, T0 - 50)], T0) == 3600.0
-    assert header_span([b("ended", T0 - 2 * DAY, T0 - 2 * DAY + 10)], T0) == 3600.0
-    assert header_span([b("in_progress", T0 - 20 * 3600)], T0) == DAY
+    assert pick_span([], T0) == 3600.0
+    assert pick_span(moves(100, 5), T0) == 300.0
+    assert pick_span(moves(1000), T0) == 3600.0
+    assert pick_span(moves(20 * 3600, 10), T0) == DAY
+    assert pick_span(moves(2 * DAY), T0) == 3600.0       # older than a day: not shown
     assert [span_label(s) for s in (300.0, 900.0, 3600.0, 21600.0, DAY)] == ["5m", "15m", "1h", "6h", "24h"]

@@ -41,9 +41,9 @@ async def test_batch_and_all_series(journal) -> None:
     b1 = await get_batch(journal, 1)
     # life 0..800 in 4 buckets of 200 s: +20 at 300 | +30 at 400 | +40 at 600, +10 at 700
     assert await tp.batch_series(journal, b1, T0 + 900, buckets=4) == [0, 20, 30, 50]
-    assert await tp.all_series(journal, T0 + 800, span=800, buckets=4) == [0, 20, 30, 55]
+    assert await tp.all_series(journal, T0 + 800, 4, span=800) == (800, [0, 20, 30, 55])
     # a window that starts after a batch's first snapshot still counts only its deltas inside the window
-    assert await tp.all_series(journal, T0 + 800, span=150, buckets=1) == [15]
+    assert await tp.all_series(journal, T0 + 800, 1, span=150) == (150, [15])
 
 
 async def test_eta_from_moving_counts(journal) -> None:
@@ -90,6 +90,8 @@ async def test_first_sight_counts_from_creation_and_end_jumps_sit_at_ended_at(jo
     moves = await tp.completions(journal, T0, T0 + 1000)
     assert sorted((m.batch_local_id, m.at, m.count, m.prev_at) for m in moves) == [
         (1, T0 + 450, 50, T0 + 100), (2, T0 + 300, 7, T0 + 200)]
-    assert await tp.all_series(journal, T0 + 1000, span=1000, buckets=10) == [0, 0, 0, 7, 50, 0, 0, 0, 0, 0]
+    assert await tp.all_series(journal, T0 + 1000, 10, span=1000) == (1000, [0, 0, 0, 7, 50, 0, 0, 0, 0, 0])
+    span, series = await tp.all_series(journal, T0 + 1000, 5)      # the last day's activity fits in 15 minutes
+    assert span == 900 and sum(series) == 57
     b2 = await get_batch(journal, 2)
     assert await tp.batch_series(journal, b2, T0 + 1000, buckets=2) == [0, 7]

@@ -17,16 +17,6 @@ from tui.core.spend import Spend, batch_spend
 
 BATCH_BUCKETS = 8          # cells of a per-batch sparkline
 ALL_BUCKETS = 20           # cells of the header sparkline
-SPANS = (300.0, 900.0, 3600.0, 6 * 3600.0, 86_400.0)   # the header sparkline covers one of these
-
-
-def header_span(rows: list[BatchRow], now: float) -> float:
-    """The shortest span that holds the current activity: back to the oldest running batch's creation and
-    to the ends of batches that ended in the last day."""
-    since = [r.created_at for r in rows if r.unfinished and r.created_at is not None]
-    since += [r.ended_at for r in rows if r.ended_at is not None and now - 86_400.0 <= r.ended_at <= now]
-    age = now - min(since) if since else SPANS[2]
-    return next((span for span in SPANS if age <= span), SPANS[-1])
 
 
 def span_label(seconds: float) -> str:
@@ -40,7 +30,7 @@ class Facts:
     total: Spend = field(default_factory=Spend)
     series: dict[int, list[int]] = field(default_factory=dict)
     all_series: list[int] = field(default_factory=list)
-    all_span: float = SPANS[2]
+    all_span: float = tp.SPANS[2]
     eta: dict[int, tp.Eta] = field(default_factory=dict)
     awaiting_ingest: list[int] = field(default_factory=list)   # ended, results still only on the server
     local_only: list[int] = field(default_factory=list)        # results kept only in the journal now
@@ -92,8 +82,7 @@ async def load_facts(journal: Journal, rows: Iterable[BatchRow], now: float | No
             facts.local_only.append(row.local_id)
         elif where == tl.LOST:
             facts.lost.append(row.local_id)
-    facts.all_span = header_span(rows, now)
-    facts.all_series = await tp.all_series(journal, now, facts.all_span, ALL_BUCKETS)
+    facts.all_span, facts.all_series = await tp.all_series(journal, now, ALL_BUCKETS)
     return facts
 
 

@@ -97,10 +97,23 @@ async def batch_series(journal: Journal, batch: BatchRow, now: float, buckets: i
     return life_series(batch, await completions(journal, 0.0, now, [batch.local_id]), now, buckets)
 
 
-async def all_series(journal: Journal, now: float, span: float = 3600.0, buckets: int = 20) -> list[int]:
-    """Completed requests per interval over the last `span` seconds, all batches together."""
-    moves = await completions(journal, now - span, now)
-    return bucketize([(m.at, m.count) for m in moves], now - span, now, buckets)
+SPANS = (300.0, 900.0, 3600.0, 6 * 3600.0, 86_400.0)   # the all-batch sparkline covers one of these
+
+
+def pick_span(moves: list[Move], now: float) -> float:
+    """The shortest span that holds every completion of the last day (an hour when there was none)."""
+    recent = [m.at for m in moves if now - SPANS[-1] <= m.at <= now]
+    age = now - min(recent) if recent else SPANS[2]
+    return next((span for span in SPANS if age <= span), SPANS[-1])
+
+
+async def all_series(journal: Journal, now: float, buckets: int = 20,
+                     span: float | None = None) -> tuple[float, list[int]]:
+    """Completed requests per interval, all batches together, over `span` seconds (by default the shortest
+    of SPANS that holds the last day's activity): (span, series)."""
+    moves = await completions(journal, now - (span or SPANS[-1]), now)
+    span = span or pick_span(moves, now)
+    return span, bucketize([(m.at, m.count) for m in moves], now - span, now, buckets)
 
 
 def rate_from(moves: list[Move], now: float) -> float | None:
