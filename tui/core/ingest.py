@@ -19,7 +19,11 @@ from typing import Any
 from tui.core.journal import Journal
 from tui.core.result_lines import Coster, parse_line
 
-FLUSH_ROWS = 5_000
+# One write transaction per this many lines or bytes, whichever comes first. Results arrive in random
+# custom_id order, so every transaction rewrites most leaf pages of the two indexes: fewer, larger
+# transactions write (and later checkpoint) far fewer pages. At most two such buffers are held at a time.
+FLUSH_ROWS = 20_000
+FLUSH_BYTES = 16 * 1024 * 1024
 MAX_PROBLEMS = 5          # problems kept word for word in the report; the rest are only counted
 
 _UPSERT = """
@@ -73,12 +77,18 @@ class _Sink:
     def __init__(self, journal: Journal, local_id: int, report: IngestReport) -> None:
         self.journal, self.local_id, self.report = journal, local_id, report
         self.rows: list[tuple[int, bytes]] = []   # (line number, line), parsed when written
+        self.held = 0                              # bytes in `rows`
         self.cost = Coster()
         self._writing: asyncio.Task[None] | None = None
 
     def add(self, lineno: int, line: bytes) -> None:
         self.report.lines += 1
         self.rows.append((lineno, line))
+        self.held += len(line)
+
+    @property
+    def full(self) -> bool:
+        return len(self.rows) >= FLUSH_ROWS or self.held >= FLUSH_BYTES
 
     async def flag(self, lineno: int, problem: str) -> None:
         """A line that cannot be recorded at all (too long to hold): counted and named in the report."""
@@ -110,12 +120,12 @@ class _Sink:
         """Hand the rows collected so far to a background write (SQLite works in aiosqlite's thread while
         the next chunk is received and parsed); at most one write is in flight."""
         await self._drain()
-        rows, self.rows = self.rows, []
+        rows, self.rows, self.held = self.rows, [], 0
         self._writing = asyncio.create_task(self._write(rows, final=False))
 
     async def finish(self) -> None:
         await self._drain()
-        rows, self.rows = self.rows, []
+        rows, self.rows, self.held = self.rows, [], 0
         await self._write(rows, final=True)
 
     async def abort(self) -> None:
@@ -215,7 +225,7 @@ async def _stream(journal: Journal, client: Any, batch_id: str, report: IngestRe
                         lineno += 1
                         if line:
                             sink.add(lineno, line)
-                    if len(sink.rows) >= FLUSH_ROWS:
+                    if sink.full:
                         await sink.flush()
                 if held > MAX_LINE_BYTES:
                     await sink.flag(lineno + 1, f"longer than {MAX_LINE_BYTES // 2**20} MB: skipped")
