@@ -72,3 +72,8 @@ def test_expiry_notice_is_plain_and_safe() -> None:
     text = cells.expiry_notice(row(label="nightly\x1b[2J[/b]"), T0 + DAY - 1800)
     assert text.startswith("nightly") and "\x1b" not in text
     assert "expires in 30m 00s with 5 requests still processing" in text
+
+
+def test_saving_note() -> None:
+    assert cells.saving_note(0.0021).plain == "  at batch prices; $0.0042 at standard, saved $0.0021"
+    assert cells.saving_note(0.0).plain == ""

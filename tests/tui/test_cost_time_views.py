@@ -32,3 +32,20 @@ async def test_batch_view_cost_eta_and_results(journal_path) -> None:
         app.pop_screen()
         old = await _facts_text(app, pilot, 5)
         assert "Retention local only (the server deleted them)" in old
+
+
+def test_request_view_cost_and_saving() -> None:
+    from tui.core.models import ResultRow
+    from tui.widgets.response_view import result_view
+
+    raw = {"custom_id": "a", "result": {"type": "succeeded", "message": {
+        "id": "m", "type": "message", "role": "assistant", "model": "claude-haiku-4-5",
+        "content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn",
+        "usage": {"input_tokens": 1000, "output_tokens": 2000, "cache_creation_input_tokens": 0,
+                  "cache_read_input_tokens": 0}}}}
+    row = ResultRow(1, "a", "succeeded", model="claude-haiku-4-5", input_tokens=1000, output_tokens=2000,
+                    cost_usd=0.0055)
+    text = result_view(raw, row, True).plain
+    assert "cost $0.0055  at batch prices; $0.01 at standard, saved $0.0055" in text
+    unknown = result_view(raw, ResultRow(1, "a", "succeeded", cost_usd=None), True).plain
+    assert "price unknown" in unknown and "saved" not in unknown

@@ -10,7 +10,7 @@ from rich.text import Text
 from tui.core import timeline as tl
 from tui.core.cost_time import BatchCostTime, Facts, span_label
 from tui.core.models import BatchRow
-from tui.core.pricing import UNKNOWN_PRICE, format_usd
+from tui.core.pricing import UNKNOWN_PRICE, format_usd, price_table
 from tui.core.spend import Spend
 from tui.core.throughput import Eta
 from tui.widgets.sparkline import sparkline
@@ -135,3 +135,12 @@ def batch_pairs(row: BatchRow, ct: BatchCostTime, now: float) -> list[tuple[str,
             kept = Text("lost (deleted on the server before saved)", style="bold red")
         pairs.append(("Retention", kept))
     return pairs
+
+
+def saving_note(batch_cost: float) -> Text:
+    """After a request's cost: what it would have cost at standard prices."""
+    standard = price_table().realtime_from_batch(batch_cost)
+    if not batch_cost or standard is None:
+        return Text("")
+    return Text.assemble(("  at batch prices; ", "dim"), (format_usd(standard), ""), (" at standard, saved ", "dim"),
+                         (format_usd(standard - batch_cost), "green"))

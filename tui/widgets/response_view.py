@@ -15,6 +15,7 @@ from tui import render
 from tui.core.models import ResultRow
 from tui.core.safe_text import safe_text
 from tui.widgets import content_blocks as cb
+from tui.widgets import cost_time_cells
 from tui.widgets.request_table import RESULT_STYLES
 
 _SHOWN_PARAMS = ("model", "max_tokens", "system", "messages", "tools")
@@ -94,6 +95,8 @@ def _usage(message: dict[str, Any], row: ResultRow | None, out: Text) -> None:
     out.append(render.cost(row.cost_usd if row else None))
     if row is not None and row.cost_usd is None:
         out.append(" (price unknown)", style="dim")
+    elif row is not None:
+        out.append_text(cost_time_cells.saving_note(row.cost_usd))
 
 
 def result_view(raw: dict[str, Any] | None, row: ResultRow | None, batch_ended: bool) -> Text:
