@@ -2,7 +2,7 @@
 missing keys or wrong types, bodies that are not JSON, results streams with broken lines and a 50 MB line.
 
 `HostileServer()` serves `batches` (id -> a MessageBatch dict, or raw bytes for the body) on retrieve and
-list, and `results` (id -> bytes, or a callable returning an iterator of byte chunks) on the results path.
+list, `failures` (id -> HTTP status and error body) on retrieve, and `results` (id -> bytes, or a callable returning an iterator of byte chunks) on the results path.
 Loopback only; any key is accepted.
 """
 
@@ -41,6 +41,7 @@ class HostileServer:
     def __init__(self) -> None:
         self.batches: dict[str, dict | bytes] = {}
         self.results: dict[str, bytes | Callable[[], Iterable[bytes]]] = {}
+        self.failures: dict[str, tuple[int, dict]] = {}   # id -> (status, error body) answered on retrieve
         self.stats: Counter[str] = Counter()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -69,6 +70,9 @@ class HostileServer:
     async def _retrieve(self, request: web.Request) -> web.Response:
         self.stats["retrieve"] += 1
         batch_id = request.match_info["batch_id"]
+        if batch_id in self.failures:
+            status, body = self.failures[batch_id]
+            return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
         if batch_id not in self.batches:
             return web.json_response({"type": "error", "error": {"type": "not_found_error", "message": "no"}},
                                      status=404)
