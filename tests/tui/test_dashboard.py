@@ -245,3 +245,11 @@ async def test_poll_failure_is_a_quiet_status_line(journal_path, client, emulato
         assert screen.query_one("#status").has_class("-error")
         assert app.screen is screen and app.is_running         # no modal, no crash
         assert screen.table.shown_ids() == [lid]
+
+
+async def test_keys_that_cannot_apply_are_hidden(journal_path, emulator):
+    async with dashboard(journal_path, emulator, size=(80, 24)) as (app, pilot, screen):
+        active = {b.binding.action for b in screen.active_bindings.values() if b.enabled}
+        assert "select_cursor" not in active and "toggle_mark" not in active and "clear_filter" not in active
+        assert {"filter", "cycle_sort", "poll_now", "help"} <= active
+        assert screen.query_one("#empty").display

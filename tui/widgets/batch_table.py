@@ -122,6 +122,11 @@ class BatchTable(DataTable):
         self._marked: set[int] = set()
         self._widths: dict[str, int] = {}
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select_cursor":
+            return self.row_count > 0     # no "Open" in the footer of an empty table
+        return True
+
     # -- columns -------------------------------------------------------------------------------
 
     def layout_for(self, width: int) -> bool:
