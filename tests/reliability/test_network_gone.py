@@ -1,0 +1,126 @@
+"""The network gone: the emulator stops for a few seconds while `watch` runs and while the TUI polls. Both say
+so, keep everything they had, and carry on when the server returns (same port, same batches)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+
+import anthropic
+import orjson
+import pytest
+
+from tests.core.poll_helpers import requests
+from tui.app import make_app
+from tui.core.journal import Journal
+from tui.core.plan import plan_from_requests
+from tui.core.submit import submit
+from tui.emulator import Emulator, EmulatorConfig
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def emu():
+    """An emulator on a fixed port (so it can come back on it) whose batches take a few seconds."""
+    emulator = Emulator(EmulatorConfig(host="127.0.0.1", port=_free_port(), seed=5, request_ms=25.0))
+    await emulator.start()
+    try:
+        yield emulator
+    finally:
+        await emulator.stop()
+
+
+async def _submit(journal_path, emu: Emulator, n: int) -> str:
+    journal = await Journal.open(journal_path)
+    try:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            items = [(r["custom_id"], orjson.dumps(r["params"])) for r in requests(n)]
+            [row] = await submit(journal, client, plan_from_requests(items, source="outage"), label="outage")
+        return row.id
+    finally:
+        await journal.close()
+
+
+async def _results(journal_path) -> dict[str, bytes]:
+    journal = await Journal.open(journal_path)
+    try:
+        async with journal.db.execute("SELECT custom_id, raw FROM results") as cur:
+            return {cid: bytes(raw) for cid, raw in await cur.fetchall()}
+    finally:
+        await journal.close()
+
+
+async def _read_until(stream: asyncio.StreamReader, needle: str, seen: list[str], timeout: float) -> None:
+    async def scan() -> None:
+        while True:
+            line = (await stream.readline()).decode()
+            assert line, f"stream ended before {needle!r}: {seen}"
+            seen.append(line)
+            if needle in line:
+                return
+
+    await asyncio.wait_for(scan(), timeout)
+
+
+async def test_watch_says_the_server_is_gone_and_finishes_when_it_returns(journal_path, emu):
+    batch_id = await _submit(journal_path, emu, 200)   # ~5 s of processing
+    env = {**os.environ, "ANTHROPIC_API_KEY": "k", "PYTHONUNBUFFERED": "1"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tui", "watch", "--interval", "0.2", "--journal", str(journal_path),
+        "--base-url", emu.base_url, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out: list[str] = []
+    err: list[str] = []
+    try:
+        await _read_until(proc.stdout, "in_progress", out, 30)
+        await emu.stop()                                                   # the network is gone
+        await _read_until(proc.stderr, "could not reach the server", err, 30)
+        assert proc.returncode is None, "watch keeps going without the server"
+        await asyncio.sleep(1.0)
+        await emu.start()                                                  # and back, same port
+        rest_out, rest_err = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    out.append(rest_out.decode())
+    err.append(rest_err.decode())
+    assert proc.returncode == 0, "".join(out + err)
+    assert "Traceback" not in "".join(err)
+    expected = {cid: orjson.dumps(line) for cid, line in emu.results_for(batch_id).items()}
+    assert await _results(journal_path) == expected
+
+
+async def test_tui_status_says_so_keeps_its_rows_and_carries_on(journal_path, emu):
+    batch_id = await _submit(journal_path, emu, 120)   # ~3 s of processing
+    app = make_app(journal_path=journal_path, api_key="k", base_url=emu.base_url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        async def until(condition, what: str, timeout: float = 60.0) -> None:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            while not condition():
+                assert loop.time() < deadline, f"timed out waiting for {what}; status: {app.status}"
+                await pilot.pause(0.05)
+
+        def shown() -> str:
+            return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+        await until(lambda: app.ready.is_set() and batch_id[-8:] in shown(), "the batch on the dashboard")
+        await emu.stop()
+        app.poll_now()
+        await until(lambda: app.status[1] and "could not reach the server" in app.status[0], "the outage status")
+        assert batch_id[-8:] in shown() and app.is_running, "the rows stay while the server is away"
+        await asyncio.sleep(1.0)
+        await emu.start()
+        await until(lambda: any("Batch ended" in (n.title or "") for n in app._notifications), "the batch to end")
+        await until(lambda: not app.status[1], "the status to clear")
+        assert "last poll" in app.status[0]
+    expected = {cid: orjson.dumps(line) for cid, line in emu.results_for(batch_id).items()}
+    results = await _results(journal_path)
+    assert set(results) <= set(expected) and all(results[k] == expected[k] for k in results)
