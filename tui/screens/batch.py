@@ -129,22 +129,23 @@ class BatchScreen(BatchActions, Screen):
         if self.loaded:
             self.reload(window=None)
 
-    def reload(self, window: str | None) -> None:
-        """Re-read facts and counts; `window` = 'first' (new filter/search) or None (keep the place)."""
-        self._load_facts(window)
+    def reload(self, window: str | None, *, facts: bool = True) -> None:
+        """Re-read facts and counts; `window` = 'first' (opening, new search) or None (keep the place)."""
+        self._load_facts(window, facts)
 
     @work(group="batch-facts", exclusive=True, exit_on_error=False)
-    async def _load_facts(self, window: str | None) -> None:
-        """Facts first, then (for a new filter or search) the first rows, then the counts: the table is
-        on screen before the counting of a large batch is done."""
+    async def _load_facts(self, window: str | None, facts: bool) -> None:
+        """The first rows come first (one indexed query), then the facts, then the counts: the table is on
+        screen before the counting of a large batch is done."""
         journal, search = self.journal, self.search
-        batch = await store.get_batch(journal, self.batch_local_id)
-        changed = _changed(self.batch, batch)
-        self.post_message(FactsLoaded(await self._facts(batch)))
-        if window is None and self.loaded and not changed:
-            return
         if window == "first":
             await self._window_first(self._next_ticket())
+        if facts:
+            batch = await store.get_batch(journal, self.batch_local_id)
+            changed = _changed(self.batch, batch)
+            self.post_message(FactsLoaded(await self._facts(batch)))
+            if window is None and self.loaded and not changed:
+                return
         counts = await browse.counts_by_type(journal, self.batch_local_id, search)
         summary = await browse.error_summary(journal, self.batch_local_id)
         self.post_message(CountsLoaded(counts, summary, search))
@@ -320,7 +321,7 @@ class BatchScreen(BatchActions, Screen):
         if changed:
             self.counts = None
             self._show_filters()
-            self.reload(window="first")
+            self.reload(window="first", facts=False)
 
     @on(DataTable.RowSelected, "#requests")
     def _open(self, event: DataTable.RowSelected) -> None:
