@@ -7,10 +7,11 @@
    create goes out with `max_retries=0`. The body is built from the journal, so a recovering process can
    send an intent without the original file.
 3. 200: the id and server fields fill the row (`created`). 429: nothing was created; back to `intent`,
-   wait as told, send again. Another 4xx: `failed`, with the reason. A timeout, connection error, 408/409
-   or 5xx is *ambiguous*: it is settled by listing recent batches and matching the intent (request count,
-   created within the send window, not claimed by another row). Found: adopted. Not found once the
-   settle window has passed: back to `intent` and sent again (a few times at most, then `failed`).
+   wait as told, send again. Another 4xx: `failed`, with the reason. Anything else (a timeout, a lost
+   connection, 408/409, 5xx) is *ambiguous*: it is settled by listing recent batches and matching the
+   intent (request count, created within the send window, not claimed by another row). Found: adopted.
+   Not found once the settle window has passed: back to `intent` and sent again (a few times at most,
+   then `failed`).
    Server unreachable: the row stays `sending` and the next `recover()` settles it.
 
 Creates run in parallel, except that two chunks with the same request count are never in flight together
