@@ -38,8 +38,8 @@ import orjson
 from tui.emulator import Emulator, EmulatorConfig
 
 CANARY_KEY = "sk-ant-soak-CANARY-3f9c1e7a"
-SIZES = [1, 3, 10, 40, 150, 400, 1200]           # requests per batch, mixed
-SIZE_WEIGHTS = [3, 3, 4, 4, 3, 2, 1]
+SIZES = [1, 3, 10, 40, 150, 400, 1200, 3000]     # requests per batch, mixed
+SIZE_WEIGHTS = [2, 2, 3, 4, 4, 3, 2, 1]
 MODELS = ["claude-haiku-4-5", "claude-sonnet-4-5", "claude-opus-4-1"]
 
 
@@ -186,7 +186,7 @@ class Runner:
         args = [str(source.path), "--max-per-batch", str(source.per_batch), "--label", source.path.stem]
         if self.rng.random() < self.s.submit_kill_share:
             proc = await self._spawn("submit", *args, base_url=self.emulator_url)
-            if await self._run_for(proc, self.rng.uniform(0.3, 2.5)) is None:
+            if await self._run_for(proc, self.rng.uniform(0.8, 4.0)) is None:   # start-up takes ~1 s
                 self.figures["submit kills"] += 1
         proc = await self._spawn("submit", *args, base_url=self.emulator_url)
         code = await proc.wait()
@@ -207,18 +207,21 @@ class Runner:
         self.submits_done.set()
 
     async def watch_until_done(self, deadline: float) -> None:
+        """Start watches and SIGKILL them at random moments: at least `watch_kills` times, and on as long as
+        submits are still going; then let the last one run to its end."""
         kills = 0
         while time.monotonic() < deadline:
             started = time.monotonic()
             proc = await self._spawn("watch", "--interval", str(self.s.interval), base_url=self.relay_url)
             self.figures["watch starts"] += 1
-            if kills < self.s.watch_kills:
+            killing = kills < self.s.watch_kills or not self.submits_done.is_set()
+            if killing:
                 code = await self._run_for(proc, self.rng.uniform(*self.s.kill_after))
             else:
                 code = await self._run_for(proc, max(1.0, deadline - time.monotonic()))
             self.watch_seconds += time.monotonic() - started
             if code is None:
-                if kills < self.s.watch_kills:
+                if killing:
                     kills += 1
                     self.figures["watch kills"] += 1
                 else:

@@ -3,6 +3,7 @@ and SIGKILLs of `watch` (5) and `submit`, then the journal checked against the e
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,5 +17,5 @@ def test_short_soak_loses_nothing_and_duplicates_nothing(tmp_path):
     report = done.stdout + done.stderr
     assert done.returncode == 0, report
     assert "OK: nothing lost, nothing duplicated" in report
-    assert "kills: 5 watch" in report
+    assert int(re.search(r"kills: (\d+) watch", report).group(1)) >= 5
     assert "files holding the API key: 0" in report
