@@ -38,7 +38,8 @@ class BatchApp(App):
     TITLE = "claude-batch-tui"
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("q", "quit_or_back", "Quit", id="app.quit"),
+        Binding("q", "quit_app", "Quit", id="app.quit"),
+        Binding("q", "back", "Back", id="app.back_q"),             # the same key on sub-screens
         Binding("escape", "back", "Back", show=False, id="app.back"),
     ]
 
@@ -208,11 +209,8 @@ class BatchApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
-    def action_quit_or_back(self) -> None:
-        if len(self.screen_stack) > 1:
-            self.pop_screen()
-        else:
-            self.exit()
+    def action_quit_app(self) -> None:
+        self.exit()
 
     def action_back(self) -> None:
         if len(self.screen_stack) > 1:
@@ -221,6 +219,8 @@ class BatchApp(App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
             return len(self.screen_stack) > 1
+        if action == "quit_app":
+            return len(self.screen_stack) == 1
         return True
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
+from rich.columns import Columns
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -75,21 +77,23 @@ def help_rows(app) -> list[tuple[str, str, str]]:
     return result
 
 
-def help_renderable(rows: list[tuple[str, str, str]], notes: list[str]) -> Table:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(justify="right", style="bold #4aa3ff", no_wrap=True)
-    grid.add_column()
+def help_renderable(rows: list[tuple[str, str, str]], notes: list[str]) -> RenderableType:
+    """One small table per section, flowed into as many columns as the width allows."""
+    tables: list[Table] = []
     section = None
     for title, key, description in rows:
         if title != section:
             section = title
-            grid.add_row(Text(""), Text(title, style="bold underline"))
-        grid.add_row(Text(key), Text(description))
-    if notes:
-        grid.add_row(Text(""), Text(""))
-        for note in notes:
-            grid.add_row(Text(""), Text(note, style="dim"))
-    return grid
+            table = Table.grid(padding=(0, 1))
+            table.add_column(justify="right", style="bold #4aa3ff", no_wrap=True, min_width=6)
+            table.add_column(no_wrap=True)
+            table.add_row(Text(""), Text(title, style="bold underline"))
+            tables.append(table)
+        table.add_row(Text(key), Text(description))
+    flowed = Columns(tables, padding=(1, 3))
+    if not notes:
+        return flowed
+    return Group(flowed, Text(""), *(Text(note, style="dim") for note in notes))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -101,8 +105,9 @@ class HelpScreen(ModalScreen[None]):
         align: center middle;
     }
     HelpScreen > VerticalScroll {
-        width: 64;
-        max-width: 100%;
+        width: 100%;
+        max-width: 120;
+        margin: 0 2;
         height: auto;
         max-height: 100%;
         border: round $accent;
