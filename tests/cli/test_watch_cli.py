@@ -58,7 +58,7 @@ def _write_requests(path: Path, n: int) -> None:
 
 
 def test_watch_follows_submitted_batches_to_the_end(emulator_process, tmp_path: Path) -> None:
-    base_url = emulator_process("--request-ms", "2", "--fail-requests", "0.1")
+    base_url = emulator_process("--request-ms", "2", "--fail-requests", "0.1", "--fail-http", "0.15")
     journal = tmp_path / "j" / "journal.sqlite"
     env = _env(base_url, journal)
     source = tmp_path / "requests.jsonl"
@@ -70,8 +70,11 @@ def test_watch_follows_submitted_batches_to_the_end(emulator_process, tmp_path: 
 
     watched = _cli(env, "watch", "--interval", "0.2")
     assert watched.returncode == 0, watched.stderr
+    assert "Traceback" not in watched.stderr
+    for line in watched.stderr.splitlines():                  # injected 429/500/529: one line each, retried
+        assert line.startswith(("warning: ", "note: ")), line
     out = watched.stdout
-    assert out.startswith("watching 3 batches (3 unfinished)")
+    assert out.startswith("watching 3 batches (3 unfinished, 0 to ingest); Ctrl-C stops")
     for batch_id in ids:
         final = [line for line in out.splitlines() if line.startswith(batch_id[-8:]) and "complete" in line]
         assert len(final) == 1 and "results 300/300 complete" in final[0] and "300/300 done" in final[0]
@@ -84,7 +87,9 @@ def test_watch_follows_submitted_batches_to_the_end(emulator_process, tmp_path: 
     assert states == [("ended", "complete")] * 3
 
     again = _cli(env, "watch")
-    assert again.returncode == 0 and "all 3 batches ended" in again.stdout
+    assert again.returncode == 0 and again.stdout.startswith("watching 0 batches (0 unfinished, 0 to ingest); "
+                                                              "3 already done")
+    assert "all 3 batches ended" in again.stdout
 
 
 def test_watch_without_a_key_or_url_says_how_and_exits_2(tmp_path: Path) -> None:
@@ -107,7 +112,7 @@ def test_ctrl_c_exits_130_cleanly(emulator_process, tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "tui", "watch", "--interval", "0.2"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first = proc.stdout.readline()
-    assert first.startswith("watching 1 batch (1 unfinished)")
+    assert first.startswith("watching 1 batch (1 unfinished, 0 to ingest)")
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130

@@ -82,14 +82,18 @@ class Watch:
         if not rows:
             say("nothing to watch: the journal has no batches (submit some first)")
             return 0
-        say(f"watching {len(tracked)} batch{'es' if len(tracked) != 1 else ''} "
-            f"({sum(1 for r in tracked if r.unfinished)} unfinished); Ctrl-C stops")
-        for row in tracked:
+        waiting = [r for r in tracked if self.waiting(r)]
+        done = len(tracked) - len(waiting)
+        say(f"watching {len(waiting)} batch{'es' if len(waiting) != 1 else ''} "
+            f"({sum(1 for r in waiting if r.unfinished)} unfinished, "
+            f"{sum(1 for r in waiting if not r.unfinished)} to ingest)"
+            + (f"; {done} already done" if done else "") + "; Ctrl-C stops")
+        for row in waiting:
             self.show(row)
         unsent = [r for r in rows if not r.id and r.intent_state in ("intent", "sending")]
         if unsent:
-            warn(f"warning: {len(unsent)} batch{'es are' if len(unsent) != 1 else ' is'} still being submitted; "
-                 "watch follows batches once they have an id")
+            warn(f"note: {len(unsent)} batch{'es have' if len(unsent) != 1 else ' has'} no id yet (being submitted, "
+                 "or left by an interrupted submit, which is recovered first); watch follows them once they have one")
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGINT, self._interrupt)
         try:
@@ -131,12 +135,16 @@ class Watch:
     async def check_done(self) -> None:
         from tui.core.store import list_batches
 
-        for row in await list_batches(self.journal):
-            if row.id and not (row.gone or row.deleted_at is not None) and (
-                    row.processing_status != "ended"
-                    or (row.ingest_state not in ("complete", "unavailable") and row.local_id not in self.stuck)):
-                return
-        self.stop.set()
+        if not any(self.waiting(row) for row in await list_batches(self.journal)):
+            self.stop.set()
+
+    def waiting(self, row: Any) -> bool:
+        """Still to end, or ended with results still to come in."""
+        if not row.id or row.gone or row.deleted_at is not None:
+            return False
+        if row.processing_status != "ended":
+            return True
+        return row.ingest_state not in ("complete", "unavailable") and row.local_id not in self.stuck
 
     async def summary(self) -> int:
         from tui.core.store import list_batches
