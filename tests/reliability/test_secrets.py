@@ -97,3 +97,45 @@ def _outside_address() -> str | None:
     except OSError:
         return None
     return None if address.startswith("127.") else address
+
+
+async def test_tui_session_and_its_401_keep_the_key_off_the_screen(tmp_path, journal_path):
+    """The real app with the canary key: a batch polled, ingested and opened; then the same app with a wrong
+    key, whose 401 shows in the status line. No screenshot or notification holds either key."""
+    from tests.core.poll_helpers import requests
+    from tui.app import make_app
+    from tui.core.journal import Journal
+    from tui.core.plan import plan_from_requests
+    from tui.core.submit import submit
+    from tui.emulator import Emulator
+    from tui.screens.batch import BatchScreen
+
+    async with Emulator(EmulatorConfig(**FAST, api_key=CANARY_KEY)) as emu:
+        journal = await Journal.open(journal_path)
+        async with anthropic.AsyncAnthropic(api_key=CANARY_KEY, base_url=emu.base_url) as client:
+            items = [(r["custom_id"], orjson.dumps(r["params"])) for r in requests(5)]
+            [row] = await submit(journal, client, plan_from_requests(items, source="tui"), label="tui")
+        await journal.close()
+        await emu.wait_until_ended(row.id)
+
+        async def session(key: str, done) -> list[str]:
+            app = make_app(journal_path=journal_path, api_key=key, base_url=emu.base_url)
+            seen = []
+            async with app.run_test(size=(120, 36)) as pilot:
+                for _ in range(600):
+                    if done(app):
+                        break
+                    await pilot.pause(0.05)
+                assert done(app), app.status
+                await app.push_screen(BatchScreen(row.local_id))
+                for _ in range(10):
+                    await pilot.pause(0.05)
+                seen += [app.export_screenshot(), app.status[0]]
+                seen += [f"{n.title} {n.message}" for n in app._notifications]
+            return seen
+
+        shown = await session(CANARY_KEY, lambda app: any("Batch ended" in (n.title or "") for n in app._notifications))
+        shown += await session("sk-ant-wrong-key-1111", lambda app: app.status[1] and "401" in app.status[0])
+    for text in shown:
+        assert CANARY_KEY not in text and "sk-ant-wrong-key-1111" not in text
+    assert files_holding(journal_path.parent, CANARY_KEY.encode()) == []
