@@ -49,3 +49,16 @@ def test_request_view_cost_and_saving() -> None:
     assert "cost $0.0055  at batch prices; $0.01 at standard, saved $0.0055" in text
     unknown = result_view(raw, ResultRow(1, "a", "succeeded", cost_usd=None), True).plain
     assert "price unknown" in unknown and "saved" not in unknown
+
+
+def test_help_shows_when_prices_were_checked(tmp_path, monkeypatch) -> None:
+    from tui.core import pricing
+    from tui.screens import help as help_screen
+    from tui.screens.cost_time import prices_note
+
+    assert prices_note in help_screen.NOTES
+    assert prices_note().startswith("Prices checked 2025-11-24; batch = 50% of standard.")
+    bad = tmp_path / "prices.json"
+    bad.write_text("{")
+    monkeypatch.setenv(pricing.PRICES_ENV, str(bad))
+    assert f"{bad}:1: not valid JSON" in prices_note()

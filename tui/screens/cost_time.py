@@ -51,10 +51,8 @@ def install() -> None:
 
 def prices_note() -> str:
     table = price_table()
-    note = (f"Prices: batch = {table.batch_discount:.0%} of standard, last checked {table.checked_on}; "
-            "override in prices.json (CLAUDE_BATCH_TUI_PRICES). Costs of requests whose model has no "
-            "price show as 'unknown price'. Counts stay at 'processing' until a batch ends, so ETAs come "
-            "from your recent batches of similar size.")
+    note = (f"Prices checked {table.checked_on}; batch = {table.batch_discount:.0%} of standard. "
+            "Override: prices.json ($CLAUDE_BATCH_TUI_PRICES).")
     if table.problem:
         note += f"\n{table.problem}"
     return note
