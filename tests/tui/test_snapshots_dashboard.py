@@ -84,8 +84,9 @@ async def _loaded(pilot) -> None:
         if getattr(app.screen, "loaded", False) and not app.screen.query_one("#batches").loading:
             break
         await pilot.pause(0.01)
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    for _ in range(5):            # loads that start other loads (costs, sparklines) settle too
+        await app.workers.wait_for_complete()
+        await pilot.pause()
     app.clear_notifications()     # toasts (e.g. "expiring soon") have their own tests
     await pilot.pause()
 
