@@ -235,12 +235,14 @@ class BatchScreen(BatchActions, Screen):
             self.query_one(BatchFacts).show(message.facts, self.app.clock.now())
             self.refresh_bindings()
         self.loaded = True
+        self.call_after_refresh(self._show_position)  # the facts' height moves the table
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
         if message.search != self.search:
             return
         self.counts, self.summary = message.counts, message.summary
         self._show_filters()
+        self.call_after_refresh(self._show_position)  # the error line may have appeared
 
     def on_window_loaded(self, message: WindowLoaded) -> None:
         if message.ticket != self._ticket:
@@ -277,6 +279,7 @@ class BatchScreen(BatchActions, Screen):
 
     def on_resize(self) -> None:
         self.table.layout_for(self.size.width)
+        self.call_after_refresh(self._show_position)
 
     # -- keys ----------------------------------------------------------------------------------
 
