@@ -108,7 +108,7 @@ async def test_search_by_text_and_custom_id_then_escape_clears(journal_file):
         assert [r.custom_id for r in screen.table.window] == [custom_id(i) for i in expected[:WINDOW]]
         assert "/ floor 3" in text_of(app)
         await press(app, pilot, "slash", "ctrl+a", "ctrl+k")
-        await type_text(app, pilot, "REQ-00012")
+        await type_text(app, pilot, "req-00012")  # a q typed into the box is text, not "back"
         await press(app, pilot, "enter")
         assert [r.custom_id for r in screen.table.window] == [custom_id(i) for i in range(120, 130)]
         await press(app, pilot, "escape")
@@ -173,6 +173,8 @@ async def test_keys_are_in_the_footer_and_the_help(journal_file):
         footer = screen_lines(app)[-1]
         for word in ("Open", "Filter", "Search"):
             assert word in footer
+        commands = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Open", "Filter", "Search", "First", "Last"} <= commands  # the command palette
         await press(app, pilot, "question_mark")
         shown = text_of(app)
         for word in ("Filter", "Search", "First", "Last", "Next", "Copy response", "Raw JSON"):
