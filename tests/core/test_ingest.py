@@ -139,3 +139,17 @@ async def test_a_batch_that_has_not_ended_is_refused(journal, client) -> None:
     report = await ingest(journal, client, local_id)
     assert report.state == "none" and "has not ended" in report.error
     assert (await _batch_state(journal, local_id))[:2] == ("none", 0)
+
+
+async def test_archived_after_a_partial_ingest_keeps_the_rows_and_says_so(journal, emulator_factory) -> None:
+    async with emulator_factory(cut_results=1.0, request_ms=0.0) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            local_id, batch_id = await create_recorded(journal, client, 600)
+            await _ended(journal, client, emu, batch_id)
+            cut = await ingest(journal, client, local_id)
+            assert cut.state == "partial" and 0 < cut.results_ingested < 600 and not cut.results_gone
+            emu.advance(30 * 86400)
+            gone = await ingest(journal, client, local_id)
+    assert gone.results_gone and gone.state == "partial" and gone.results_ingested == cut.results_ingested
+    state, count, error = await _batch_state(journal, local_id)
+    assert (state, count) == ("partial", cut.results_ingested) and "no longer available" in error

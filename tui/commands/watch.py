@@ -128,7 +128,7 @@ class Watch:
         if report.error and not report.complete:
             name = row.id if row is not None and row.id else f"#{report.batch_local_id}"
             warn(f"warning: results of {name}: {report.error}")
-        if report.stream_complete and not report.complete:
+        if (report.stream_complete or report.results_gone) and report.state not in ("complete", "unavailable"):
             self.stuck[report.batch_local_id] = row.ingest_error if row is not None else report.error
         await self.check_done()
 

@@ -57,6 +57,7 @@ class IngestReport:
     bytes: int = 0
     seconds: float = 0.0
     stream_complete: bool = False     # the whole stream was read (no cut, no error)
+    results_gone: bool = False        # the server no longer has the results (404): retrying cannot help
     error: str | None = None          # why the stream could not be read to its end
 
     @property
@@ -235,6 +236,7 @@ async def _stream(journal: Journal, client: Any, batch_id: str, report: IngestRe
                 sink.add(lineno + 1, pending)
         report.stream_complete = True
     except anthropic.NotFoundError:
+        report.results_gone = True
         if report.results_ingested == 0 and not sink.rows:
             report.state = "unavailable"
         report.error = "results are no longer available on the server (kept what the journal has)"

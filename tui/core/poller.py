@@ -139,7 +139,7 @@ class Poller:
                         async with self.journal.transaction() as db:
                             await db.execute("UPDATE batches SET ingest_error = ? WHERE local_id = ?",
                                              (report.error, lid))
-            if report.complete or report.state == "unavailable":
+            if report.complete or report.results_gone:
                 self._ingest_failures.pop(lid, None)
                 self._ingest_retry_at.pop(lid, None)
             else:
