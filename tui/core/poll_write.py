@@ -63,7 +63,7 @@ class SweepWriter:
         changed += [row["local_id"] for row in plan.gone_rows]
         failed = [(error, max(now + backoff(self.min_interval, row["poll_errors"] + 1), retry_at or 0.0),
                    row["local_id"]) for row, error, retry_at in plan.failures]
-        if not (updates or quiet or gone or failed or plan.foreign):
+        if not (updates or quiet or gone or failed or (self.adopt and plan.foreign)):
             return changed, ended, []          # nothing learned: do not take the write lock
         async with self.journal.transaction() as db:
             await db.executemany(_UPDATE_STATE, updates)
