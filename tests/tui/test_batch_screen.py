@@ -201,3 +201,18 @@ async def test_a_100000_request_batch_opens_pages_to_the_end_and_filters(journal
         assert table.cursor_position() == errored - 1 and table.cursor_key() == custom_id(n - 7)
         await press(app, pilot, "home")
         assert table.cursor_key() == custom_id(3)
+
+
+async def test_a_settled_batch_ignores_sweeps_about_other_batches(journal_file):
+    async with running_app(journal_file) as (app, pilot):
+        screen = await open_batch(app, pilot, 1)
+        con = connect(journal_file)
+        with con:
+            con.execute("UPDATE batches SET label = 'renamed' WHERE local_id = 1")
+        con.close()
+        app.broadcast(BatchesUpdated, SweepResult(changed=[]))
+        await settle(app, pilot)
+        assert screen.batch.label == "support tickets"  # nothing re-read
+        app.broadcast(BatchesUpdated, SweepResult(changed=[await get_batch(app.journal, 1)]))
+        await settle(app, pilot)
+        assert screen.batch.label == "renamed" and "renamed" in text_of(app)

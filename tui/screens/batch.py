@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from tui.actions import BATCH_ACTIONS, BATCH_BINDINGS, BatchActions
 from tui.core import browse, store
-from tui.core.models import BatchRow, ResultRow
+from tui.core.models import BatchRow, ResultRow, SweepResult
 from tui.messages import BatchesUpdated, JournalReady
 from tui.widgets.batch_facts import BatchFacts, Facts
 from tui.widgets.request_table import PAGE, WINDOW, RequestTable
@@ -125,9 +125,20 @@ class BatchScreen(BatchActions, Screen):
     def on_journal_ready(self, _: JournalReady) -> None:
         self.reload(window="first")
 
-    def on_batches_updated(self, _: BatchesUpdated) -> None:
-        if self.loaded:
+    def on_batches_updated(self, message: BatchesUpdated) -> None:
+        if self.loaded and not (self._settled() and not self._mentioned(message.result)):
             self.reload(window=None)
+
+    def _settled(self) -> bool:
+        """Ended with its results in: only a sweep or an action that names it can change what it shows."""
+        b = self.batch
+        return b is not None and b.processing_status == "ended" and b.ingest_state in ("complete", "unavailable")
+
+    def _mentioned(self, result: SweepResult) -> bool:
+        """The batch itself, or a retry of it, is among the rows the sweep (or an action) changed."""
+        my_id = self.batch.id if self.batch else None
+        return any(r.local_id == self.batch_local_id or (my_id is not None and r.parent_id == my_id)
+                   for r in (*result.changed, *result.ended, *result.adopted))
 
     def reload(self, window: str | None, *, facts: bool = True) -> None:
         """Re-read facts and counts; `window` = 'first' (opening, new search) or None (keep the place)."""
