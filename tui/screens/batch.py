@@ -231,7 +231,12 @@ class BatchScreen(BatchActions, Screen):
     @work(group="batch-page", exclusive=True, exit_on_error=False)
     async def _load_page(self, message: RequestTable.NeedRows) -> None:
         direction = {"after": message.anchor} if message.where == "after" else {"before": message.anchor}
-        rows = await browse.page(self.journal, self.batch_local_id, limit=PAGE + 1, **direction, **self._query())
+        try:
+            rows = await browse.page(self.journal, self.batch_local_id, limit=PAGE + 1, **direction,
+                                     **self._query())
+        except Exception:
+            self.post_message(PageLoaded(message, [], False))  # the table may ask again; the app shows why
+            raise
         reached_edge = len(rows) <= PAGE
         rows = rows[:PAGE] if message.where == "after" else rows[-PAGE:]
         self.post_message(PageLoaded(message, rows, reached_edge))

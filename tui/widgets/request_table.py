@@ -201,6 +201,8 @@ class RequestTable(DataTable):
         if message.generation != self.generation:
             return
         self._asked = None
+        if not rows and not reached_edge:  # the read failed: nothing to add, ask again on the next move
+            return
         key, offset = self.cursor_key(), self._cursor_offset()
         if message.where == "after":
             self.at_end = reached_edge
