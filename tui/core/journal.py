@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sqlite3
 import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -135,7 +136,10 @@ class Journal:
             self._bulk_writers -= 1
             if self._bulk_writers == 0:
                 await self.db.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
-                await self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                try:
+                    await self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.OperationalError:
+                    pass  # "table is locked" while a reader's statement is open: the autocheckpoint does it later
 
     async def record_event(self, kind: str, *, batch_local_id: int | None = None,
                            job_id: int | None = None, detail: dict | None = None) -> None:
