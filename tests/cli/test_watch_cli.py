@@ -117,3 +117,20 @@ def test_ctrl_c_exits_130_cleanly(emulator_process, tmp_path: Path) -> None:
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert "interrupted" in err and "Traceback" not in err
+
+
+async def test_watch_in_process_against_the_in_process_emulator(emulator, journal, journal_path, capsys) -> None:
+    """`tui.cli.main` run from a worker thread (as other CLI tests do): no signal handler there, still works."""
+    import asyncio
+
+    import anthropic
+
+    from tests.core.poll_helpers import create_recorded
+    from tui.cli import main
+
+    async with anthropic.AsyncAnthropic(api_key="k", base_url=emulator.base_url) as client:
+        await create_recorded(journal, client, 50)
+    code = await asyncio.to_thread(main, ["--journal", str(journal_path), "--base-url", emulator.base_url,
+                                          "watch", "--interval", "0.1"])
+    out = capsys.readouterr().out
+    assert code == 0 and "results 50/50 complete" in out and "1 batch ended; 50 results in the journal" in out

@@ -95,11 +95,16 @@ class Watch:
             warn(f"note: {len(unsent)} batch{'es have' if len(unsent) != 1 else ' has'} no id yet (being submitted, "
                  "or left by an interrupted submit, which is recovered first); watch follows them once they have one")
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGINT, self._interrupt)
+        try:
+            loop.add_signal_handler(signal.SIGINT, self._interrupt)
+            handled = True
+        except (ValueError, RuntimeError, NotImplementedError):   # not the main thread: Ctrl-C stays the CLI's
+            handled = False
         try:
             await self.poller.run(self.on_sweep, stop_event=self.stop, on_ingest=self.on_ingest)
         finally:
-            loop.remove_signal_handler(signal.SIGINT)
+            if handled:
+                loop.remove_signal_handler(signal.SIGINT)
         if self.interrupted:
             warn("interrupted: what was learned is in the journal; run watch again to go on")
             return 130
@@ -153,7 +158,8 @@ class Watch:
         results = sum(r.results_ingested for r in rows)
         unavailable = [r for r in rows if r.ingest_state == "unavailable"]
         gone = [r for r in rows if r.gone]
-        say(f"all {len(rows)} batch{'es' if len(rows) != 1 else ''} ended; {results} results in the journal")
+        say(f"{'all ' if len(rows) > 1 else ''}{len(rows)} batch{'es' if len(rows) != 1 else ''} ended; "
+            f"{results} results in the journal")
         if unavailable:
             warn(f"note: the results of {len(unavailable)} batch(es) are no longer on the server")
         if gone:
