@@ -195,6 +195,7 @@ class Poller:
                 page = await self.poll_client.messages.batches.list(**kwargs)
             except Exception as exc:
                 self._note_error(exc, result, "list batches")
+                self._last_adopt_scan = plan.now      # the next adoption scan waits its turn too
                 if until_all_seen:
                     plan.fail_all(describe_api_error(exc), self._retry_at(exc))
                 return
