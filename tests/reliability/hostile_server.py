@@ -2,7 +2,8 @@
 missing keys or wrong types, bodies that are not JSON, results streams with broken lines and a 50 MB line.
 
 `HostileServer()` serves `batches` (id -> a MessageBatch dict, or raw bytes for the body) on retrieve and
-list, `failures` (id -> HTTP status and error body) on retrieve, and `results` (id -> bytes, or a callable returning an iterator of byte chunks) on the results path.
+list, `failures` (id -> HTTP status and error body) on retrieve, `create_answers` (errors for the next
+creates, before a real one), and `results` (id -> bytes, or a callable returning an iterator of byte chunks) on the results path.
 Loopback only; any key is accepted.
 """
 
@@ -42,6 +43,8 @@ class HostileServer:
         self.batches: dict[str, dict | bytes] = {}
         self.results: dict[str, bytes | Callable[[], Iterable[bytes]]] = {}
         self.failures: dict[str, tuple[int, dict]] = {}   # id -> (status, error body) answered on retrieve
+        self.create_answers: list[tuple[int, dict[str, str]]] = []   # (status, headers) for the next creates
+        self.created: list[str] = []
         self.stats: Counter[str] = Counter()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -49,6 +52,7 @@ class HostileServer:
     async def __aenter__(self) -> HostileServer:
         app = web.Application()
         app.router.add_get(PREFIX, self._list)
+        app.router.add_post(PREFIX, self._create)
         app.router.add_get(PREFIX + "/{batch_id}", self._retrieve)
         app.router.add_get(PREFIX + "/{batch_id}/results", self._results)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -77,6 +81,24 @@ class HostileServer:
             return web.json_response({"type": "error", "error": {"type": "not_found_error", "message": "no"}},
                                      status=404)
         return self._body(self.batches[batch_id])
+
+    async def _create(self, request: web.Request) -> web.Response:
+        """The next `create_answers` entry as an error answer; once they are used up, a real in_progress batch."""
+        self.stats["create"] += 1
+        body = orjson.loads(await request.read())
+        if self.create_answers:
+            status, headers = self.create_answers.pop(0)
+            return web.Response(body=orjson.dumps({"type": "error", "error": {"type": "rate_limit_error",
+                                                                               "message": "slow down"}}),
+                                status=status, headers=headers, content_type="application/json")
+        batch_id = f"msgbatch_created{len(self.created):03d}"
+        n = len(body["requests"])
+        batch = ended_batch(batch_id, self.base_url, n, processing_status="in_progress", ended_at=None,
+                            results_url=None, request_counts={"processing": n, "succeeded": 0, "errored": 0,
+                                                              "canceled": 0, "expired": 0})
+        self.created.append(batch_id)
+        self.batches[batch_id] = batch
+        return self._body(batch)
 
     async def _list(self, request: web.Request) -> web.Response:
         self.stats["list"] += 1

@@ -135,3 +135,21 @@ async def test_poller_by_list_pages_survives_hostile_batch_fields_and_adopts_not
     results, server = await _poll_hostile(journal, list_threshold=1, adopt=True)
     assert server.stats["list"] >= 1
     await _check_after_hostile_poll(journal, results)
+
+
+async def test_submit_is_not_hung_by_a_hostile_retry_after(journal):
+    """429 answers to a create whose retry-after headers are not numbers a sleep can take (NaN, inf, negative):
+    they are passed over (here for the plain `retry-after: 0` beside them), and the create goes through once."""
+    import asyncio
+
+    from tui.core.plan import plan_from_requests
+    from tui.core.submit import submit
+
+    async with HostileServer() as server:
+        server.create_answers = [(429, {"retry-after-ms": "NaN", "retry-after": "0"}),
+                                 (429, {"retry-after-ms": "inf", "retry-after": "0"}), (429, {"retry-after": "-3"})]
+        items = [("a", orjson.dumps({"model": "claude-haiku-4-5", "max_tokens": 5,
+                                     "messages": [{"role": "user", "content": "x"}]}))]
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=server.base_url) as client:
+            rows = await asyncio.wait_for(submit(journal, client, plan_from_requests(items, source="nan")), 30)
+    assert [r.id for r in rows] == server.created and len(server.created) == 1
