@@ -21,6 +21,7 @@ from one process: the count is what matches an ambiguous create to its intent.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import sqlite3
 from collections import defaultdict
@@ -369,7 +370,9 @@ def _retry_after(exc: Any) -> float:
     headers = getattr(getattr(exc, "response", None), "headers", None) or {}
     for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
         try:
-            return min(max(float(headers[name]) / scale, 0.0), MAX_RETRY_AFTER)
+            seconds = float(headers[name]) / scale
         except (KeyError, TypeError, ValueError):
             continue
+        if math.isfinite(seconds):   # NaN would make asyncio.sleep wait forever
+            return min(max(seconds, 0.0), MAX_RETRY_AFTER)
     return 5.0
