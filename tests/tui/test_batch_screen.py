@@ -216,3 +216,15 @@ async def test_a_settled_batch_ignores_sweeps_about_other_batches(journal_file):
         app.broadcast(BatchesUpdated, SweepResult(changed=[await get_batch(app.journal, 1)]))
         await settle(app, pilot)
         assert screen.batch.label == "renamed" and "renamed" in text_of(app)
+
+
+async def test_an_empty_filter_says_so_and_hides_open(journal_path):
+    await new_journal(journal_path)
+    add_batch(journal_path, 1, 6)  # no expired request among the first six
+    async with running_app(journal_path) as (app, pilot):
+        screen = await open_batch(app, pilot, 1)
+        assert "Open" in screen_lines(app)[-1]
+        await press(app, pilot, "f", "f", "f", "f")
+        assert screen.filter == "expired" and screen.table.row_count == 0
+        assert "no expired requests" in text_of(app)
+        assert "Open" not in screen_lines(app)[-1]

@@ -124,7 +124,6 @@ class RequestTable(DataTable):
 
         def __init__(self, table: RequestTable, where: str, anchor: str | None) -> None:
             super().__init__()
-            self.table = table
             self.where = where
             self.anchor = anchor
             self.generation = table.generation
@@ -195,6 +194,12 @@ class RequestTable(DataTable):
         self._asked = None
         key = select if select is not None else (rows[-1].custom_id if select_last and rows else None)
         self._fill(key, None)
+        self.refresh_bindings()  # "Open" only when there is a row
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select_cursor":
+            return bool(self.window)
+        return True
 
     def extend_window(self, message: NeedRows, rows: list[ResultRow], *, reached_edge: bool) -> None:
         """Add a page at the edge that asked for it and drop a page at the other edge."""
