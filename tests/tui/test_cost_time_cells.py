@@ -69,7 +69,9 @@ def test_header() -> None:
 
 
 def test_expiry_notice_is_plain_and_safe() -> None:
-    text = cells.expiry_notice(row(label="nightly\x1b[2J[/b]"), T0 + DAY - 1800)
+    from tui.core.timeline import expiry_notice
+
+    text = expiry_notice(row(label="nightly\x1b[2J[/b]"), T0 + DAY - 1800)
     assert text.startswith("nightly") and "\x1b" not in text
     assert "expires in 30m 00s with 5 requests still processing" in text
 

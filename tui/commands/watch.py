@@ -125,6 +125,10 @@ class Watch:
             warn(f"warning: {error} (will retry)")
         for row in result.changed:
             self.show(row)
+        from tui.core.timeline import expiry_notice, take_expiry_warnings
+
+        for row in await take_expiry_warnings(self.journal):
+            warn(f"warning: {expiry_notice(row, self.journal.clock.now())}")
         await self.check_done()
 
     async def on_ingest(self, report: Any, row: Any) -> None:
@@ -152,6 +156,7 @@ class Watch:
         return row.ingest_state not in ("complete", "unavailable") and row.local_id not in self.stuck
 
     async def summary(self) -> int:
+        from tui.core.pricing import format_usd
         from tui.core.store import list_batches
 
         rows = [r for r in await list_batches(self.journal) if r.id]
@@ -160,6 +165,11 @@ class Watch:
         gone = [r for r in rows if r.gone]
         say(f"{'all ' if len(rows) > 1 else ''}{len(rows)} batch{'es' if len(rows) != 1 else ''} ended; "
             f"{results} results in the journal")
+        from tui.core.spend import total_spend
+
+        spend = await total_spend(self.journal)
+        if spend.saving_usd is not None:
+            say(f"cost {spend.text()} at batch prices; saved {format_usd(spend.saving_usd)} against standard prices")
         if unavailable:
             warn(f"note: the results of {len(unavailable)} batch(es) are no longer on the server")
         if gone:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from tui.core.journal import Journal
 from tui.core.models import BatchRow
+from tui.core.safe_text import safe_text
 from tui.core.store import list_batches
 
 HOUR = 3600.0
@@ -149,3 +150,12 @@ async def take_expiry_warnings(journal: Journal, now: float | None = None) -> li
                                        detail={"seconds_left": round(left), "processing": batch.counts.processing})
             fresh.append(batch)
     return fresh
+
+
+def expiry_notice(batch: BatchRow, now: float) -> str:
+    """The near-expiry notification, as plain text (TUI: `notify(..., markup=False)`; CLI: stderr)."""
+    left = format_duration((expires_at(batch) or now) - now)
+    name = safe_text(batch.label or batch.job_name or batch.id or f"batch {batch.local_id}", limit=60,
+                     single_line=True)
+    return (f"{name} expires in {left} with {batch.counts.processing:,} requests still processing; "
+            "unfinished requests will come back as expired.")

@@ -16,7 +16,7 @@ from textual.widgets import Static
 from tui.core.cost_time import Facts, SeriesCache, load_facts
 from tui.core.models import BatchRow
 from tui.core.pricing import price_table
-from tui.core.timeline import take_expiry_warnings
+from tui.core.timeline import expiry_notice, take_expiry_warnings
 from tui.widgets import cost_time_cells as cells
 from tui.widgets.batch_table import Column, register_column
 
@@ -117,7 +117,7 @@ class CostTimeDashboard:
             bar.show_facts(message.facts)
         self.apply()
         for row in message.warned:
-            self.app.notify(cells.expiry_notice(row, message.facts.now), title="Expiring soon",
+            self.app.notify(expiry_notice(row, message.facts.now), title="Expiring soon",
                             severity="warning", timeout=15, markup=False)
             self.app.bell()
 

@@ -100,16 +100,6 @@ def header(facts: Facts) -> Text:
     return text
 
 
-def expiry_notice(row: BatchRow, now: float) -> str:
-    """The near-expiry notification (plain text: pass `markup=False`)."""
-    from tui.core.safe_text import safe_text
-
-    left = tl.format_duration((tl.expires_at(row) or now) - now)
-    name = safe_text(row.label or row.job_name or row.id or f"batch {row.local_id}", limit=60, single_line=True)
-    return (f"{name} expires in {left} with {row.counts.processing:,} requests still processing; "
-            "unfinished requests will come back as expired.")
-
-
 def batch_pairs(row: BatchRow, ct: BatchCostTime, now: float) -> list[tuple[str, Text]]:
     """Label/value pairs for the batch view: cost and saving, the ETA and how it was made, and for an ended
     batch where its results are and how long the server keeps them."""
