@@ -251,7 +251,6 @@ def check(emu: Emulator, runner: Runner, files: list[SourceFile]) -> list[str]:
     f = runner.figures
     db = sqlite3.connect(runner.env["CLAUDE_BATCH_TUI_JOURNAL"])
     db.row_factory = sqlite3.Row
-    f["integrity_check"] = 0
     integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
     if integrity != "ok":
         problems.append(f"PRAGMA integrity_check: {integrity}")

@@ -1,13 +1,14 @@
 """Hostile text from outside, through the live app: labels, job and file names, a server's error message and
 result texts carrying markup, ANSI/OSC escapes (title, clipboard, screen clear), C1 controls, bidi overrides,
 zero-width and stacked combining characters and very long lines. They reach the dashboard rows, the status
-line, the "Batch ended" notification and the batch screen's facts through the real poll loop against a
+line, the "Batch ended" notification, the batch screen's facts and the request screen through the real poll loop against a
 misbehaving server. No crash, markup stays literal, and no ESC/BEL/C1 byte reaches what is drawn.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import pytest
 
@@ -80,6 +81,14 @@ async def hostile_app(journal_path):
             yield app, pilot
 
 
+def _results_of_batch_1(path) -> int:
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT COUNT(*) FROM results WHERE batch_local_id = 1").fetchone()[0]
+    finally:
+        db.close()
+
+
 async def _until(pilot, condition, what: str, timeout: float = 30.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -107,6 +116,7 @@ async def test_dashboard_status_and_notification_with_hostile_text(hostile_app):
 
 async def test_batch_screen_facts_with_hostile_text(hostile_app):
     from tui.screens.batch import BatchScreen
+    from tui.screens.request import RequestScreen
 
     app, pilot = hostile_app
     await _until(pilot, lambda: app.ready.is_set(), "start-up")
@@ -117,3 +127,10 @@ async def test_batch_screen_facts_with_hostile_text(hostile_app):
         await pilot.press("escape")
         await pilot.pause()
     assert_nothing_raw(app)
+    # the hostile response texts of batch 1, once the poll loop has ingested them
+    await _until(pilot, lambda: _results_of_batch_1(app.journal_path) == 2, "the results of batch 1")
+    for custom_id, visible in (("a", "wipe␛[2J"), ("b", "[/end]")):
+        await app.push_screen(RequestScreen(1, custom_id))
+        await _until(pilot, lambda: visible in assert_nothing_raw(app), f"response {custom_id}")
+        await pilot.press("escape")
+        await pilot.pause()

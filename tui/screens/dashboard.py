@@ -8,6 +8,7 @@ adding bindings (with ids) and columns (`tui.widgets.batch_table.register_column
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from rich.text import Text
@@ -86,6 +87,7 @@ class DashboardScreen(CostTimeDashboard, BatchActions, Screen):
         self._loading = False
         self._dirty = False
         self.loaded = False
+        self._bindings_key: tuple = ()
 
     def compose(self) -> ComposeResult:
         yield TotalsBar(id="totals")
@@ -169,7 +171,12 @@ class DashboardScreen(CostTimeDashboard, BatchActions, Screen):
         self.query_one(TotalsBar).show_totals(
             self.all_rows.values(), shown=len(rows), marked=len(self.marked), sort=SORTS[self.sort_index][0])
         self._show_empty()
-        self.refresh_bindings()
+        # The footer recomposes on every refresh: only when what the keys act on has changed.
+        key = (table.row_count > 0, bool(self.filter_text), self.app.client is not None,
+               tuple(dataclasses.astuple(r) for r in self.selected_batches()))
+        if key != self._bindings_key:
+            self._bindings_key = key
+            self.refresh_bindings()
 
     def _show_empty(self) -> None:
         empty = self.query_one("#empty", Static)
