@@ -58,3 +58,20 @@ def test_header_span_follows_activity() -> None:
     assert pick_span(moves(20 * 3600, 10), T0) == DAY
     assert pick_span(moves(2 * DAY), T0) == 3600.0       # older than a day: not shown
     assert [span_label(s) for s in (300.0, 900.0, 3600.0, 21600.0, DAY)] == ["5m", "15m", "1h", "6h", "24h"]
+
+
+async def test_spend_of_finished_batches_is_cached_until_results_change(journal) -> None:
+    async with journal.transaction() as db:
+        await db.execute("INSERT INTO batches(local_id, id, processing_status, created_at, ingest_state, "
+                         "results_ingested) VALUES (1, 'msgbatch_1', 'ended', ?, 'complete', 1)", (T0,))
+        await db.execute("INSERT INTO results(batch_local_id, custom_id, result_type, cost_usd, raw) "
+                         "VALUES (1, 'a', 'succeeded', 0.5, x'7b7d')")
+    cache = SeriesCache()
+    assert (await load_facts(journal, await list_batches(journal), T0, cache)).total.cost_usd == 0.5
+    async with journal.transaction() as db:     # a re-ingest: one more result, and the count moves
+        await db.execute("INSERT INTO results(batch_local_id, custom_id, result_type, cost_usd, raw) "
+                         "VALUES (1, 'b', 'succeeded', 0.25, x'7b7d')")
+    assert (await load_facts(journal, await list_batches(journal), T0, cache)).total.cost_usd == 0.5
+    async with journal.transaction() as db:
+        await db.execute("UPDATE batches SET results_ingested = 2 WHERE local_id = 1")
+    assert (await load_facts(journal, await list_batches(journal), T0, cache)).total.cost_usd == 0.75
