@@ -228,3 +228,14 @@ async def test_an_empty_filter_says_so_and_hides_open(journal_path):
         assert screen.filter == "expired" and screen.table.row_count == 0
         assert "no expired requests" in text_of(app)
         assert "Open" not in screen_lines(app)[-1]
+
+
+async def test_q_goes_back_one_screen_at_a_time(journal_file):
+    async with running_app(journal_file) as (app, pilot):
+        screen = await open_batch(app, pilot, 1)
+        await press(app, pilot, "enter")
+        assert isinstance(app.screen, RequestScreen)
+        await press(app, pilot, "q")
+        assert app.screen is screen
+        await press(app, pilot, "q")
+        assert not isinstance(app.screen, BatchScreen) and app.is_running

@@ -65,6 +65,7 @@ class BatchScreen(BatchActions, Screen):
         Binding("slash", "search", "Search", id="batch.search"),
         Binding("escape", "clear_search", "Clear search", id="batch.clear_search"),
         *BATCH_BINDINGS,
+        Binding("q", "app.back", "Back", tooltip="back (escape works too)", id="batch.back"),
     ]
 
     DEFAULT_CSS = """

@@ -50,6 +50,7 @@ class RequestScreen(Screen):
         Binding("p", "step(-1)", "Previous", id="request.previous"),
         Binding("y", "copy", "Copy response", id="request.copy"),
         Binding("v", "toggle_raw", "Raw JSON", id="request.raw"),
+        Binding("q", "app.back", "Back", tooltip="back (escape works too)", id="request.back"),
     ]
 
     DEFAULT_CSS = """
