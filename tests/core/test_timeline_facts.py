@@ -75,3 +75,20 @@ async def test_spend_of_finished_batches_is_cached_until_results_change(journal)
     async with journal.transaction() as db:
         await db.execute("UPDATE batches SET results_ingested = 2 WHERE local_id = 1")
     assert (await load_facts(journal, await list_batches(journal), T0, cache)).total.cost_usd == 0.75
+
+
+async def test_batch_cost_time_includes_the_job_when_it_has_several_batches(journal) -> None:
+    from tui.core.cost_time import batch_cost_time
+    from tui.core.store import get_batch
+
+    async with journal.transaction() as db:
+        await db.execute("INSERT INTO jobs(id, name, created_at) VALUES (1, 'big.jsonl', 0), (2, 'one.jsonl', 0)")
+        for lid, job in ((1, 1), (2, 1), (3, 2)):
+            await db.execute("INSERT INTO batches(local_id, id, job_id, processing_status, created_at) "
+                             "VALUES (?,?,?, 'ended', ?)", (lid, f"msgbatch_{lid}", job, T0))
+        await db.executemany("INSERT INTO results(batch_local_id, custom_id, result_type, cost_usd, raw) "
+                             "VALUES (?, 'a', 'succeeded', ?, x'7b7d')", [(1, 0.5), (2, 0.25), (3, 1.0)])
+    ct = await batch_cost_time(journal, await get_batch(journal, 1), T0)
+    assert ct.spend.cost_usd == 0.5 and ct.job_spend.cost_usd == 0.75 and ct.job_batches == 2 and ct.eta is None
+    single = await batch_cost_time(journal, await get_batch(journal, 3), T0)
+    assert single.job_spend is None and single.spend.cost_usd == 1.0

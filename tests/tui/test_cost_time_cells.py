@@ -79,3 +79,15 @@ def test_expiry_notice_is_plain_and_safe() -> None:
 def test_saving_note() -> None:
     assert cells.saving_note(0.0021).plain == "  at batch prices; $0.0042 at standard, saved $0.0021"
     assert cells.saving_note(0.0).plain == ""
+
+
+def test_batch_pairs() -> None:
+    from tui.core.cost_time import BatchCostTime
+
+    pairs = dict((k, v.plain) for k, v in cells.batch_pairs(
+        row("ended", ingest_state="complete"), BatchCostTime(Spend(0.5, 1.0), None, Spend(0.75, 1.5), 2), T0))
+    assert pairs == {"Cost": "$0.50 · saved $0.50", "Job cost": "$0.75 over 2 batches",
+                     "Retention": "local + server (29d 00h left)"}
+    running = dict((k, v.plain) for k, v in cells.batch_pairs(
+        row(), BatchCostTime(None, Eta(None, None, "no estimate yet", "why")), T0))
+    assert running == {"Cost": "—", "ETA": "no estimate yet  (why)"}

@@ -13,7 +13,7 @@ from tui.core import timeline as tl
 from tui.core.journal import Journal
 from tui.core.models import BatchRow
 from tui.core.pricing import PriceTable, price_table
-from tui.core.spend import Spend, batch_spend
+from tui.core.spend import Spend, batch_spend, job_spend
 
 BATCH_BUCKETS = 8          # cells of a per-batch sparkline
 ALL_BUCKETS = 20           # cells of the header sparkline
@@ -115,8 +115,17 @@ class BatchCostTime:
 
     spend: Spend | None
     eta: tp.Eta | None
+    job_spend: Spend | None = None   # the whole job, when it has more than this batch (chunks, retries)
+    job_batches: int = 0
 
 
 async def batch_cost_time(journal: Journal, batch: BatchRow, now: float) -> BatchCostTime:
     spend = (await batch_spend(journal, [batch.local_id])).get(batch.local_id)
-    return BatchCostTime(spend, await tp.estimate_eta(journal, batch, now))
+    eta = await tp.estimate_eta(journal, batch, now)
+    if batch.job_id is None:
+        return BatchCostTime(spend, eta)
+    async with journal.db.execute("SELECT COUNT(*) FROM batches WHERE job_id = ?", (batch.job_id,)) as cur:
+        (n,) = await cur.fetchone()
+    if n < 2:
+        return BatchCostTime(spend, eta)
+    return BatchCostTime(spend, eta, await job_spend(journal, batch.job_id), n)

@@ -108,6 +108,10 @@ def batch_pairs(row: BatchRow, ct: BatchCostTime, now: float) -> list[tuple[str,
         cost.append(" · saved ", style="dim")
         cost.append(format_usd(ct.spend.saving_usd), style="green")
     pairs = [("Cost", cost)]
+    if ct.job_spend is not None:
+        job = spend_cell(ct.job_spend)
+        job.append(f" over {ct.job_batches} batches", style="dim")
+        pairs.append(("Job cost", job))
     if ct.eta is not None:
         eta = Text(ct.eta.text, style="bold" if ct.eta.seconds is not None else "dim italic", no_wrap=True,
                    overflow="ellipsis")
