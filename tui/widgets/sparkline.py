@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.widgets import Static
 
 BARS = "▁▂▃▄▅▆▇█"
 
@@ -29,22 +28,3 @@ def sparkline(values: Sequence[float], *, style: str = "#4aa3ff", idle_style: st
     """The sparkline as Text: coloured where there was activity, dim when the whole series is flat."""
     chars = spark_chars(values)
     return Text(chars, style=style if any(v > 0 for v in values) else idle_style, no_wrap=True)
-
-
-class ThroughputSparkline(Static):
-    """A one-line sparkline with a caption, for the dashboard header (all batches together)."""
-
-    DEFAULT_CSS = """
-    ThroughputSparkline {
-        height: 1;
-        width: auto;
-        padding: 0 1;
-    }
-    """
-
-    def show_series(self, values: Sequence[float], caption: str = "") -> None:
-        text = Text(no_wrap=True)
-        if caption:
-            text.append(caption + " ", style="dim")
-        text.append_text(sparkline(values))
-        self.update(text)
