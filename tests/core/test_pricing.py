@@ -8,7 +8,7 @@ import pytest
 
 from tui.core import pricing
 from tui.core.pricing import (PriceFileError, cost_usd, format_usd, load_price_table, normalize_model,
-                              price_table, realtime_cost_usd, result_cost_usd)
+                              price_table, realtime_cost_usd)
 
 
 def test_sonnet_45_with_cache_tokens_at_batch_and_standard_prices() -> None:
@@ -62,15 +62,6 @@ def test_long_context_rates_apply_above_200k_prompt_tokens() -> None:
 def test_missing_and_bad_token_counts_count_as_zero() -> None:
     assert cost_usd("claude-haiku-4-5", None, 2_000_000, None, None) == pytest.approx(5.0)
     assert cost_usd("claude-haiku-4-5", 0, 0) == 0.0
-
-
-def test_result_cost_bills_only_succeeded() -> None:
-    usage = {"input_tokens": 100, "output_tokens": 10, "cache_creation_input_tokens": 0,
-             "cache_read_input_tokens": 0}
-    assert result_cost_usd("succeeded", "claude-haiku-4-5", usage) == pytest.approx((100 * 1 + 10 * 5) / 2e6)
-    assert result_cost_usd("errored", None, None) == 0.0
-    assert result_cost_usd("expired", "claude-haiku-4-5", None) == 0.0
-    assert result_cost_usd("succeeded", "mystery-model", usage) is None
 
 
 def test_realtime_from_batch_doubles() -> None:

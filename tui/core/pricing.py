@@ -24,7 +24,6 @@ from tui.core.config import APP_NAME
 PRICES_ENV = "CLAUDE_BATCH_TUI_PRICES"
 RATE_FIELDS = ("input", "output", "cache_write", "cache_read")
 UNKNOWN_PRICE = "unknown price"
-BILLED_RESULT_TYPES = ("succeeded",)   # errored, canceled and expired requests are not billed
 
 
 class PriceFileError(ValueError):
@@ -260,16 +259,6 @@ def realtime_cost_usd(model: str | None, input_tokens: Any, output_tokens: Any, 
     """What the same usage costs at standard (real-time) prices: the saving is this minus `cost_usd`."""
     return cost_usd(model, input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens,
                     batch=False, table=table)
-
-
-def result_cost_usd(result_type: str | None, model: str | None, usage: Mapping[str, Any] | None,
-                    *, table: PriceTable | None = None) -> float | None:
-    """Cost of one result line: billed usage for `succeeded`, 0.0 for results that are not billed."""
-    if result_type not in BILLED_RESULT_TYPES:
-        return 0.0
-    usage = usage or {}
-    return cost_usd(model, usage.get("input_tokens"), usage.get("output_tokens"),
-                    usage.get("cache_creation_input_tokens"), usage.get("cache_read_input_tokens"), table=table)
 
 
 def format_usd(value: float | None) -> str:

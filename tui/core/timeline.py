@@ -1,6 +1,7 @@
 """When things happen to a batch: expiry (24 h after creation), deletion of its results on the server
 (29 days after creation), and where its results live now. Pure functions of a `BatchRow` and a time, plus
-the journal queries that act on them (the once-per-batch expiry warning, the ingest-before-deletion list).
+the once-per-batch expiry warning, recorded in the journal. (The poller ingests ended batches soonest
+deletion first, so results are in the journal before the server deletes them.)
 """
 
 from __future__ import annotations
@@ -98,26 +99,6 @@ def results_location(batch: BatchRow, now: float) -> str | None:
     if batch.ingest_state == "complete":
         return BOTH if on_server else LOCAL_ONLY
     return ON_SERVER if on_server else LOST
-
-
-def needs_ingest(batch: BatchRow, now: float) -> bool:
-    """An ended batch whose results are still on the server but not (all) in the journal."""
-    return (batch.processing_status == "ended" and batch.id is not None
-            and batch.ingest_state in ("none", "partial") and _server_has_results(batch, now))
-
-
-async def ingest_due(journal: Journal, now: float | None = None) -> list[BatchRow]:
-    """Ended batches to ingest, the ones the server deletes soonest first: the poller drains this list so
-    that no result is lost to the 29-day retention."""
-    now = journal.clock.now() if now is None else now
-    due = [b for b in await list_batches(journal) if needs_ingest(b, now)]
-    return sorted(due, key=lambda b: (deletion_at(b) or 0.0, b.local_id))
-
-
-async def local_only(journal: Journal, now: float | None = None) -> list[BatchRow]:
-    """Ended batches whose results now live only in the journal."""
-    now = journal.clock.now() if now is None else now
-    return [b for b in await list_batches(journal) if results_location(b, now) == LOCAL_ONLY]
 
 
 def near_expiry(batch: BatchRow, now: float) -> bool:
