@@ -40,7 +40,7 @@ async def test_batch_and_all_series(journal) -> None:
     await _snap(journal, 2, T0 + 750, 5, 4, errored=1)
     b1 = await get_batch(journal, 1)
     # life 0..800 in 4 buckets of 200 s: +20 at 300 | +30 at 400 | +40 at 600, +10 at 700
-    assert await tp.batch_series(journal, b1, T0 + 900, buckets=4) == [0, 20, 30, 50]
+    assert tp.life_series(b1, await tp.completions(journal, 0, T0 + 900, [1]), T0 + 900, 4) == [0, 20, 30, 50]
     assert await tp.all_series(journal, T0 + 800, 4, span=800) == (800, [0, 20, 30, 55])
     # a window that starts after a batch's first snapshot still counts only its deltas inside the window
     assert await tp.all_series(journal, T0 + 800, 1, span=150) == (150, [15])
@@ -94,4 +94,4 @@ async def test_first_sight_counts_from_creation_and_end_jumps_sit_at_ended_at(jo
     span, series = await tp.all_series(journal, T0 + 1000, 5)      # the last day's activity fits in 15 minutes
     assert span == 900 and sum(series) == 57
     b2 = await get_batch(journal, 2)
-    assert await tp.batch_series(journal, b2, T0 + 1000, buckets=2) == [0, 7]
+    assert tp.life_series(b2, await tp.completions(journal, 0, T0 + 1000, [2]), T0 + 1000, 2) == [0, 7]

@@ -93,10 +93,6 @@ def life_series(batch: BatchRow, moves: list[Move], now: float, buckets: int = 8
     return bucketize([(m.at, m.count) for m in moves], start, end, buckets)
 
 
-async def batch_series(journal: Journal, batch: BatchRow, now: float, buckets: int = 8) -> list[int]:
-    return life_series(batch, await completions(journal, 0.0, now, [batch.local_id]), now, buckets)
-
-
 SPANS = (300.0, 900.0, 3600.0, 6 * 3600.0, 86_400.0)   # the all-batch sparkline covers one of these
 
 
