@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -72,9 +73,9 @@ class DemoEnvironment:
 
     @classmethod
     async def start(cls) -> DemoEnvironment:
-        from tui.emulator import Emulator, EmulatorConfig
-
-        emulator = Emulator(EmulatorConfig(host="127.0.0.1", port=0, seed=SEED))
+        # aiohttp and the emulator take a moment to import: off the event loop
+        emu = await asyncio.to_thread(importlib.import_module, "tui.emulator")
+        emulator = emu.Emulator(emu.EmulatorConfig(host="127.0.0.1", port=0, seed=SEED))
         await emulator.start()
         return cls(emulator)
 
@@ -97,7 +98,9 @@ class DemoEnvironment:
         # The emulator fixes a batch's pace and injected failures when it is created.
         self.emulator.config = dataclasses.replace(self.emulator.config, request_ms=story.request_ms,
                                                    fail_requests=story.fail_share)
-        plan = plan_from_requests(list(requests_for(story, self.rng)), source=story.name)
+        # 20,000 requests take a moment to build and check: in a thread, so the screen keeps moving
+        plan = await asyncio.to_thread(
+            lambda: plan_from_requests(list(requests_for(story, self.rng)), source=story.name))
         rows = await submit(app.journal, app.client, plan, again=True)
         self.local_ids[story.name] = rows[0].local_id
         app.poll_now()
