@@ -230,6 +230,8 @@ class BatchApp(App):
             binding = active.binding
             if not active.enabled or not binding.description or binding.action in seen:
                 continue
+            if not binding.show and binding.id is None:   # widgets' own hidden keys (cursor moves, …)
+                continue
             if binding.action in ("command_palette",):
                 continue
             seen.add(binding.action)
