@@ -45,6 +45,7 @@ class HostileServer:
         self.failures: dict[str, tuple[int, dict]] = {}   # id -> (status, error body) answered on retrieve
         self.create_answers: list[tuple[int, dict[str, str]]] = []   # (status, headers) for the next creates
         self.created: list[str] = []
+        self.created_fields: dict[str, Any] = {}   # laid over each created batch (hostile fields)
         self.stats: Counter[str] = Counter()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -96,6 +97,7 @@ class HostileServer:
         batch = ended_batch(batch_id, self.base_url, n, processing_status="in_progress", ended_at=None,
                             results_url=None, request_counts={"processing": n, "succeeded": 0, "errored": 0,
                                                               "canceled": 0, "expired": 0})
+        batch.update(self.created_fields)
         self.created.append(batch_id)
         self.batches[batch_id] = batch
         return self._body(batch)

@@ -153,3 +153,21 @@ async def test_submit_is_not_hung_by_a_hostile_retry_after(journal):
         async with anthropic.AsyncAnthropic(api_key="k", base_url=server.base_url) as client:
             rows = await asyncio.wait_for(submit(journal, client, plan_from_requests(items, source="nan")), 30)
     assert [r.id for r in rows] == server.created and len(server.created) == 1
+
+
+async def test_a_created_batch_with_unreadable_fields_still_has_its_id_recorded(journal):
+    """The create went through and answered an id, but with fields that cannot be read: the id is what must
+    not be lost. Submit records it (and returns normally); the poller later reports the unreadable fields."""
+    from tui.core.plan import plan_from_requests
+    from tui.core.submit import submit
+
+    async with HostileServer() as server:
+        server.created_fields = {"created_at": "not a time", "request_counts": {"processing": "many"}}
+        items = [("a", orjson.dumps({"model": "claude-haiku-4-5", "max_tokens": 5,
+                                     "messages": [{"role": "user", "content": "x"}]}))]
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=server.base_url) as client:
+            rows = await submit(journal, client, plan_from_requests(items, source="odd"))
+            result = await Poller(journal, client, adopt=False).sweep(force=True)
+    assert [r.id for r in rows] == server.created and rows[0].intent_state == "created"
+    assert result.errors and "cannot be read" in result.errors[0]
+    assert (await get_batch(journal, server.created[0])).last_poll_error
