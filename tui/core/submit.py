@@ -290,7 +290,10 @@ class _Sender:
             async with self.journal.transaction() as db:
                 await db.execute("UPDATE batches SET id = ?, intent_state = 'created', intent_error = NULL"
                                  " WHERE local_id = ?", (batch.id, local_id))
-                await apply_server_state(self.journal, local_id, batch)
+                try:
+                    await apply_server_state(self.journal, local_id, batch)
+                except (TypeError, ValueError, AttributeError):
+                    pass   # fields a misbehaving server garbled: the id is what counts; the poller reports them
                 await self.journal.record_event("submitted", batch_local_id=local_id,
                                                 detail={"id": batch.id, "how": how})
         except sqlite3.IntegrityError:
