@@ -171,3 +171,21 @@ async def test_a_created_batch_with_unreadable_fields_still_has_its_id_recorded(
     assert [r.id for r in rows] == server.created and rows[0].intent_state == "created"
     assert result.errors and "cannot be read" in result.errors[0]
     assert (await get_batch(journal, server.created[0])).last_poll_error
+
+
+async def test_settling_an_ambiguous_create_passes_over_unreadable_batches_in_the_list(journal):
+    """A 500 on create is settled by listing; a batch on the list with fields that cannot be read must not
+    stop the settling (before: the row stayed `sending` for ever)."""
+    from tui.core.plan import plan_from_requests
+    from tui.core.submit import submit
+
+    async with HostileServer() as server:
+        server.batches["msgbatch_junk"] = {"id": "msgbatch_junk", "created_at": "yesterday-ish",
+                                           "request_counts": {"processing": "lots"}}
+        server.create_answers = [(500, {})]
+        items = [("a", orjson.dumps({"model": "claude-haiku-4-5", "max_tokens": 5,
+                                     "messages": [{"role": "user", "content": "x"}]}))]
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=server.base_url) as client:
+            rows = await submit(journal, client, plan_from_requests(items, source="junk"), settle_after=0.3)
+    assert [r.id for r in rows] == server.created and len(server.created) == 1
+    assert server.stats["list"] >= 1
