@@ -334,13 +334,16 @@ class _Sender:
         end = min(self.journal.clock.now(), sent_at + MAX_SEND_SECONDS) + CLOCK_SKEW
         found = None
         async for batch in self.client.messages.batches.list(limit=100):
-            created = parse_ts(batch.created_at)
+            try:
+                created = parse_ts(batch.created_at)
+                counts = batch.request_counts
+                total = counts.processing + counts.succeeded + counts.errored + counts.canceled + counts.expired
+            except (TypeError, ValueError, AttributeError):
+                continue   # a batch whose fields cannot be read cannot be matched to an intent
             if created is None:
                 continue
             if created < start:
                 break
-            counts = batch.request_counts
-            total = counts.processing + counts.succeeded + counts.errored + counts.canceled + counts.expired
             if total == count and created <= end and not await self._claimed(batch.id):
                 found = batch  # keep going: the list is newest first, the oldest match is ours
         return found
