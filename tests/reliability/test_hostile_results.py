@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import anthropic
 import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.reliability.hostile_server import HostileServer, ended_batch, succeeded_line
-from tui.core.ingest import MAX_LINE_BYTES, ingest
+from tui.core.ingest import MAX_LINE_BYTES, Coster, ingest, parse_line
 from tui.core.poller import Poller
 from tui.core.store import get_batch, server_fields
 
 HUGE = 50 * 1024 * 1024
+_COST = Coster()
 
 
 async def _record(journal, batch: dict) -> int:
@@ -189,3 +192,24 @@ async def test_settling_an_ambiguous_create_passes_over_unreadable_batches_in_th
             rows = await submit(journal, client, plan_from_requests(items, source="junk"), settle_after=0.3)
     assert [r.id for r in rows] == server.created and len(server.created) == 1
     assert server.stats["list"] >= 1
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)   # what orjson can encode
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**64 - 1) | st.floats(allow_nan=False,
+                                                                                              allow_infinity=False)
+                     | _TEXT, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+                     max_leaves=20)
+_KEYS = st.sampled_from(["custom_id", "result", "type", "message", "error", "usage", "model", "content", "text",
+                         "input_tokens", "output_tokens", "stop_reason", "succeeded", "errored"])
+# objects shaped like result lines, with any value anywhere
+_LINE_LIKE = st.recursive(_JSON, lambda inner: st.dictionaries(_KEYS, inner, max_size=5), max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=300), _LINE_LIKE.map(orjson.dumps),
+                 st.tuples(_TEXT, _LINE_LIKE).map(
+                     lambda t: orjson.dumps({"custom_id": t[0], "result": t[1]}))))
+def test_parse_line_never_raises_on_any_line(line):
+    row, problem = parse_line(1, line, _COST)
+    assert row is None or (len(row) == 14 and row[13] == line and isinstance(row[1], str) and row[1])
+    assert row is not None or problem
