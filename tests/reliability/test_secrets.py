@@ -139,3 +139,14 @@ async def test_tui_session_and_its_401_keep_the_key_off_the_screen(tmp_path, jou
     for text in shown:
         assert CANARY_KEY not in text and "sk-ant-wrong-key-1111" not in text
     assert files_holding(journal_path.parent, CANARY_KEY.encode()) == []
+
+
+def test_a_key_pasted_with_a_line_ending_works_and_is_not_echoed(tmp_path, guarded_emulator):
+    """`ANTHROPIC_API_KEY` read from a file written on Windows ends in CR LF: that is not part of the key (a
+    header cannot hold it, and before this the failure read 'could not reach the server')."""
+    journal = tmp_path / "j" / "journal.sqlite"
+    source = write_requests(tmp_path / "in.jsonl", 2)
+    run = cli("submit", str(source), "--base-url", guarded_emulator.base_url, journal=journal,
+              key=f"  {CANARY_KEY}\r\n")
+    assert run.code == 0, run.err
+    assert CANARY_KEY not in run.text and guarded_emulator.batch_ids() == run.out.split()
