@@ -27,4 +27,6 @@ def base_url(explicit: str | None = None) -> str | None:
 
 
 def api_key() -> str | None:
-    return os.environ.get("ANTHROPIC_API_KEY") or None
+    """`$ANTHROPIC_API_KEY` without surrounding whitespace (a key read from a file often ends in a newline,
+    which no HTTP header can carry)."""
+    return os.environ.get("ANTHROPIC_API_KEY", "").strip() or None
