@@ -20,6 +20,10 @@ _USAGE_KEYS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "
 
 
 def _preview(content: Any) -> str | None:
+    if len(content) == 1:                      # the common case: one text block
+        block = content[0]
+        if type(block) is dict and block.get("type") == "text" and type(text := block.get("text")) is str:
+            return text[:PREVIEW_CHARS]
     parts: list[str] = []
     size = 0
     for block in content:
