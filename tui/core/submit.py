@@ -36,8 +36,8 @@ from tui.core.models import BatchRow
 from tui.core.plan import Plan, PlanError, plan, plan_from_requests
 from tui.core.store import apply_server_state, get_batch
 
-__all__ = ["AlreadySubmitted", "Plan", "PlanError", "plan", "plan_from_requests", "record_intents", "recover",
-           "submit"]
+__all__ = ["AlreadySubmitted", "Plan", "PlanError", "find_submitted", "plan", "plan_from_requests",
+           "record_intents", "recover", "submit"]
 
 try:
     import fcntl
@@ -63,6 +63,14 @@ class AlreadySubmitted(Exception):
         super().__init__(f"{source} was already submitted (job #{job_id} {job_name!r}); "
                          "use --again to submit it once more")
         self.job_id = job_id
+
+
+async def find_submitted(journal: Journal, sha256: str) -> tuple[int, str] | None:
+    """The first job with this content hash, as (job id, name), or None: what makes a submit need `again`."""
+    async with journal.db.execute("SELECT id, name FROM jobs WHERE source_sha256 = ? ORDER BY id LIMIT 1",
+                                  (sha256,)) as cur:
+        row = await cur.fetchone()
+    return (row["id"], row["name"]) if row else None
 
 
 class JobLock:

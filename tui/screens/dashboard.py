@@ -27,6 +27,7 @@ from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
 from tui.messages import BatchesUpdated, JournalReady
 from tui.screens.cost_time import CostTimeBar, CostTimeDashboard
+from tui.submit_flow import SubmitFlow
 from tui.widgets.batch_table import BatchTable
 from tui.widgets.status_line import StatusLine
 from tui.widgets.totals_bar import TotalsBar
@@ -67,9 +68,10 @@ class BatchesLoaded(Message):
         self.rows = rows
 
 
-class DashboardScreen(CostTimeDashboard, BatchActions, Screen):
+class DashboardScreen(CostTimeDashboard, BatchActions, SubmitFlow, Screen):
     AUTO_FOCUS = "#batches"
     BINDINGS = [
+        Binding("n", "new_batch", "New", tooltip="submit a JSONL file as new batch(es)", id="batches.submit"),
         Binding("slash", "filter", "Filter", id="batches.filter"),
         Binding("s", "cycle_sort", "Sort", id="batches.sort"),
         Binding("space", "toggle_mark", "Mark", id="batches.mark"),

@@ -1,0 +1,74 @@
+"""The UI side of `n` (new batch from a file): open the `SubmitDialog`, then send its checked plan with
+`core.submit.submit` in an async worker on the app's loop and say what happened.
+
+Submit is journal-first: the intents are committed before anything is sent, so a failure here leaves
+either nothing (the journal refused) or rows the poller's `recover()` finishes. Every outcome is a
+notification (`markup=False`); the new rows appear on the dashboard at once and the poll loop is woken.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+
+from tui.core.models import SweepResult
+from tui.core.safe_text import safe_text
+from tui.messages import BatchesUpdated
+
+MAX_NOTIFIED = 5
+
+
+class SubmitFlow:
+    """Mixin for a `Screen`: `action_new_batch` (bind it to `n`)."""
+
+    def action_new_batch(self) -> None:
+        from tui.screens.submit_dialog import SubmitDialog
+
+        if getattr(self.app, "client", None) is None or getattr(self.app, "journal", None) is None:
+            self.notify("Not connected yet; try again in a moment.", severity="warning", timeout=3)
+            return
+        self.app.push_screen(SubmitDialog(), lambda request: self._send_plan(request) if request else None)
+
+    def _say(self, text: str, *, severity: str = "information", timeout: float = 8) -> None:
+        self.notify(safe_text(text, limit=400), markup=False, severity=severity, timeout=timeout)
+
+    @work(group="submit", exit_on_error=False)
+    async def _send_plan(self, request: Any) -> None:
+        from tui.core.api_errors import describe_api_error
+        from tui.core.plan import PlanError
+        from tui.core.submit import AlreadySubmitted, submit
+
+        plan = request.plan
+        n = len(plan.chunks)
+        self._say(f"Sending {plan.request_count:,} request(s) in {n:,} batch(es)…", timeout=3)
+        try:
+            rows = await submit(self.app.journal, self.app.client, plan, label=request.label, again=request.again)
+        except AlreadySubmitted as exc:
+            self._say(f"Not sent: {plan.source} was submitted meanwhile (job #{exc.job_id}); press n to "
+                      "check it again", severity="error", timeout=15)
+            return
+        except PlanError as exc:
+            self._say(f"Not sent: {exc}", severity="error", timeout=15)
+            return
+        except Exception as exc:  # the journal or the network: say why, never a traceback
+            self._say(f"Submit failed: {describe_api_error(exc)}", severity="error", timeout=15)
+            self.app.poll_now()   # whatever intent was recorded, the poller's recover() finishes it
+            return
+        self.app.broadcast(BatchesUpdated, SweepResult(changed=rows))
+        self._report_sent(plan.source, rows)
+        self.app.poll_now()
+
+    def _report_sent(self, source: str, rows: list[Any]) -> None:
+        created = [r.id for r in rows if r.id]
+        if created:
+            more = f" and {len(created) - MAX_NOTIFIED} more" if len(created) > MAX_NOTIFIED else ""
+            self._say(f"Submitted {source}: {', '.join(created[:MAX_NOTIFIED])}{more}", timeout=12)
+        for row in [r for r in rows if not r.id][:MAX_NOTIFIED]:
+            name = f"batch {row.chunk_index + 1}" if row.chunk_index is not None else "a batch"
+            if row.intent_state == "failed":
+                self._say(f"{name} of {source} was not created: {row.intent_error or 'refused'}",
+                          severity="error", timeout=15)
+            else:
+                self._say(f"{name} of {source} is not confirmed yet ({row.intent_error or 'no answer'}); "
+                          "it is settled when the server answers again", severity="warning", timeout=15)
