@@ -239,3 +239,11 @@ async def test_q_goes_back_one_screen_at_a_time(journal_file):
         assert app.screen is screen
         await press(app, pilot, "q")
         assert not isinstance(app.screen, BatchScreen) and app.is_running
+
+
+def test_long_custom_ids_are_cut_in_the_middle_keeping_their_distinct_end():
+    from tui.widgets.request_table import id_cell
+
+    assert id_cell("product-descriptions-00003", 16).plain == "produ…ions-00003"
+    assert id_cell("req-000001", 16).plain == "req-000001"
+    assert id_cell("a\x1b[2Jb" * 10, 12).plain.count("\x1b") == 0

@@ -29,6 +29,15 @@ CELL_PADDING = 1
 RESULT_STYLES = {"succeeded": "green", "errored": "bold red", "canceled": "magenta", "expired": "yellow"}
 
 
+def id_cell(custom_id: str, width: int) -> Text:
+    """A custom_id cut in the middle when too long: ids often share a prefix and differ at the end."""
+    s = safe_text(custom_id, limit=64, single_line=True)
+    if len(s) > width >= 5:
+        head = (width - 1) // 3
+        s = s[:head] + "…" + s[len(s) - (width - 1 - head):]
+    return Text(s, no_wrap=True, overflow="ellipsis")
+
+
 def result_badge(result_type: str | None) -> Text:
     if result_type is None:
         return Text("pending", style="dim italic", no_wrap=True)
@@ -88,8 +97,7 @@ COLUMNS = (
     Col("preview", "Preview", 0, 0),
 )
 _RENDER = {  # column key -> cell of a row at a width
-    "custom_id": lambda r, w: Text(safe_text(r.custom_id, limit=64, single_line=True), no_wrap=True,
-                                   overflow="ellipsis"),
+    "custom_id": lambda r, w: id_cell(r.custom_id, w),
     "result": lambda r, w: result_badge(r.result_type),
     "detail": lambda r, w: detail_cell(r),
     "tokens": lambda r, w: tokens_cell(r),
