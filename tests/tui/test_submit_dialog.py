@@ -100,7 +100,7 @@ async def test_bad_lines_are_listed_with_line_numbers_and_nothing_is_sent(journa
         assert f"{source}:2: not valid JSON" in text
         assert f"{source}:3: params.max_tokens is missing" in text and f"{source}:3: params.messages is empty" in text
         assert f"{source}:4: custom_id 'ok-1' is a duplicate (first on line 1)" in text
-        assert "... and 14 more problems" in text and "64 problems: nothing can be sent" in text
+        assert "... and 14 more problems" in text and "64 problems: nothing can be sent until the file is fixed" in text
         assert not dialog.query_one("#send", Button).display and dialog.check_action("send", (False,)) is False
         await press(app, pilot, "tab", "tab", "tab", "y")   # the problem list takes focus; y does nothing
         assert app.screen is dialog

@@ -134,7 +134,9 @@ class SubmitDialog(ModalScreen[SubmitRequest | None]):
     SubmitDialog .row { height: auto; }
     SubmitDialog .label { width: 15; color: $text-muted; }
     SubmitDialog Input { width: 1fr; }
-    SubmitDialog #result { height: auto; max-height: 10; margin-top: 1; }
+    SubmitDialog #heading { color: $error; text-style: bold; margin-top: 1; }
+    SubmitDialog #result { height: auto; max-height: 10; }
+    SubmitDialog #heading.hidden { display: none; }
     SubmitDialog #result.errors { border-left: thick $error; }
     SubmitDialog #warning { color: $warning; text-style: bold; margin-top: 1; }
     SubmitDialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
@@ -179,7 +181,9 @@ class SubmitDialog(ModalScreen[SubmitRequest | None]):
                 yield Input(placeholder="optional (default: the file name)", id="label", compact=True)
             with Horizontal(classes="row"):
                 yield Static("max per batch", classes="label")
-                yield Input(placeholder=f"{MAX_REQUESTS:,}", type="integer", id="per_batch", compact=True)
+                yield Input(placeholder=f"default {MAX_REQUESTS:,}, the most a batch holds", type="integer",
+                            id="per_batch", compact=True)
+            yield Static(id="heading")
             with VerticalScroll(id="result"):
                 yield Static(id="result-text")
             yield Static(id="warning")
@@ -195,8 +199,11 @@ class SubmitDialog(ModalScreen[SubmitRequest | None]):
 
     # -- showing ---------------------------------------------------------------------------------------------------
 
-    def _show(self, lines: list[str] | None, *, errors: bool = False, warning: str = "") -> None:
+    def _show(self, lines: list[str] | None, *, errors: bool = False, warning: str = "", heading: str = "") -> None:
+        self.query_one("#heading", Static).update(Text(heading))
+        self.query_one("#heading", Static).set_class(not heading, "hidden")
         box = self.query_one("#result", VerticalScroll)
+        box.styles.margin = (0 if heading or lines is None else 1, 0, 0, 0)
         box.display = lines is not None
         box.set_class(errors, "errors")
         box.can_focus = errors        # a long list of problems scrolls from the keyboard (tab to it)
@@ -277,9 +284,10 @@ class SubmitDialog(ModalScreen[SubmitRequest | None]):
         if plan is None:
             self._show([safe_text(message.problem, limit=400)], errors=True)
         elif not plan.ok:
-            self._show([safe_text(line, limit=300) for line in plan.error_lines()]
-                       + [f"{plan.error_count:,} problem{'s' if plan.error_count != 1 else ''}: "
-                          "nothing can be sent until the file is fixed"], errors=True)
+            more = " · tab, then ↑↓ to scroll" if len(plan.error_lines()) > 8 else ""
+            self._show([safe_text(line, limit=300) for line in plan.error_lines()], errors=True,
+                       heading=f"{plan.error_count:,} problem{'s' if plan.error_count != 1 else ''}: nothing can "
+                               f"be sent until the file is fixed{more}")
         else:
             self._look_up(message)
 
