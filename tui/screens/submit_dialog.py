@@ -136,7 +136,6 @@ class SubmitDialog(ModalScreen[SubmitRequest | None]):
     SubmitDialog Input { width: 1fr; }
     SubmitDialog #heading { color: $error; text-style: bold; margin-top: 1; }
     SubmitDialog #result { height: auto; max-height: 10; }
-    SubmitDialog #heading.hidden { display: none; }
     SubmitDialog #result.errors { border-left: thick $error; }
     SubmitDialog #warning { color: $warning; text-style: bold; margin-top: 1; }
     SubmitDialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
@@ -201,7 +200,7 @@ class SubmitDialog(ModalScreen[SubmitRequest | None]):
 
     def _show(self, lines: list[str] | None, *, errors: bool = False, warning: str = "", heading: str = "") -> None:
         self.query_one("#heading", Static).update(Text(heading))
-        self.query_one("#heading", Static).set_class(not heading, "hidden")
+        self.query_one("#heading", Static).display = bool(heading)
         box = self.query_one("#result", VerticalScroll)
         box.styles.margin = (0 if heading or lines is None else 1, 0, 0, 0)
         box.display = lines is not None
