@@ -26,6 +26,7 @@ WAL_AUTOCHECKPOINT = 1000            # pages (SQLite's default)
 DEFAULT_CACHE_KIB = -2000            # SQLite's default page cache: 2 MB (negative = KiB)
 BULK_CACHE_KIB = -16384              # during bulk writes: 16 MB
 JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024   # the WAL file is cut back to this after a checkpoint
+_BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_BUSY_SNAPSHOT)
 
 
 class JournalError(Exception):
@@ -114,7 +115,7 @@ class Journal:
             yield self.db
             return
         async with self._tx_lock:
-            await self.db.execute("BEGIN IMMEDIATE")
+            await self._begin()
             self._in_tx, self._tx_task = True, task
             try:
                 yield self.db
@@ -124,6 +125,21 @@ class Journal:
                 raise
             self._in_tx, self._tx_task = False, None
             await self.db.execute("COMMIT")
+
+    async def _begin(self) -> None:
+        """BEGIN IMMEDIATE. While another task's read on this connection is still open (between its `execute`
+        and its last fetch) and another process writes, SQLite answers SQLITE_BUSY at once, without its busy
+        wait (waiting could deadlock). That read ends as soon as its task runs: yield, and try again."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                await self.db.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if getattr(exc, "sqlite_errorcode", None) not in _BUSY or loop.time() >= deadline:
+                    raise
+            await asyncio.sleep(0.02)
 
     @contextlib.asynccontextmanager
     async def bulk_writes(self) -> AsyncIterator[None]:
