@@ -179,7 +179,7 @@ async def test_help_lists_every_key_and_escape_closes(journal_path, client, emul
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         described = {description for _, _, description in app.screen.rows}
-        for words in ("Filter", "Sort", "Mark", "Refresh", "Open", "Quit", "Help"):
+        for words in ("Filter", "Sort", "Mark", "Poll", "Open", "Quit", "Help"):
             assert words in described, words
         keys = {key for _, key, _ in app.screen.rows}
         assert {"/", "s", "space", "R", "?", "q", "ctrl+p"} <= keys, keys
@@ -191,7 +191,7 @@ async def test_every_key_is_in_the_command_palette(journal_path, client, emulato
     await submit_to(journal_path, client, emulator, "p", requests("p", 1))
     async with dashboard(journal_path, emulator) as (app, pilot, screen):
         titles = {command.title for command in app.get_system_commands(screen)}
-        assert {"Filter", "Sort", "Mark", "Refresh", "Help", "Quit", "Open"} <= titles
+        assert {"Filter", "Sort", "Mark", "Poll", "Help", "Quit", "Open"} <= titles
         palette = [c for c in app.get_system_commands(screen) if c.title == "Sort"][0]
         before = screen.sort_index
         palette.callback()

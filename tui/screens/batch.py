@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from tui.actions import BATCH_ACTIONS, BATCH_BINDINGS, BatchActions
 from tui.core import browse, store
 from tui.core.models import BatchRow, ResultRow, SweepResult
 from tui.messages import BatchesUpdated, JournalReady
+from tui.widgets.app_footer import AppFooter
 from tui.widgets.batch_facts import BatchFacts, Facts
 from tui.widgets.request_table import PAGE, WINDOW, RequestTable
 from tui.widgets.result_filter import error_summary_line, filter_line, position_line
@@ -98,7 +99,7 @@ class BatchScreen(BatchActions, Screen):
         yield RequestTable(id="requests")
         yield Static(id="position")
         yield StatusLine(id="status")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False

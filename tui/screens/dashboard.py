@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from tui import render
 from tui.actions import BATCH_ACTIONS, DASHBOARD_BINDINGS, BatchActions
@@ -28,6 +28,7 @@ from tui.core.safe_text import safe_text
 from tui.messages import BatchesUpdated, JournalReady
 from tui.screens.cost_time import CostTimeBar, CostTimeDashboard
 from tui.submit_flow import SubmitFlow
+from tui.widgets.app_footer import AppFooter
 from tui.widgets.batch_table import BatchTable
 from tui.widgets.status_line import StatusLine
 from tui.widgets.totals_bar import TotalsBar
@@ -74,8 +75,8 @@ class DashboardScreen(CostTimeDashboard, BatchActions, SubmitFlow, Screen):
         Binding("n", "new_batch", "New", tooltip="submit a JSONL file as new batch(es)", id="batches.submit"),
         Binding("slash", "filter", "Filter", id="batches.filter"),
         Binding("s", "cycle_sort", "Sort", id="batches.sort"),
-        Binding("space", "toggle_mark", "Mark", id="batches.mark"),
-        Binding("R", "poll_now", "Refresh", id="batches.refresh"),
+        Binding("space", "toggle_mark", "Mark", key_display="␣", id="batches.mark"),
+        Binding("R", "poll_now", "Poll", tooltip="poll every unfinished batch now", id="batches.refresh"),
         Binding("escape", "clear_filter", "Clear filter", id="batches.clear_filter"),
         *DASHBOARD_BINDINGS,
     ]
@@ -100,7 +101,7 @@ class DashboardScreen(CostTimeDashboard, BatchActions, SubmitFlow, Screen):
             yield BatchTable(id="batches")
             yield Static(id="empty")
         yield StatusLine(id="status")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False

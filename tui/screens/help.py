@@ -59,7 +59,8 @@ def key_rows(app, title: str, paths: list[str]) -> list[tuple[str, str]] | None:
             if not binding.description:
                 continue
             for key in binding.key.split(","):
-                display = binding.key_display or app.get_key_display(Binding(key.strip(), binding.action))
+                # the key's own name, not the footer's short symbol (the help has room for "space")
+                display = app.get_key_display(Binding(key.strip(), binding.action))
                 rows.append((display, binding.description))
     if title == "Everywhere":
         rows += _ALWAYS

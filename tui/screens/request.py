@@ -16,13 +16,14 @@ from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui import render
 from tui.core import browse, store
 from tui.core.models import BatchRow, ResultRow
 from tui.core.safe_text import safe_text
 from tui.messages import BatchesUpdated
+from tui.widgets.app_footer import AppFooter
 from tui.widgets.request_table import result_badge
 from tui.widgets.response_view import params_view, raw_view, response_text, result_view
 from tui.widgets.status_line import StatusLine
@@ -81,7 +82,7 @@ class RequestScreen(Screen):
             with VerticalScroll(id="result-pane", classes="pane"):
                 yield Static(id="result")
         yield StatusLine(id="status")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#params-pane").border_title = "Request"
