@@ -107,9 +107,11 @@ async def counts_by_type(journal: Journal, batch_local_id: int, search: str | No
     """Rows per filter: 'all', each result type (unknown types as given), and 'pending' (no result yet)."""
     like = _like(search)
     match, match_args = _result_match(like, "results")
-    # the ORDER BY in the subquery keeps a search on one sequential primary-key scan
-    sql = (f"SELECT result_type, COUNT(*) FROM (SELECT result_type FROM results WHERE batch_local_id = ?"
-           f"{match} ORDER BY custom_id) GROUP BY result_type")
+    if like is None:  # the (batch_local_id, result_type, custom_id) index alone answers this
+        sql = "SELECT result_type, COUNT(*) FROM results WHERE batch_local_id = ? GROUP BY result_type"
+    else:  # the ORDER BY in the subquery keeps a search on one sequential primary-key scan
+        sql = (f"SELECT result_type, COUNT(*) FROM (SELECT result_type FROM results WHERE batch_local_id = ?"
+               f"{match} ORDER BY custom_id) GROUP BY result_type")
     counts: dict[str, int] = dict.fromkeys(RESULT_TYPES, 0)
     async with journal.db.execute(sql, [batch_local_id, *match_args]) as cur:
         for result_type, n in await cur.fetchall():
