@@ -62,6 +62,25 @@ def confirm(question: str, *, yes: bool) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
+async def resolve_batches(journal: Any, keys: list[str], refusal: Any, verb: str) -> tuple[list[Any], int]:
+    """The journal's batches for `keys` (ids or unique short ids) that `refusal(batch)` allows.
+
+    Each refused key is warned about as `cannot VERB: why`; returns (allowed batches, refused count).
+    """
+    from tui.core.store import get_batch
+
+    todo, refused = [], 0
+    for key in keys:
+        batch = await get_batch(journal, key)
+        why = f"no batch matches {key!r} in the journal" if batch is None else refusal(batch)
+        if why:
+            warn(f"cannot {verb}: {why}")
+            refused += 1
+        else:
+            todo.append(batch)
+    return todo, refused
+
+
 def add_yes(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-y", "--yes", action="store_true", help="do not ask first (needed without a terminal)")
 

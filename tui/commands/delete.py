@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from tui.commands._session import (CommandError, add_yes, confirm, finish, make_cli_client, open_journal, say,
-                                   warn)
+from tui.commands._session import (CommandError, add_yes, confirm, finish, make_cli_client, open_journal,
+                                   resolve_batches, say, warn)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,19 +21,10 @@ def run(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace) -> int:
     from tui.core.delete import delete_batches, delete_refusal
-    from tui.core.store import get_batch
 
     journal = await open_journal(args)
     try:
-        todo, refused = [], 0
-        for key in args.ids:
-            batch = await get_batch(journal, key)
-            why = f"no batch matches {key!r} in the journal" if batch is None else delete_refusal(batch)
-            if why:
-                warn(f"cannot delete: {why}")
-                refused += 1
-            else:
-                todo.append(batch)
+        todo, refused = await resolve_batches(journal, args.ids, delete_refusal, "delete")
         if not todo:
             return 1
         local = "and forget its local results" if args.forget else "(local results are kept)"
