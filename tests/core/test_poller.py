@@ -205,3 +205,25 @@ async def test_429_pauses_the_poller_for_retry_after_and_500_backs_off_one_batch
     resumed = await poller.sweep(force=True)
     assert resumed.http_requests == 3 and resumed.errors == []
     assert [(await get_batch(journal, lid)).last_poll_error for lid, _ in made] == [None, None, None]
+
+
+async def test_poll_now_overrides_our_own_backoff_but_not_a_servers_retry_after(journal, client, emulator) -> None:
+    import time
+
+    from tui.core.clock import FixedClock
+
+    await create_recorded(journal, client, 10, prefix="ov")
+    clock = FixedClock(time.time())
+    poller = Poller(journal, client, adopt=False, clock=clock)
+
+    emulator.fail_next(529)                                   # overloaded, no retry-after: our own backoff
+    failed = await poller.sweep(force=True)
+    assert failed.errors and failed.next_delay > 0
+    assert (await poller.sweep()).http_requests == 0         # a due sweep respects the backoff
+    forced = await poller.sweep(force=True)                   # the user pressed R: poll now
+    assert forced.http_requests == 1 and forced.errors == []
+
+    emulator.fail_next(429)                                   # the server says when (retry-after)
+    await poller.sweep(force=True)
+    held = await poller.sweep(force=True)
+    assert held.http_requests == 0 and "asked us to wait" in held.errors[0]

@@ -48,6 +48,7 @@ class Poller:
         self.max_interval = max(max_interval, min_interval)
         self._pause_until = 0.0          # the whole poller waits (429, overloaded, server unreachable)
         self._pause_errors = 0
+        self._pause_told = False         # the pause is a server's retry-after (kept even by a forced sweep)
         self._last_adopt_scan: float | None = None
         self._wake = asyncio.Event()
         self._ingest_sem = asyncio.Semaphore(ingest_concurrency)
@@ -156,6 +157,8 @@ class Poller:
         """Poll the due unfinished batches (all of them with `force`), write what changed, say what changed."""
         now = self.clock.now()
         result = SweepResult()
+        if now < self._pause_until and force and not self._pause_told:
+            self._pause_until = 0.0    # "poll now" overrides our own backoff, never a server's retry-after
         if now < self._pause_until:
             if force:
                 result.errors.append(f"the server asked us to wait; polling again in "
@@ -246,7 +249,9 @@ class Poller:
             self._pause_errors += 1
             told = retry_after_seconds(exc)
             wait = told if told is not None else backoff(self.min_interval, self._pause_errors)
-            self._pause_until = max(self._pause_until, self.clock.now() + wait)
+            until = self.clock.now() + wait
+            if until > self._pause_until:
+                self._pause_until, self._pause_told = until, told is not None
 
     def _retry_at(self, exc: BaseException) -> float | None:
         after = retry_after_seconds(exc)
