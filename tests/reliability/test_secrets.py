@@ -150,3 +150,12 @@ def test_a_key_pasted_with_a_line_ending_works_and_is_not_echoed(tmp_path, guard
               key=f"  {CANARY_KEY}\r\n")
     assert run.code == 0, run.err
     assert CANARY_KEY not in run.text and guarded_emulator.batch_ids() == run.out.split()
+
+
+def test_the_key_object_hides_itself_from_repr_and_tracebacks(monkeypatch):
+    from tui.core import config
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "  sk-ant-canary-REPR-0000\n")
+    key = config.api_key()
+    assert key == "sk-ant-canary-REPR-0000" and f"Bearer {key}" == "Bearer sk-ant-canary-REPR-0000"
+    assert "canary" not in repr(key) and "canary" not in repr({"api_key": key})

@@ -26,7 +26,18 @@ def base_url(explicit: str | None = None) -> str | None:
     return explicit or os.environ.get("ANTHROPIC_BASE_URL") or None
 
 
+class SecretKey(str):
+    """The API key: a `str` for every use, but its repr is redacted, so a traceback that prints locals
+    (Textual's crash report does), a debugger or a log of an object's fields never shows it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "SecretKey('…redacted…')"
+
+
 def api_key() -> str | None:
     """`$ANTHROPIC_API_KEY` without surrounding whitespace (a key read from a file often ends in a newline,
     which no HTTP header can carry)."""
-    return os.environ.get("ANTHROPIC_API_KEY", "").strip() or None
+    key = os.environ.get("ANTHROPIC_API_KEY", "").strip()
+    return SecretKey(key) if key else None
