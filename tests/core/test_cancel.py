@@ -10,7 +10,7 @@ from tui.core.store import get_batch
 async def test_cancel_several_shows_canceling_at_once_then_ended(journal, emulator_factory):
     import anthropic
 
-    async with emulator_factory(request_ms=2000) as emu:
+    async with emulator_factory(request_ms=60_000) as emu:
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
             a = await create_tracked(journal, client, requests_for("a", 5))
             b = await create_tracked(journal, client, requests_for("b", 5))
