@@ -3,9 +3,18 @@ pointed into a temporary folder for every test, and no key from the environment 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests are deterministic (habit 9: the same examples on every run and machine) and never fail
+# for being slow on a busy 2-core machine; run with HYPOTHESIS_PROFILE=explore to search new examples.
+settings.register_profile("project", derandomize=True, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "project"))
 
 
 @pytest.fixture(autouse=True)
