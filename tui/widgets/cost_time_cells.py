@@ -66,7 +66,8 @@ def eta_cell(eta: Eta | None) -> Text:
         return Text("—", style="dim", justify="right")
     if eta.seconds is None:
         return Text("no est.", style="dim italic", justify="right")
-    return Text(eta.text, style="" if eta.basis == "counts" else "italic", justify="right", no_wrap=True)
+    text = "soon" if eta.text == "any moment" else eta.text   # the cell is 9 wide; the batch view says more
+    return Text(text, style="" if eta.basis == "counts" else "italic", justify="right", no_wrap=True)
 
 
 def spark_cell(facts: Facts, row: BatchRow) -> Text:
