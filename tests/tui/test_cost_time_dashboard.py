@@ -106,7 +106,7 @@ async def test_wide_terminal_shows_cost_saving_and_eta(journal_path) -> None:
         assert table.get_cell("4", "saved").plain == "$1.25"
         assert table.get_cell("1", "cost").plain == "—"
         # batch 3 (100 requests): batch 4 of the same size took 1 h, and batch 3 is 1 h old
-        assert table.get_cell("3", "eta").plain == "any moment"
+        assert table.get_cell("3", "eta").plain == "soon"
         assert table.get_cell("2", "eta").plain == "no est."   # 3 requests: no ended batch of similar size
 
 
