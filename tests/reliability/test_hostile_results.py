@@ -4,13 +4,15 @@ what they can, flag the rest, and never raise."""
 
 from __future__ import annotations
 
+import asyncio
+
 import anthropic
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.reliability.hostile_server import HostileServer, ended_batch, succeeded_line
-from tui.core.ingest import MAX_LINE_BYTES, Coster, ingest, parse_line
+from tui.core.ingest import MAX_LINE_BYTES, READ_WHOLE, Coster, ingest, parse_line
 from tui.core.poller import Poller
 from tui.core.store import get_batch, server_fields
 
@@ -82,6 +84,27 @@ async def test_ingest_records_what_it_can_from_a_hostile_stream(journal):
         async with journal.db.execute("SELECT ingest_error FROM batches WHERE local_id = ?", (local_id,)) as cur:
             (error,) = await cur.fetchone()
         assert "malformed" in error and "line" in error
+
+
+
+async def test_poller_stops_retrying_a_stream_read_whole_with_an_unusable_line(journal):
+    async with HostileServer() as server:
+        batch = ended_batch("msgbatch_nocid", server.base_url, 3)
+        server.batches[batch["id"]] = batch
+        server.results[batch["id"]] = succeeded_line("k0") + b'{"result":{"type":"canceled"}}\n' + succeeded_line("k2")
+        local_id = await _record(journal, batch)
+        reports = []
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=server.base_url, max_retries=0) as client:
+            poller = Poller(journal, client, min_interval=0.0)
+            for _ in range(3):   # retries are due at once (no backoff): only the journal can say "done"
+                await poller._start_ingests(lambda report, row: reports.append(report))
+                await asyncio.gather(*poller._ingesting.values())
+        assert server.stats["results"] == 1, "a stream read to its end is not downloaded again"
+        (report,) = reports
+        assert report.stream_complete and report.skipped == 1 and report.written == 2
+        row = await get_batch(journal, local_id)
+        assert row.ingest_state == "partial" and row.results_ingested == 2
+        assert row.ingest_error.startswith(READ_WHOLE) and "line 2" in row.ingest_error
 
 
 def _hostile_batches(base: str) -> dict[str, dict | bytes]:

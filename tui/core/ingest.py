@@ -25,6 +25,9 @@ from tui.core.result_lines import Coster, parse_line
 FLUSH_ROWS = 20_000
 FLUSH_BYTES = 16 * 1024 * 1024
 MAX_PROBLEMS = 5          # problems kept word for word in the report; the rest are only counted
+# `ingest_error` of a batch left partial although its stream was read to the end (lines that could not be
+# recorded, or fewer lines than requests): downloading it again would give the same, so the poller stops.
+READ_WHOLE = "results stream read to its end: "
 
 _UPSERT = """
     INSERT INTO results(batch_local_id, custom_id, result_type, error_type, error_message, stop_reason, model,
@@ -171,7 +174,9 @@ def _error_text(report: IngestReport) -> str | None:
     if report.malformed:
         first = f" (first: {report.problems[0]})" if report.problems else ""
         parts.append(f"{report.malformed} malformed line{'s' if report.malformed != 1 else ''}{first}")
-    return "; ".join(parts) or None
+    if not parts:
+        return None
+    return (READ_WHOLE if report.stream_complete and report.state == "partial" else "") + "; ".join(parts)
 
 
 async def ingest(journal: Journal, client: Any, batch_local_id: int) -> IngestReport:

@@ -19,7 +19,7 @@ from typing import Any
 
 from tui.core.api_errors import describe_api_error
 from tui.core.clock import Clock
-from tui.core.ingest import IngestReport, ingest
+from tui.core.ingest import READ_WHOLE, IngestReport, ingest
 from tui.core.journal import Journal
 from tui.core.models import BatchRow, SweepResult
 from tui.core.poll_plan import PollPlan, retry_after_seconds
@@ -116,7 +116,9 @@ class Poller:
         async with self.journal.db.execute(
             "SELECT local_id FROM batches WHERE processing_status = 'ended' AND id IS NOT NULL AND gone = 0 "
             "AND deleted_at IS NULL AND ingest_state IN ('none', 'partial') "
-            "ORDER BY COALESCE(created_at, 0), local_id") as cur:   # soonest server deletion (day 29) first
+            "AND substr(COALESCE(ingest_error, ''), 1, ?) != ? "   # read whole before: the same again
+            "ORDER BY COALESCE(created_at, 0), local_id",   # soonest server deletion (day 29) first
+            (len(READ_WHOLE), READ_WHOLE)) as cur:
             wanted = [lid for (lid,) in await cur.fetchall()]
         next_retry = float("inf")
         for lid in wanted:
