@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from tui.core.result_lines import Coster, parse_line
 # custom_id order, so every transaction rewrites most leaf pages of the two indexes: fewer, larger
 # transactions write (and later checkpoint) far fewer pages. At most two such buffers are held at a time.
 FLUSH_ROWS = 20_000
+MIN_FLUSH_ROWS = 2_500    # ... or this many while no write is in flight: SQLite, the slowest stage, never idles
 FLUSH_BYTES = 16 * 1024 * 1024
 MAX_PROBLEMS = 5          # problems kept word for word in the report; the rest are only counted
 # `ingest_error` of a batch left partial although its stream was read to the end (lines that could not be
@@ -92,7 +94,9 @@ class _Sink:
 
     @property
     def full(self) -> bool:
-        return len(self.rows) >= FLUSH_ROWS or self.held >= FLUSH_BYTES
+        n = len(self.rows)
+        return (n >= FLUSH_ROWS or self.held >= FLUSH_BYTES
+                or (n >= MIN_FLUSH_ROWS and (self._writing is None or self._writing.done())))
 
     async def flag(self, lineno: int, problem: str) -> None:
         """A line that cannot be recorded at all (too long to hold): counted and named in the report."""
@@ -163,6 +167,10 @@ class _Sink:
             if report.state == "complete" and before != "complete":
                 await self.journal.record_event("ingested", batch_local_id=self.local_id, detail={
                     "results": report.results_ingested, "malformed": report.malformed})
+        if not final:   # copy this write into the database now, while the next rows arrive: the WAL restarts
+            # small instead of growing to the size of the whole stream, and the tail after the last line is short
+            with contextlib.suppress(sqlite3.OperationalError):   # "locked" while a reader's statement is open
+                await self.journal.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _error_text(report: IngestReport) -> str | None:

@@ -82,6 +82,7 @@ class Journal:
 
     async def _configure(self) -> None:
         await self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await self.db.execute("PRAGMA page_size = 16384")   # a new journal only: rows of ~1 KB (results, params)
         await self.db.execute("PRAGMA journal_mode = WAL")
         await self.db.execute("PRAGMA synchronous = NORMAL")
         await self.db.execute("PRAGMA foreign_keys = ON")
