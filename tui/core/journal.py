@@ -145,8 +145,8 @@ class Journal:
     @contextlib.asynccontextmanager
     async def bulk_writes(self) -> AsyncIterator[None]:
         """Around a long run of large transactions (results ingest): no automatic WAL checkpoint in between
-        (with ~1 KB rows they cost more than the writes), one checkpoint when the last bulk writer is done;
-        meanwhile a larger page cache holds the indexes that every row's insert walks."""
+        (the writer checkpoints between its own flushes, when it suits it), one when the last bulk writer is
+        done; meanwhile a larger page cache holds the indexes that every row's insert walks."""
         self._bulk_writers += 1
         if self._bulk_writers == 1:
             await self.db.execute("PRAGMA wal_autocheckpoint = 0")
