@@ -84,6 +84,8 @@ class _Sink:
         self.journal, self.local_id, self.report = journal, local_id, report
         self.rows: list[tuple[int, bytes]] = []   # (line number, line), parsed when written
         self.held = 0                              # bytes in `rows`
+        self._checkpointer: sqlite3.Connection | None = None
+        self._checkpointing: asyncio.Future[None] | None = None
         self.cost = Coster()
         self._writing: asyncio.Task[None] | None = None
 
@@ -135,8 +137,26 @@ class _Sink:
         await self._drain()
         rows, self.rows, self.held = self.rows, [], 0
         await self._write(rows, final=True)
+        await self._close_checkpointer()
+
+    def _checkpoint_soon(self) -> None:
+        if self._checkpointing is not None and not self._checkpointing.done():
+            return   # one at a time; the next flush asks again
+        if self._checkpointer is None:
+            self._checkpointer = sqlite3.connect(self.journal.path, check_same_thread=False, isolation_level=None)
+        self._checkpointing = asyncio.ensure_future(asyncio.to_thread(_passive_checkpoint, self._checkpointer))
+
+    async def _close_checkpointer(self) -> None:
+        if self._checkpointing is not None:
+            with contextlib.suppress(BaseException):
+                await self._checkpointing
+            self._checkpointing = None
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
 
     async def abort(self) -> None:
+        await self._close_checkpointer()
         if self._writing is not None:
             self._writing.cancel()
             with contextlib.suppress(BaseException):
@@ -168,9 +188,14 @@ class _Sink:
                 await self.journal.record_event("ingested", batch_local_id=self.local_id, detail={
                     "results": report.results_ingested, "malformed": report.malformed})
         if not final:   # copy this write into the database now, while the next rows arrive: the WAL restarts
-            # small instead of growing to the size of the whole stream, and the tail after the last line is short
-            with contextlib.suppress(sqlite3.OperationalError):   # "locked" while a reader's statement is open
-                await self.journal.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            # small instead of growing to the size of the whole stream, and the tail after the last line is short.
+            # On a connection of its own, so it overlaps the next insert instead of queuing behind it.
+            self._checkpoint_soon()
+
+
+def _passive_checkpoint(db: sqlite3.Connection) -> None:
+    with contextlib.suppress(sqlite3.OperationalError):   # busy or locked: the next one (or the final) does it
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _error_text(report: IngestReport) -> str | None:
