@@ -11,26 +11,19 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
 from tui.core.safe_text import safe_text
+from tui.screens.dialog import DialogScreen
 
 MAX_LINES = 12
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(DialogScreen[bool]):
     DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen #dialog {
-        width: 72; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $error 80%; background: $surface; padding: 0 1;
-    }
-    ConfirmScreen #title { text-style: bold; margin-bottom: 1; }
+    ConfirmScreen #dialog { width: 72; border: thick $error 80%; }
     ConfirmScreen #lines { height: auto; max-height: 12; }
     ConfirmScreen #option { margin-top: 1; }
-    ConfirmScreen #buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    ConfirmScreen Button { margin-left: 2; }
     ConfirmScreen #keys { color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [

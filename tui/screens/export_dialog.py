@@ -14,12 +14,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from tui.core.export import ExportOptions
 from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
+from tui.screens.dialog import DialogScreen
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +33,8 @@ def default_name(batch: BatchRow, *, final: bool, fmt: str) -> str:
     return f"{'job-of-' if final else 'batch-'}{short}{'-final' if final else ''}.{fmt}"
 
 
-class ExportDialog(ModalScreen[ExportRequest | None]):
+class ExportDialog(DialogScreen[ExportRequest | None]):
     DEFAULT_CSS = """
-    ExportDialog { align: center middle; }
-    ExportDialog #dialog {
-        width: 76; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary 80%; background: $surface; padding: 0 1;
-    }
-    ExportDialog #title { text-style: bold; margin-bottom: 1; }
     ExportDialog .row { height: auto; }
     ExportDialog .label { width: 8; color: $text-muted; }
     ExportDialog RadioSet { width: 1fr; }
@@ -48,8 +42,6 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     ExportDialog RadioSet.across > RadioButton { width: auto; margin-right: 2; }
     ExportDialog #joined, ExportDialog #bom { margin-left: 8; }
     ExportDialog #path { width: 1fr; }
-    ExportDialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    ExportDialog Button { margin-left: 2; }
     """
     BINDINGS = [Binding("escape", "close", "Close", id="export.close")]
 

@@ -12,11 +12,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
 from tui.core.retry import RetrySelection
 from tui.core.safe_text import safe_text
+from tui.screens.dialog import DialogScreen
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,19 +25,12 @@ class RetryChoice:
     include_canceled: bool = False
 
 
-class RetryDialog(ModalScreen[RetryChoice | None]):
+class RetryDialog(DialogScreen[RetryChoice | None]):
     DEFAULT_CSS = """
-    RetryDialog { align: center middle; }
-    RetryDialog #dialog {
-        width: 76; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $warning 80%; background: $surface; padding: 0 1;
-    }
-    RetryDialog #title { text-style: bold; margin-bottom: 1; }
+    RetryDialog #dialog { border: thick $warning 80%; }
     RetryDialog #kinds { height: auto; max-height: 8; }
     RetryDialog #held { color: $text-muted; height: auto; max-height: 4; margin-top: 1; }
     RetryDialog #retried { color: $warning; margin-top: 1; }
-    RetryDialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    RetryDialog Button { margin-left: 2; }
     """
     BINDINGS = [
         Binding("y", "send", "Send", id="retry.send"),

@@ -24,12 +24,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Button, Input, Static
 
 from tui.core.plan import MAX_REQUESTS, Plan, PlanError
 from tui.core.safe_text import safe_text
+from tui.screens.dialog import DialogScreen
 
 MAX_LISTED = 5000          # names read from one folder for completion
 MAX_CHUNK_LINES = 8        # per-batch lines shown before "and N more"
@@ -123,14 +123,9 @@ def _size(n: int) -> str:
     return f"{n / 1_000_000:,.1f} MB" if n >= 1_000_000 else f"{n / 1000:,.1f} kB"
 
 
-class SubmitDialog(ModalScreen[SubmitRequest | None]):
+class SubmitDialog(DialogScreen[SubmitRequest | None]):
     DEFAULT_CSS = """
-    SubmitDialog { align: center middle; }
-    SubmitDialog #dialog {
-        width: 78; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary 80%; background: $surface; padding: 0 1;
-    }
-    SubmitDialog #title { text-style: bold; margin-bottom: 1; }
+    SubmitDialog #dialog { width: 78; }
     SubmitDialog .row { height: auto; }
     SubmitDialog .label { width: 15; color: $text-muted; }
     SubmitDialog Input { width: 1fr; }
@@ -138,8 +133,6 @@ class SubmitDialog(ModalScreen[SubmitRequest | None]):
     SubmitDialog #result { height: auto; max-height: 10; }
     SubmitDialog #result.errors { border-left: thick $error; }
     SubmitDialog #warning { color: $warning; text-style: bold; margin-top: 1; }
-    SubmitDialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    SubmitDialog Button { margin-left: 2; }
     """
     BINDINGS = [
         Binding("escape", "close", "Close", id="submit.close"),

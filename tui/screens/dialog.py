@@ -1,0 +1,26 @@
+"""The frame every modal dialog shares: centred, bordered, a bold `#title`, right-aligned `#buttons`.
+
+A dialog subclasses `DialogScreen[ResultType]`, composes a container with id `dialog`, and in its own
+DEFAULT_CSS sets only what differs (its width, its border colour) and its own parts.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from textual.screen import ModalScreen
+
+ResultType = TypeVar("ResultType")
+
+
+class DialogScreen(ModalScreen[ResultType]):
+    DEFAULT_CSS = """
+    DialogScreen { align: center middle; }
+    DialogScreen #dialog {
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary 80%; background: $surface; padding: 0 1;
+    }
+    DialogScreen #title { text-style: bold; margin-bottom: 1; }
+    DialogScreen #buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    DialogScreen Button { margin-left: 2; }
+    """
