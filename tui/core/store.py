@@ -5,6 +5,7 @@ Shared by submit (fills an intent with the created batch), the poller (updates, 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import orjson
@@ -14,10 +15,33 @@ from tui.core.journal import Journal
 from tui.core.models import BatchRow
 
 _SELECT = """
-    SELECT b.*, j.name AS job_name, j.source_path AS source_path,
-           (SELECT SUM(r.cost_usd) FROM results r WHERE r.batch_local_id = b.local_id) AS cost_usd
+    SELECT b.*, j.name AS job_name, j.source_path AS source_path
     FROM batches b LEFT JOIN jobs j ON j.id = b.job_id
 """
+
+# A batch's cost is a sum over its results, which change only while they are ingested (results_ingested and
+# ingest_state move with every flush, in any process). The dashboard re-reads every batch after each sweep,
+# so the sums are kept per (journal file, batch) and redone only for batches whose results moved.
+_costs: dict[tuple[str, int], tuple[tuple[int, str], float | None]] = {}
+
+
+async def _with_costs(journal: Journal, rows: list[Any]) -> list[BatchRow]:
+    batches = [BatchRow.from_row(r) for r in rows]
+    where = str(journal.path)
+    stale = [b.local_id for b in batches
+             if (cached := _costs.get((where, b.local_id))) is None
+             or cached[0] != (b.results_ingested, b.ingest_state)]
+    if stale:
+        fresh = dict.fromkeys(stale)
+        async with journal.db.execute(
+                "SELECT batch_local_id, SUM(cost_usd) FROM results"
+                " WHERE batch_local_id IN (SELECT value FROM json_each(?)) GROUP BY batch_local_id",
+                (orjson.dumps(stale).decode(),)) as cur:
+            fresh.update(await cur.fetchall())
+        for b in batches:
+            if b.local_id in fresh:
+                _costs[(where, b.local_id)] = ((b.results_ingested, b.ingest_state), fresh[b.local_id])
+    return [dataclasses.replace(b, cost_usd=_costs[(where, b.local_id)][1]) for b in batches]
 
 
 def server_fields(batch: Any) -> dict[str, Any]:
@@ -56,25 +80,26 @@ async def get_batch(journal: Journal, key: int | str) -> BatchRow | None:
     if isinstance(key, int):
         async with journal.db.execute(_SELECT + " WHERE b.local_id = ?", (key,)) as cur:
             row = await cur.fetchone()
-        return BatchRow.from_row(row) if row else None
+        return (await _with_costs(journal, [row]))[0] if row else None
     async with journal.db.execute(_SELECT + " WHERE b.id = ?", (key,)) as cur:
         row = await cur.fetchone()
     if row or len(key) < 6:
-        return BatchRow.from_row(row) if row else None
+        return (await _with_costs(journal, [row]))[0] if row else None
     esc = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     async with journal.db.execute(
         _SELECT + " WHERE b.id LIKE ? ESCAPE '\\' OR b.id LIKE ? ESCAPE '\\' LIMIT 2",
         (esc + "%", "%" + esc),
     ) as cur:
         rows = await cur.fetchall()
-    return BatchRow.from_row(rows[0]) if len(rows) == 1 else None
+    return (await _with_costs(journal, rows))[0] if len(rows) == 1 else None
 
 
 async def list_batches(journal: Journal, *, unfinished_only: bool = False) -> list[BatchRow]:
     """Every batch the journal knows, newest first."""
     where = " WHERE b.processing_status IN ('in_progress','canceling') AND b.gone = 0" if unfinished_only else ""
     async with journal.db.execute(_SELECT + where + " ORDER BY COALESCE(b.created_at, b.intent_sent_at, 0) DESC, b.local_id DESC") as cur:
-        return [BatchRow.from_row(r) for r in await cur.fetchall()]
+        rows = await cur.fetchall()
+    return await _with_costs(journal, rows)
 
 
 async def get_batches(journal: Journal, local_ids: list[int]) -> list[BatchRow]:
@@ -83,4 +108,5 @@ async def get_batches(journal: Journal, local_ids: list[int]) -> list[BatchRow]:
         return []
     async with journal.db.execute(_SELECT + " WHERE b.local_id IN (SELECT value FROM json_each(?))",
                                   (orjson.dumps(local_ids).decode(),)) as cur:
-        return [BatchRow.from_row(r) for r in await cur.fetchall()]
+        rows = await cur.fetchall()
+    return await _with_costs(journal, rows)
