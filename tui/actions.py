@@ -55,8 +55,9 @@ class BatchActions:
     """Mixin for a `Screen`: c / r / e / D acting on `action_targets()`."""
 
     def action_targets(self) -> list[BatchRow]:
-        """The batches a key acts on (marked ones, or the one under the cursor, or the screen's batch)."""
-        raise NotImplementedError
+        """The batches a key acts on. The hook each screen using this mixin defines: the dashboard gives its
+        marked rows or the one under the cursor, the batch screen its own batch."""
+        raise NotImplementedError(f"{type(self).__name__} uses BatchActions without defining action_targets()")
 
     def _single_target(self) -> BatchRow | None:
         """Retry and export act on one batch: the only target, else the one under the cursor."""
