@@ -83,7 +83,9 @@ class Journal:
     async def _configure(self) -> None:
         await self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await self.db.execute("PRAGMA page_size = 16384")   # a new journal only: rows of ~1 KB (results, params)
-        await self.db.execute("PRAGMA journal_mode = WAL")
+        # switching a new file to WAL takes an exclusive lock: SQLite answers BUSY at once, without its busy
+        # wait, while another process creating the same journal holds one
+        await self._execute_when_free("PRAGMA journal_mode = WAL")
         await self.db.execute("PRAGMA synchronous = NORMAL")
         await self.db.execute("PRAGMA foreign_keys = ON")
         await self.db.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
@@ -131,11 +133,15 @@ class Journal:
         """BEGIN IMMEDIATE. While another task's read on this connection is still open (between its `execute`
         and its last fetch) and another process writes, SQLite answers SQLITE_BUSY at once, without its busy
         wait (waiting could deadlock). That read ends as soon as its task runs: yield, and try again."""
+        await self._execute_when_free("BEGIN IMMEDIATE")
+
+    async def _execute_when_free(self, sql: str) -> None:
+        """Run `sql`, trying again for up to the busy timeout while SQLite answers BUSY without waiting."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
         while True:
             try:
-                await self.db.execute("BEGIN IMMEDIATE")
+                await self.db.execute(sql)
                 return
             except sqlite3.OperationalError as exc:
                 if getattr(exc, "sqlite_errorcode", None) not in _BUSY or loop.time() >= deadline:
