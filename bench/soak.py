@@ -180,7 +180,10 @@ class Runner:
         try:
             return await asyncio.wait_for(proc.wait(), seconds)
         except TimeoutError:
-            proc.send_signal(signal.SIGKILL)
+            try:
+                proc.send_signal(signal.SIGKILL)
+            except ProcessLookupError:   # it ended on its own just as the timer ran out
+                return await proc.wait()
             await proc.wait()
             return None
 
