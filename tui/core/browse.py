@@ -20,6 +20,7 @@ import orjson
 
 from tui.core.journal import Journal
 from tui.core.models import RESULT_TYPES, BatchRow, ResultRow
+from tui.core.schema import NOT_SUCCEEDED
 from tui.core.store import get_batch
 
 FILTERS: tuple[str, ...] = ("all", *RESULT_TYPES)
@@ -52,6 +53,15 @@ def _result_match(like: str | None, alias: str = "r") -> tuple[str, list[Any]]:
     )
 
 
+def _type_term(kind: str, like: str | None) -> str:
+    """The WHERE term picking one result type. Failures without a search read the `results_failed` index;
+    succeeded rows and any search scan the primary key (`+` keeps the planner off the index): the rows a
+    page needs are the bulk of that scan, and a search reads every row anyway."""
+    if like is None and kind != "succeeded":
+        return f"r.result_type = ? AND r.{NOT_SUCCEEDED}"
+    return "+r.result_type = ?"
+
+
 def _row(batch_local_id: int, custom_id: str, rest: Any) -> ResultRow:
     return ResultRow(batch_local_id, custom_id, *rest)
 
@@ -76,9 +86,7 @@ async def page(journal: Journal, batch_local_id: int, *, after: str | None = Non
     db = journal.db
     if kind is not None:
         match, match_args = _result_match(like)
-        # with a search, `+result_type` keeps the planner on the primary key: one sequential scan
-        type_term = "+r.result_type = ?" if like else "r.result_type = ?"
-        sql = (f"SELECT r.custom_id, {_COLUMNS} FROM results r WHERE r.batch_local_id = ? AND {type_term}"
+        sql = (f"SELECT r.custom_id, {_COLUMNS} FROM results r WHERE r.batch_local_id = ? AND {_type_term(kind, like)}"
                f"{bound.replace('custom_id', 'r.custom_id')}{match} ORDER BY r.custom_id {order} LIMIT ?")
         args = [batch_local_id, kind, *bound_args, *match_args, limit]
     else:
@@ -107,15 +115,18 @@ async def counts_by_type(journal: Journal, batch_local_id: int, search: str | No
     """Rows per filter: 'all', each result type (unknown types as given), and 'pending' (no result yet)."""
     like = _like(search)
     match, match_args = _result_match(like, "results")
-    if like is None:  # the (batch_local_id, result_type, custom_id) index alone answers this
-        sql = "SELECT result_type, COUNT(*) FROM results WHERE batch_local_id = ? GROUP BY result_type"
+    counts: dict[str, int] = dict.fromkeys(RESULT_TYPES, 0)
+    if like is None:  # the primary key counts them all, the `results_failed` index the failures
+        n_results = await _scalar(journal, "SELECT COUNT(*) FROM results WHERE batch_local_id = ?", [batch_local_id])
+        sql = f"SELECT result_type, COUNT(*) FROM results WHERE batch_local_id = ? AND {NOT_SUCCEEDED} GROUP BY 1"
     else:  # the ORDER BY in the subquery keeps a search on one sequential primary-key scan
         sql = (f"SELECT result_type, COUNT(*) FROM (SELECT result_type FROM results WHERE batch_local_id = ?"
                f"{match} ORDER BY custom_id) GROUP BY result_type")
-    counts: dict[str, int] = dict.fromkeys(RESULT_TYPES, 0)
     async with journal.db.execute(sql, [batch_local_id, *match_args]) as cur:
         for result_type, n in await cur.fetchall():
             counts[result_type] = n
+    if like is None:
+        counts["succeeded"] = n_results - sum(counts.values())
     n_results = sum(counts.values())
     pending = await _pending(journal, batch_local_id, like, n_results)
     counts["all"] = n_results + pending
@@ -180,15 +191,17 @@ async def position(journal: Journal, batch_local_id: int, custom_id: str, result
     """How many rows of the filter come before `custom_id` (its 0-based index when it is one of them)."""
     kind, like = _type(result_type), _like(search)
     match, match_args = _result_match(like)
+    count = "SELECT COUNT(*) FROM results r WHERE r.batch_local_id = ? AND r.custom_id < ?"
+    if kind == "succeeded" and like is None:   # all before it less the failures before it: two index counts
+        n_all = await _scalar(journal, count, [batch_local_id, custom_id])
+        failed = count.replace("results r", "results r INDEXED BY results_failed") + f" AND r.{NOT_SUCCEEDED}"
+        return n_all - await _scalar(journal, failed, [batch_local_id, custom_id])
     type_term = ""
     type_args: list[Any] = []
     if kind is not None:
-        type_term, type_args = (" AND +r.result_type = ?" if like else " AND r.result_type = ?"), [kind]
-    n_results = await _scalar(
-        journal,
-        f"SELECT COUNT(*) FROM results r WHERE r.batch_local_id = ?{type_term} AND r.custom_id < ?{match}",
-        [batch_local_id, *type_args, custom_id, *match_args],
-    )
+        type_term, type_args = f" AND {_type_term(kind, like)}", [kind]
+    n_results = await _scalar(journal, f"{count}{type_term}{match}",
+                              [batch_local_id, custom_id, *type_args, *match_args])
     if kind is not None:
         return n_results
     # every row is a result (matching), or a request with no result yet (matching by custom_id)
@@ -199,8 +212,8 @@ async def error_summary(journal: Journal, batch_local_id: int) -> list[tuple[str
     """What failed and how often: (error type, count), most frequent first."""
     async with journal.db.execute(
         # INDEXED BY: without statistics the planner would scan every result instead of the errored ones
-        "SELECT COALESCE(error_type, 'unknown'), COUNT(*) FROM results INDEXED BY results_type"
-        " WHERE batch_local_id = ? AND result_type = 'errored' GROUP BY 1 ORDER BY 2 DESC, 1",
+        "SELECT COALESCE(error_type, 'unknown'), COUNT(*) FROM results INDEXED BY results_failed"
+        f" WHERE batch_local_id = ? AND result_type = 'errored' AND {NOT_SUCCEEDED} GROUP BY 1 ORDER BY 2 DESC, 1",
         (batch_local_id,),
     ) as cur:
         return [(t, n) for t, n in await cur.fetchall()]

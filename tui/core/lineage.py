@@ -13,6 +13,7 @@ from typing import Any
 
 from tui.core.journal import Journal
 from tui.core.models import BatchRow
+from tui.core.schema import NOT_SUCCEEDED
 from tui.core.store import get_batch
 
 RESULT_COLUMNS = (
@@ -140,8 +141,13 @@ async def final_summary(journal: Journal, local_ids: list[int]) -> tuple[int, in
     if not local_ids:
         return 0, 0
     marks = ",".join("?" * len(local_ids))
-    sql = (f"SELECT COUNT(*), COALESCE(SUM(ok), 0) FROM (SELECT MAX(result_type = 'succeeded') AS ok "
-           f"FROM results WHERE batch_local_id IN ({marks}) GROUP BY custom_id)")
-    async with journal.db.execute(sql, local_ids) as cur:
-        total, ok = await cur.fetchone()
-    return int(total), int(ok)
+    # Index-only: the custom_ids from the primary key, and those that failed in every batch holding them
+    # (as often in `results_failed` as in the primary key) from the small index of failures.
+    sql = (f"SELECT (SELECT COUNT(DISTINCT custom_id) FROM results WHERE batch_local_id IN ({marks})),"
+           f" (SELECT COUNT(*) FROM (SELECT custom_id, COUNT(*) AS n FROM results INDEXED BY results_failed"
+           f"  WHERE batch_local_id IN ({marks}) AND {NOT_SUCCEEDED} GROUP BY custom_id) f"
+           f"  WHERE f.n = (SELECT COUNT(*) FROM results a WHERE a.batch_local_id IN ({marks})"
+           f"  AND a.custom_id = f.custom_id))")
+    async with journal.db.execute(sql, [*local_ids, *local_ids, *local_ids]) as cur:
+        total, never_ok = await cur.fetchone()
+    return int(total), int(total) - int(never_ok)

@@ -149,6 +149,18 @@ MIGRATIONS: list[str] = [
     DROP TABLE requests;
     ALTER TABLE requests_v3 RENAME TO requests;
     """,
+    # 4: the result-type index keeps only the results that did not succeed. Nearly all results succeed, and as
+    # they arrive in random custom_id order each ingest transaction rewrote most pages of this second index
+    # (~10% of ingest time) for rows the primary key serves as well: they are the bulk of any scan. Reads that
+    # need the index say `result_type != 'succeeded'` word for word, which is how SQLite knows it may use it.
+    """
+    DROP INDEX results_type;
+    CREATE INDEX results_failed ON results(batch_local_id, result_type, custom_id)
+        WHERE result_type != 'succeeded';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# The condition of the `results_failed` index (migration 4): a query must contain it word for word to use it.
+NOT_SUCCEEDED = "result_type != 'succeeded'"
