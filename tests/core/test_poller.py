@@ -212,7 +212,7 @@ async def test_poll_now_overrides_our_own_backoff_but_not_a_servers_retry_after(
 
     from tui.core.clock import FixedClock
 
-    await create_recorded(journal, client, 10, prefix="ov")
+    await create_recorded(journal, client, 10_000, prefix="ov")   # still running at every sweep below
     clock = FixedClock(time.time())
     poller = Poller(journal, client, adopt=False, clock=clock)
 
@@ -227,3 +227,24 @@ async def test_poll_now_overrides_our_own_backoff_but_not_a_servers_retry_after(
     await poller.sweep(force=True)
     held = await poller.sweep(force=True)
     assert held.http_requests == 0 and "asked us to wait" in held.errors[0]
+
+
+async def test_scattered_overloads_do_not_grow_the_pause(journal, client, emulator) -> None:
+    """One 529 in each of many sweeps, after an answer that went through: the server is up, so each pause is
+    a first one (about min_interval), not the next step of an exponential climb to the 300 s cap."""
+    import time
+
+    from tui.core.clock import FixedClock
+
+    for i in range(4):
+        await create_recorded(journal, client, 10_000, prefix=f"so{i}x")
+    clock = FixedClock(time.time())
+    poller = Poller(journal, client, adopt=False, clock=clock, concurrency=1, min_interval=2.0)
+    delays = []
+    for _ in range(8):
+        emulator.fail_next(529, after=1)
+        result = await poller.sweep(force=True)               # R overrides our own backoff
+        assert len(result.errors) == 1 and "529" in result.errors[0]
+        delays.append(result.next_delay)
+        clock.advance(1.0)
+    assert max(delays) <= 2.0 + 1e-6, delays                  # a first pause each time: min_interval * 0.5..1

@@ -47,7 +47,7 @@ class Poller:
         self.min_interval = min_interval
         self.max_interval = max(max_interval, min_interval)
         self._pause_until = 0.0          # the whole poller waits (429, overloaded, server unreachable)
-        self._pause_errors = 0
+        self._pause_errors = 0           # such errors in a row: any answer from the server ends the streak
         self._pause_told = False         # the pause is a server's retry-after (kept even by a forced sweep)
         self._last_adopt_scan: float | None = None
         self._wake = asyncio.Event()
@@ -168,7 +168,6 @@ class Poller:
             result.next_delay = self._pause_until - now
             return result
         plan = PollPlan(await self._unfinished(), now, force)
-        paused_before = self._pause_errors
         scan = self.adopt and (self._last_adopt_scan is None or now - self._last_adopt_scan >= ADOPT_EVERY)
         if len(plan.due) >= self.list_threshold:
             await self._read_pages(plan, result, until_all_seen=True)
@@ -176,8 +175,6 @@ class Poller:
             await self._read_pages(plan, result, until_all_seen=False)
         if not plan.failed_all:
             await self._retrieve(plan, result)
-        if self._pause_errors == paused_before:
-            self._pause_errors = 0             # no rate limit, overload or outage this time: start over
         await self._write(plan, result, now)
         result.next_delay = await self._next_delay(now)
         return result
@@ -205,6 +202,7 @@ class Poller:
                     plan.fail_all(describe_api_error(exc), self._retry_at(exc))
                 return
             self._last_adopt_scan = plan.now
+            self._pause_errors = 0
             for batch in page.data:
                 why = _unreadable(batch)
                 if why is None:
@@ -235,6 +233,7 @@ class Poller:
                     self._note_error(exc, result, f"batch {row['id']}")
                     plan.fail(row, describe_api_error(exc), self._retry_at(exc))
                     return
+                self._pause_errors = 0
                 why = _unreadable(batch)
                 if why is not None:
                     result.errors.append(f"batch {row['id']}: {why}")

@@ -38,7 +38,7 @@ class Emulator:
         self._request_counter = 0
         self._fault_rng = random.Random(f"{self.config.seed}:http")
         self._cut_rng = random.Random(f"{self.config.seed}:cut")
-        self._forced: deque[int] = deque()
+        self._forced: deque[int | None] = deque()   # None: answer that one normally
         self._bucket = (time.monotonic(), self.config.rate_limit_rpm)  # (last refill, tokens)
         self._wall0 = time.time()
         self._mono0 = time.monotonic()
@@ -127,8 +127,10 @@ class Emulator:
             wait = (batch.end()[0] - now) / self.config.time_scale
             await asyncio.sleep(min(max(wait, 0.001), remaining, 0.5))
 
-    def fail_next(self, *statuses: int) -> None:
-        """Answer the next HTTP requests with these statuses (403, 429, 500 or 529), one each, doing nothing else."""
+    def fail_next(self, *statuses: int, after: int = 0) -> None:
+        """Answer the next HTTP requests with these statuses (403, 429, 500 or 529), one each, doing nothing else;
+        `after` requests are answered normally first."""
+        self._forced.extend([None] * after)
         for status in statuses:
             if status not in (403, 429, 500, 529):
                 raise ValueError(f"fail_next takes 403, 429, 500 or 529, not {status}")
