@@ -139,3 +139,28 @@ async def test_an_emulator_bug_is_a_500_envelope_not_a_bare_page(emulator, monke
     assert response.status_code == 500 and response.headers["request-id"].startswith("req_")
     validate("ErrorResponse", response.json())
     assert "boom" in caplog.text  # logged with its traceback for whoever runs the emulator
+
+
+async def test_a_client_gone_mid_body_is_counted_not_logged_as_a_failure(emulator, caplog):
+    """A killed `submit` leaves a create body half sent: the emulator drops it quietly and goes on serving."""
+    import asyncio
+    from urllib.parse import urlsplit
+
+    url = urlsplit(emulator.base_url)
+    for _ in range(2):
+        reader, writer = await asyncio.open_connection(url.hostname, url.port)
+        writer.write(b"POST /v1/messages/batches HTTP/1.1\r\nHost: x\r\nx-api-key: k\r\n"
+                     b"anthropic-version: 2023-06-01\r\ncontent-type: application/json\r\n"
+                     b"content-length: 100000\r\n\r\n{\"requests\": [")
+        await writer.drain()
+        await asyncio.sleep(0.1)
+        writer.close()
+        await writer.wait_closed()
+    for _ in range(50):
+        if emulator.stats["client_disconnects"] == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert emulator.stats["client_disconnects"] == 2
+    assert "Traceback" not in caplog.text and "unexpected failure" not in caplog.text
+    async with httpx2.AsyncClient(base_url=emulator.base_url, headers={"x-api-key": "k", **HEADERS}) as http:
+        assert (await http.get("/v1/messages/batches")).status_code == 200

@@ -104,6 +104,9 @@ async def _middleware(request: web.Request, handler: Callable[[web.Request], Awa
         message = {404: f"Not found: {request.method} {request.path}",
                    405: f"Method {request.method} not allowed on {request.path}"}.get(exc.status, exc.reason)
         return _error(request, ApiError(exc.status, message))
+    except ConnectionError:   # the client went away mid-request (a killed process, a dropped network)
+        emu.stats["client_disconnects"] += 1
+        raise web.HTTPBadRequest(reason="client disconnected") from None   # nobody is left to read it
     except Exception:
         if request.get(_STREAMING):
             raise  # headers already sent: aiohttp drops the connection
