@@ -284,9 +284,6 @@ class DashboardScreen(CostTimeDashboard, BatchActions, SubmitFlow, Screen):
             self.open_batch(int(event.row_key.value))
 
     def open_batch(self, local_id: int) -> None:
-        try:
-            from tui.screens.batch import BatchScreen
-        except ImportError:
-            self.notify("The batch view is not built yet.", severity="warning")
-            return
+        from tui.screens.batch import BatchScreen
+
         self.app.push_screen(BatchScreen(local_id))
