@@ -253,3 +253,25 @@ async def test_keys_that_cannot_apply_are_hidden(journal_path, emulator):
         assert "select_cursor" not in active and "toggle_mark" not in active and "clear_filter" not in active
         assert {"filter", "cycle_sort", "poll_now", "help"} <= active
         assert screen.query_one("#empty").display
+
+
+async def test_the_cursor_stays_on_top_as_batches_arrive_until_the_user_moves_it(journal_path, client, emulator):
+    from tui.core.models import SweepResult
+    from tui.messages import BatchesUpdated
+
+    first = await submit_to(journal_path, client, emulator, "arrive-1", requests("a", 1))
+    async with dashboard(journal_path, emulator) as (app, pilot, screen):
+        async def arrive(label: str) -> int:
+            local_id = await submit_to(journal_path, client, emulator, label, requests(label[-1], 1))
+            screen.post_message(BatchesUpdated(SweepResult()))     # as the app does after a sweep
+            await until(pilot, lambda: local_id in screen.table.shown_ids())
+            return local_id
+
+        second = await arrive("arrive-2")
+        assert order(screen) == [second, first]
+        assert screen.table.cursor_key() == second         # newest first, and nobody has moved the cursor
+        await pilot.press("down")
+        assert screen.table.cursor_key() == first
+        third = await arrive("arrive-3")
+        assert order(screen) == [third, second, first]
+        assert screen.table.cursor_key() == first          # now it stays on the batch the user chose

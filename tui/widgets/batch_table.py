@@ -121,6 +121,13 @@ class BatchTable(DataTable):
         self._now = 0.0
         self._marked: set[int] = set()
         self._widths: dict[str, int] = {}
+        self._untouched = True   # no key or click yet: the cursor stays on the top row as rows arrive
+
+    def on_key(self) -> None:
+        self._untouched = False
+
+    def on_click(self) -> None:
+        self._untouched = False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "select_cursor":
@@ -149,7 +156,7 @@ class BatchTable(DataTable):
         for row in rows:
             self.put(row, self._now, row.local_id in self._marked)
         if cursor_key is not None:
-            self.move_to(cursor_key)
+            self._keep_cursor(cursor_key)
         return True
 
     # -- rows ----------------------------------------------------------------------------------
@@ -163,7 +170,16 @@ class BatchTable(DataTable):
             return None
         return int(key.value) if key.value is not None else None
 
+    def _keep_cursor(self, local_id: int) -> None:
+        """After rows moved: the cursor back on its batch, or on the top row while nobody has used it (rows
+        that arrive one by one, newest first, would otherwise carry it down to the oldest)."""
+        if self._untouched:
+            self.move_cursor(row=0, animate=False)
+        else:
+            self.move_to(local_id)
+
     def move_to(self, local_id: int) -> None:
+        self._untouched = False
         if str(local_id) in self.rows:
             self.move_cursor(row=self.get_row_index(str(local_id)), animate=False)
 
@@ -217,7 +233,7 @@ class BatchTable(DataTable):
         self.sort("mark", key=lambda cell: by_cell.get(id(cell), len(rank)))
         self._rows = {lid: self._rows[lid] for lid in sorted(self._rows, key=lambda x: rank.get(x, len(rank)))}
         if cursor_key is not None:
-            self.move_to(cursor_key)
+            self._keep_cursor(cursor_key)
 
 
 _RIGHT = {"errored", "done", "succeeded", "canceled", "expired", "age", "expires", "cost"}
