@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from tui.core import pricing
-from tui.core.pricing import (PriceFileError, cost_usd, format_usd, load_price_table, normalize_model,
+from tui.core.pricing import (PriceFileError, Rates, cost_usd, format_usd, load_price_table, normalize_model,
                               price_table, realtime_cost_usd)
 
 
@@ -47,8 +48,34 @@ def test_unknown_model_is_none_never_zero(model: str | None) -> None:
 
 
 def test_a_newer_minor_version_is_not_priced_as_its_older_sibling() -> None:
-    assert normalize_model("claude-opus-4-6-20260101") == "claude-opus-4-6"
-    assert cost_usd("claude-opus-4-6-20260101", 10, 10) is None
+    assert normalize_model("claude-opus-4-9-20270101") == "claude-opus-4-9"
+    assert cost_usd("claude-opus-4-9-20270101", 10, 10) is None
+
+
+def _spec_model_ids() -> list[str]:
+    """The model enum of the spec copy (tests/data/openapi_schemas.json holds its components.schemas)."""
+    schemas = json.loads((Path(__file__).parents[1] / "data" / "openapi_schemas.json").read_text(encoding="utf-8"))
+    return [option["const"] for option in schemas["components"]["schemas"]["Model"]["anyOf"] if "const" in option]
+
+
+def test_spec_model_ids_resolve_and_new_entries_carry_official_prices() -> None:
+    table = price_table()
+    ids = _spec_model_ids()
+    assert {"claude-opus-4-6", "claude-opus-4-7", "claude-sonnet-4-6", "claude-opus-4-5-20251101"} <= set(ids)
+    priced = [model for model in ids if normalize_model(model) in table.aliases]   # a family id or one of its aliases
+    assert "claude-mythos-preview" not in priced            # no official price found: "unknown price", never 0
+    assert table.lookup("claude-mythos-preview") is None
+    for model in priced:
+        price = table.lookup(model)
+        assert price is not None and price.family == table.aliases[normalize_model(model)], model
+        assert table.lookup(f"{normalize_model(model)}-20991231") is price      # any dated snapshot id
+        assert table.lookup(f"{normalize_model(model)}-latest") is price
+    assert set(ids) - set(priced) == {"claude-mythos-preview"}
+    # platform.claude.com pricing page / model overview pages, USD per MTok: input, output, 5m cache write, cache read
+    assert table.lookup("claude-sonnet-4-6").rates == Rates(3.0, 15.0, 3.75, 0.30)
+    assert table.lookup("claude-opus-5-5").rates == Rates(4.0, 20.0, 5.0, 0.20)
+    assert table.lookup("claude-fable-5-1").rates == Rates(10.0, 50.0, 12.5, 0.25)
+    assert table.checked_on == "2026-11-24"
 
 
 def test_long_context_rates_apply_above_200k_prompt_tokens() -> None:
