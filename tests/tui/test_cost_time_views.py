@@ -57,7 +57,7 @@ def test_help_shows_when_prices_were_checked(tmp_path, monkeypatch) -> None:
     from tui.screens.cost_time import prices_note
 
     assert prices_note in help_screen.NOTES
-    assert prices_note().startswith("Prices checked 2025-11-24; batch = 50% of standard.")
+    assert prices_note().startswith("Prices checked 2026-11-24; batch = 50% of standard.")
     bad = tmp_path / "prices.json"
     bad.write_text("{")
     monkeypatch.setenv(pricing.PRICES_ENV, str(bad))
