@@ -69,6 +69,9 @@ class SubmitFlow:
             if row.intent_state == "failed":
                 self._say(f"{name} of {source} was not created: {row.intent_error or 'refused'}",
                           severity="error", timeout=15)
+            elif row.intent_state == "intent":   # no connection could be made: nothing went out
+                self._say(f"{name} of {source}: {row.intent_error or 'not sent yet'}; it goes out when the "
+                          "server answers again (R tries now)", severity="warning", timeout=15)
             else:
                 self._say(f"{name} of {source} is not confirmed yet ({row.intent_error or 'no answer'}); "
                           "it is settled when the server answers again", severity="warning", timeout=15)

@@ -135,8 +135,9 @@ async def test_unreachable_server_leaves_the_intent_for_recover(tmp_path, journa
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
     async with anthropic.AsyncAnthropic(api_key="k", base_url=dead, max_retries=0) as nowhere:
-        rows = await submit(journal, nowhere, plan(write_requests(tmp_path / "in.jsonl", 3)), settle_after=0.1)
-    assert rows[0].intent_state == "sending" and rows[0].id is None
-    assert rows[0].intent_error == "not confirmed yet: could not reach the server"
+        rows = await submit(journal, nowhere, plan(write_requests(tmp_path / "in.jsonl", 3)))
+    # the connection was refused, so nothing was sent: back to `intent` at once, no settle window to wait out
+    assert rows[0].intent_state == "intent" and rows[0].id is None
+    assert rows[0].intent_error == "not sent yet: could not reach the server"
     [row] = await recover(journal, client, settle_after=0.1)
     assert row.intent_state == "created" and emulator.batch_ids() == [row.id]

@@ -124,3 +124,86 @@ async def test_tui_status_says_so_keeps_its_rows_and_carries_on(journal_path, em
     expected = {cid: orjson.dumps(line) for cid, line in emu.results_for(batch_id).items()}
     results = await _results(journal_path)
     assert set(results) <= set(expected) and all(results[k] == expected[k] for k in results)
+
+
+async def test_a_submit_made_while_the_server_was_gone_goes_out_once_it_returns(journal_path, emu):
+    """Nothing can be sent: the intent waits (not a 20 s settle window), and the running poller sends it, once,
+    when the server answers again, without a restart."""
+    from tui.core.poller import Poller
+    from tui.core.store import get_batch
+
+    await emu.stop()
+    journal = await Journal.open(journal_path)
+    stop = asyncio.Event()
+    try:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url, max_retries=0) as client:
+            items = [(r["custom_id"], orjson.dumps(r["params"])) for r in requests(5)]
+            [row] = await submit(journal, client, plan_from_requests(items, source="offline"), label="offline")
+            assert row.id is None and row.intent_state == "intent"
+            assert row.intent_error.startswith("not sent yet: ")
+            poller = Poller(journal, client, adopt=False, min_interval=0.2, recover_every=0.3, settle_after=0.5)
+            loop = asyncio.create_task(poller.run(lambda result: None, stop_event=stop))
+            await asyncio.sleep(1.0)                           # a few tries against the dead port
+            assert (await get_batch(journal, row.local_id)).id is None
+            await emu.start()                                  # back, same port
+            for _ in range(300):
+                sent = await get_batch(journal, row.local_id)
+                if sent.id:
+                    break
+                await asyncio.sleep(0.05)
+            assert sent.id and sent.intent_state == "created" and sent.intent_error is None
+            assert emu.batch_ids() == [sent.id]                # sent once
+            stop.set()
+            await asyncio.wait_for(loop, 10)
+    finally:
+        stop.set()
+        await journal.close()
+
+
+async def test_tui_n_while_the_server_is_gone_says_not_sent_and_r_sends_it_when_back(journal_path, emu, tmp_path):
+    from textual.widgets import Input
+
+    from tui.screens.submit_dialog import SubmitDialog
+
+    source = tmp_path / "offline.jsonl"
+    source.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in requests(4)))
+    await emu.stop()
+    app = make_app(journal_path=journal_path, api_key="k", base_url=emu.base_url)
+    async with app.run_test(size=(120, 36)) as pilot:
+        async def until(condition, what: str, timeout: float = 30.0) -> None:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            while not condition():
+                assert loop.time() < deadline, f"timed out waiting for {what}"
+                await pilot.pause(0.05)
+
+        def notes() -> str:
+            return "\n".join(str(n.message) for n in app._notifications)
+
+        await until(lambda: app.ready.is_set(), "the app")
+        await pilot.press("n")
+        await until(lambda: isinstance(app.screen, SubmitDialog), "the dialog")
+        app.screen.query_one("#path", Input).value = str(source)
+        app.screen.query_one("#path", Input).focus()
+        await pilot.press("enter")
+        await until(lambda: "4 request" in "\n".join(str(w.render()) for w in app.screen.query("Static")),
+                    "the checked plan")
+        await pilot.press("y")
+        await until(lambda: "not sent yet: could not reach the server" in notes(), "the not-sent warning")
+        journal = await Journal.open(journal_path)
+        try:
+            async with journal.db.execute("SELECT id, intent_state FROM batches") as cur:
+                assert [tuple(r) for r in await cur.fetchall()] == [(None, "intent")]
+            await emu.start()                                  # back, same port
+            await pilot.press("R")                             # poll now: also sends what waits
+            for _ in range(300):
+                async with journal.db.execute("SELECT id FROM batches") as cur:
+                    [(batch_id,)] = await cur.fetchall()
+                if batch_id:
+                    break
+                await pilot.pause(0.05)
+        finally:
+            await journal.close()
+        assert batch_id and emu.batch_ids() == [batch_id]
+        await until(lambda: batch_id[-8:] in "\n".join(s.text for s in app.screen._compositor.render_strips()),
+                    "the batch on the dashboard")

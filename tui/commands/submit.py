@@ -110,6 +110,10 @@ async def _send(journal, client, plan, args: argparse.Namespace) -> int:
         elif row.intent_state == "failed":
             warn(f"{name} was not created: {row.intent_error}")
             code = 1
+        elif row.intent_state == "intent":   # no connection could be made: nothing went out
+            warn(f"{name}: {row.intent_error or 'not sent yet'}; `claude-batch-tui watch` or the next start "
+                 "sends it")
+            code = 1
         else:
             warn(f"{name} is not confirmed yet ({row.intent_error or 'no answer'}); "
                  "`claude-batch-tui watch` or the next start settles it")

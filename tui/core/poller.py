@@ -25,18 +25,20 @@ from tui.core.models import BatchRow, SweepResult
 from tui.core.poll_plan import PollPlan, retry_after_seconds
 from tui.core.poll_write import SweepWriter, backoff
 from tui.core.store import get_batch, get_batches, server_fields
-from tui.core.submit import recover
+from tui.core.submit import SETTLE_AFTER, recover
 
 LIST_PAGE = 1000
 MAX_LIST_PAGES = 5            # beyond this, the batches still unseen are retrieved one by one
 ADOPT_EVERY = 60.0            # seconds between adoption scans when sweeping by retrieve
 MIN_DELAY = 0.2               # the loop never spins faster than this
+RECOVER_EVERY = 30.0          # seconds between tries to send or settle submissions left unsent / unconfirmed
 
 
 class Poller:
     def __init__(self, journal: Journal, client: Any, *, clock: Clock | None = None, list_threshold: int = 20,
                  concurrency: int = 8, adopt: bool = True, min_interval: float = 5.0,
-                 max_interval: float = 180.0, ingest_concurrency: int = 2) -> None:
+                 max_interval: float = 180.0, ingest_concurrency: int = 2,
+                 recover_every: float = RECOVER_EVERY, settle_after: float = SETTLE_AFTER) -> None:
         self.journal = journal
         self.client = client
         self.poll_client = client.with_options(max_retries=0)   # backoff is ours, not the SDK's
@@ -56,6 +58,9 @@ class Poller:
         self._ingest_retry_at: dict[int, float] = {}
         self._ingest_failures: dict[int, int] = {}
         self._writer = SweepWriter(journal, self.min_interval, self.max_interval, adopt)
+        self.recover_every, self.settle_after = recover_every, settle_after
+        self._recovering: asyncio.Task[list[str]] | None = None
+        self._last_recover = float("-inf")   # loop time of the last recovery started
 
     # ------------------------------------------------------------------------------------------ the loop
 
@@ -74,6 +79,7 @@ class Poller:
                     result = await self.sweep(force=force)
                 except Exception as exc:   # e.g. the journal stayed locked past busy_timeout: try again later
                     result = SweepResult(errors=[f"poll sweep failed: {exc}"], next_delay=self.min_interval)
+                early_errors += self._recovery_errors()
                 if early_errors:
                     result.errors[:0], early_errors = early_errors, []
                 await _maybe_await(on_sweep(result))
@@ -81,9 +87,15 @@ class Poller:
                     retry_in = await self._start_ingests(on_ingest)
                 except Exception as exc:   # the same kind of trouble: said with the next sweep, tried again
                     early_errors, retry_in = [f"could not start results ingest: {exc}"], self.min_interval
-                force = await self._sleep(max(MIN_DELAY, min(result.next_delay, retry_in)), stop_event)
+                try:
+                    recover_in = await self._maybe_recover(force)
+                except Exception as exc:
+                    early_errors.append(f"could not look for unsent submissions: {exc}")
+                    recover_in = self.recover_every
+                delay = min(result.next_delay, retry_in, recover_in)
+                force = await self._sleep(max(MIN_DELAY, delay), stop_event)
         finally:
-            tasks = list(self._ingesting.values())
+            tasks = list(self._ingesting.values()) + ([self._recovering] if self._recovering else [])
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -101,12 +113,40 @@ class Poller:
         return poked
 
     async def _recover(self) -> list[str]:
-        """Settle submissions a previous run left half-done (the submit module's `recover`)."""
+        """Send or settle the submissions left unsent or unconfirmed (the submit module's `recover`): those of
+        a process that died, and those this one could not get through to the server."""
+        self._last_recover = asyncio.get_running_loop().time()
         try:
-            await recover(self.journal, self.client)
+            await recover(self.journal, self.client, settle_after=self.settle_after)
         except Exception as exc:
             return [f"could not recover interrupted submissions yet: {describe_api_error(exc)}"]
         return []
+
+    async def _maybe_recover(self, force: bool) -> float:
+        """Start a recovery in the background (it may wait out a settle window) when submissions wait for one
+        and the last try is `recover_every` seconds old, or at once when the loop was poked (poll now, a new
+        submit from the TUI). Sweeps go on meanwhile. Returns the seconds until the next try is due."""
+        async with self.journal.db.execute(
+                "SELECT EXISTS (SELECT 1 FROM batches WHERE intent_state IN ('intent', 'sending') AND id IS NULL)"
+                ) as cur:
+            (waiting,) = await cur.fetchone()
+        if not waiting:
+            return float("inf")
+        if self._recovering is not None and not self._recovering.done():
+            return self.recover_every
+        due_in = self._last_recover + self.recover_every - asyncio.get_running_loop().time()
+        if force or due_in <= 0:
+            self._recovering = asyncio.create_task(self._recover())
+            return self.recover_every
+        return due_in
+
+    def _recovery_errors(self) -> list[str]:
+        """What the last background recovery could not do, once it has finished (said with the next sweep)."""
+        task = self._recovering
+        if task is None or not task.done():
+            return []
+        self._recovering = None
+        return [] if task.cancelled() else task.result()
 
     # ------------------------------------------------------------------------------------------ ingest
 

@@ -12,7 +12,9 @@
    intent (request count, created within the send window, not claimed by another row). Found: adopted.
    Not found once the settle window has passed: back to `intent` and sent again (a few times at most,
    then `failed`).
-   Server unreachable: the row stays `sending` and the next `recover()` settles it.
+   No connection could be made (refused, unreachable, connect timeout): nothing was sent, so the row goes
+   back to `intent` at once, with why in `intent_error`, for the next `recover()` to send. A server that
+   stops answering while settling: the row stays `sending` and the next `recover()` settles it.
 
 Creates run in parallel, except that two chunks with the same request count are never in flight together
 from one process: the count is what matches an ambiguous create to its intent.
@@ -256,6 +258,9 @@ class _Sender:
                         await self._set_state(local_id, "sending", "intent")
                         await asyncio.sleep(_retry_after(exc))
                         continue
+                    if kind == "unreachable":   # nothing reached the server: the next recover() sends it
+                        await self._unsent(local_id, f"not sent yet: {last_error}")
+                        return
                     if kind != "ambiguous":
                         await self._fail(local_id, last_error)
                         return
@@ -285,6 +290,11 @@ class _Sender:
                 " WHERE local_id = ? AND intent_state = ? AND id IS NULL",
                 (new, sent, self.journal.clock.now(), local_id, old))
             return cur.rowcount == 1
+
+    async def _unsent(self, local_id: int, reason: str) -> None:
+        async with self.journal.transaction() as db:
+            await db.execute("UPDATE batches SET intent_state = 'intent', intent_error = ? WHERE local_id = ?"
+                             " AND intent_state = 'sending' AND id IS NULL", (reason, local_id))
 
     async def _fail(self, local_id: int, reason: str) -> None:
         async with self.journal.transaction() as db:
@@ -368,8 +378,10 @@ def _message_batch_type() -> type:
 
 
 def _classify(exc: BaseException) -> str:
-    """'rate_limited' (not created, wait), 'refused' (a 4xx: not created) or 'ambiguous' (maybe created)."""
+    """'rate_limited' (not created, wait), 'refused' (a 4xx: not created), 'unreachable' (no connection was
+    made, so nothing was sent) or 'ambiguous' (maybe created)."""
     import anthropic
+    import httpx2
 
     if isinstance(exc, anthropic.APIStatusError):
         if exc.status_code == 429:
@@ -377,7 +389,12 @@ def _classify(exc: BaseException) -> str:
         if exc.status_code >= 500 or exc.status_code in (408, 409):
             return "ambiguous"
         return "refused"
-    return "ambiguous"   # timeouts, lost connections, an answer that did not parse: it may exist
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, (httpx2.ConnectError, httpx2.ConnectTimeout)):
+            return "unreachable"
+        cause = cause.__cause__
+    return "ambiguous"   # read timeouts, lost connections, an answer that did not parse: it may exist
 
 
 def _retry_after(exc: Any) -> float:
