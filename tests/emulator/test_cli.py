@@ -91,3 +91,15 @@ def test_unusable_state_file_is_a_clear_error(tmp_path):
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 1 and "broken.json: not a usable emulator state file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_fault_flag_reaches_the_config():
+    from tui.cli import build_parser
+    from tui.commands.emulator import config_from_args
+
+    args = build_parser().parse_args(
+        ["emulator", "--fail-http", "0.1", "--fail-requests", "0.2", "--cut-results", "0.3", "--latency-ms", "4",
+         "--rate-limit", "50", "--ambiguous-creates", "0.5", "--slow-create-answers", "600"])
+    config = config_from_args(args)
+    assert (config.fail_http, config.fail_requests, config.cut_results, config.latency_ms, config.rate_limit_rpm,
+            config.ambiguous_creates, config.slow_create_answer_ms) == (0.1, 0.2, 0.3, 4.0, 50.0, 0.5, 600.0)

@@ -164,3 +164,18 @@ async def test_a_client_gone_mid_body_is_counted_not_logged_as_a_failure(emulato
     assert "Traceback" not in caplog.text and "unexpected failure" not in caplog.text
     async with httpx2.AsyncClient(base_url=emulator.base_url, headers={"x-api-key": "k", **HEADERS}) as http:
         assert (await http.get("/v1/messages/batches")).status_code == 200
+
+
+async def test_a_slow_create_answer_comes_after_the_batch_exists(emulator_factory):
+    """`slow_create_answer_ms`: the batch is made at once, only the answer waits (a client that dies
+    meanwhile never learns the id)."""
+    async with emulator_factory(slow_create_answer_ms=400) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url, max_retries=0) as client:
+            creating = asyncio.ensure_future(client.messages.batches.create(requests=make_requests(2)))
+            for _ in range(100):
+                if emu.batch_ids():
+                    break
+                await asyncio.sleep(0.01)
+            [made] = emu.batch_ids()
+            assert not creating.done()                     # the batch exists, its answer has not come yet
+            assert (await creating).id == made

@@ -57,6 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="answer 429 (with retry-after) beyond this many requests per minute (default: no limit)")
     parser.add_argument("--ambiguous-creates", type=_rate, default=0.0, metavar="RATE",
                         help="share of creates carried out but answered 500 (a blind retry duplicates the batch)")
+    parser.add_argument("--slow-create-answers", type=_non_negative, default=0.0, metavar="MS",
+                        help="carry out each create at once but answer it MS later (kill the client meanwhile: "
+                             "the batch exists, the client never learnt its id)")
     parser.add_argument("--state", type=Path, metavar="FILE",
                         help="keep batches across restarts: load FILE on start if it exists, save it on stop")
 
@@ -66,7 +69,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
                           request_ms=args.request_ms, api_key=args.api_key, fail_http=args.fail_http,
                           fail_requests=args.fail_requests, cut_results=args.cut_results,
                           latency_ms=args.latency_ms, ambiguous_creates=args.ambiguous_creates,
-                          rate_limit_rpm=args.rate_limit)
+                          rate_limit_rpm=args.rate_limit, slow_create_answer_ms=args.slow_create_answers)
 
 
 async def _serve(config: EmulatorConfig, state: Path | None) -> None:

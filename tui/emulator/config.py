@@ -14,8 +14,9 @@ class EmulatorConfig:
     `request_ms` is the emulated time one request takes; requests of a batch run one after another, so a
     batch of N requests ends N * request_ms after it was created (1,000 requests: 10 s by default).
     `time_scale` multiplies the emulated clock (3600: an emulated hour per real second).
-    The `fail_*`, `cut_results`, `latency_ms` and `ambiguous_creates` knobs inject faults; all are off by
-    default. Fault knobs are read on every request, so a test may swap `emulator.config` to change them.
+    The `fail_*`, `cut_results`, `latency_ms`, `ambiguous_creates` and `slow_create_answer_ms` knobs inject
+    faults; all are off by default. Fault knobs are read on every request, so a test may swap
+    `emulator.config` to change them.
     """
 
     host: str = "127.0.0.1"
@@ -30,6 +31,8 @@ class EmulatorConfig:
     latency_ms: float = 0.0  # added to every answer
     rate_limit_rpm: float = 0.0  # requests per minute before 429s (token bucket, real time); 0 = no limit
     ambiguous_creates: float = 0.0  # share of creates carried out but answered 500 (a retry then duplicates)
+    slow_create_answer_ms: float = 0.0  # a create is carried out at once, its answer waits this long (a client
+    #                                     that dies meanwhile never learns the id: recovery must find it)
     max_body_bytes: int = MAX_BODY_BYTES
 
     def __post_init__(self) -> None:
@@ -39,5 +42,5 @@ class EmulatorConfig:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
         if self.time_scale <= 0:
             raise ValueError(f"time_scale must be positive, got {self.time_scale}")
-        if self.request_ms < 0 or self.latency_ms < 0 or self.rate_limit_rpm < 0:
-            raise ValueError("request_ms, latency_ms and rate_limit_rpm must not be negative")
+        if min(self.request_ms, self.latency_ms, self.rate_limit_rpm, self.slow_create_answer_ms) < 0:
+            raise ValueError("request_ms, latency_ms, rate_limit_rpm and slow_create_answer_ms must not be negative")

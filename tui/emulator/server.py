@@ -157,6 +157,8 @@ async def _create(request: web.Request) -> web.Response:
     if emu._ambiguous_create():
         emu.stats["fault_ambiguous_create"] += 1
         raise ApiError(500, "Internal server error (emulated)")
+    if emu.config.slow_create_answer_ms:
+        await asyncio.sleep(emu.config.slow_create_answer_ms / 1000)
     return _json(request, batch.to_json(emu.now(), _base(request)))
 
 
