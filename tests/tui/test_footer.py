@@ -1,4 +1,5 @@
-"""The footer at 80 columns: every key it shows fits, the way out comes first; the wide footer shows all."""
+"""The footer on narrow terminals: every key that applies fits at 80 columns, the way out comes first, and only
+a still narrower terminal loses the Sort and Mark hints (never help, quit or an action on the batch)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,30 @@ from drilldown_journal import add_batch, new_journal
 from tui.app import make_app
 
 
-async def test_an_80_column_footer_fits_and_a_wide_one_shows_every_key(journal_path, emulator):
+def _footer(app) -> str:
+    return screen_lines(app)[-1].rstrip()
+
+
+async def test_the_footer_fits_every_width_and_keeps_the_way_out_first(journal_path, emulator):
     await new_journal(journal_path)
     add_batch(journal_path, 1, 20)                         # an ended batch: Retry, Export and Delete apply
     app = make_app(journal_path=journal_path, api_key="test-key", base_url=emulator.base_url, poll=False)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(130, 30)) as pilot:
         await app.ready.wait()
         await settle(app, pilot)
-        footer = screen_lines(app)[-1].rstrip()
-        assert footer.startswith("? Help q Quit") and footer.endswith("D Delete"), footer
-        assert len(footer) <= 80 and "Sort" not in footer and "Mark" not in footer
-        await pilot.resize_terminal(130, 30)
-        await settle(app, pilot)
-        wide = screen_lines(app)[-1]
-        for word in ("Sort", "Mark", "Export", "Delete", "palette"):
-            assert word in wide, wide
+        wide = _footer(app)
+        for words in ("? Help", "q Quit", "s Sort", "␣ Mark", "e Export", "D Delete", "palette"):
+            assert words in wide, wide
         await pilot.resize_terminal(80, 24)
         await settle(app, pilot)
-        assert screen_lines(app)[-1].rstrip() == footer
+        narrow = _footer(app)                              # tight: each key against its word
+        assert narrow.startswith("?Help qQuit") and narrow.endswith("DDelete") and len(narrow) <= 80, narrow
+        assert "sSort" in narrow and "␣Mark" in narrow and "palette" not in narrow
+        await pilot.resize_terminal(66, 24)
+        await settle(app, pilot)
+        tiny = _footer(app)                                # the last resort: two hints left to ? and the palette
+        assert tiny.startswith("?Help qQuit") and tiny.endswith("DDelete") and len(tiny) <= 66, tiny
+        assert "Sort" not in tiny and "Mark" not in tiny
+        await pilot.resize_terminal(130, 30)
+        await settle(app, pilot)
+        assert _footer(app) == wide

@@ -1,9 +1,11 @@
-"""The footer every screen uses: Textual's Footer, tightened on narrow terminals.
+"""The footer every screen uses: Textual's Footer, fitted to narrow terminals.
 
 At 80 columns the plain footer cuts off the last keys (help and quit among them). Below 120 columns this one
-switches to the compact style and drops the `^p palette`, `s Sort` and `␣ Mark` hints (all still listed in
-`?` and the palette), and at every width the way out (`?` help, `q` quit/back) comes first, so what falls
-off a narrow right edge is never that.
+switches to the compact style and drops the `^p palette` hint (`ctrl+p` is still listed in `?`); when the
+keys that apply still do not fit, it closes the gap between each key and its word (`DDelete`: the key keeps
+its own colour), and only if even that is too wide does it leave out the `s Sort` and `␣ Mark` hints (both
+in `?` and the palette). At every width the way out (`?` help, `q` quit/back) comes first, so what a narrow
+right edge could cut is never that.
 """
 
 from __future__ import annotations
@@ -16,16 +18,33 @@ from textual.widgets import Footer
 
 WIDE = 120
 FIRST = ("help", "quit_app", "back")
-NARROW_HIDDEN = ("cycle_sort", "toggle_mark")   # below WIDE: listed in `?` and the palette, not in the footer
+LAST_RESORT = ("cycle_sort", "toggle_mark")   # hints left out only when the keys do not fit even tight
+
+
+def _width(keys: list[Widget], *, tight: bool) -> int:
+    """Cells the compact footer needs for these keys (each: key, a space unless tight, word, a margin)."""
+    return sum(len(k.key_display) + (0 if tight or not k.description else 1) + len(k.description) + 1
+               for k in keys if hasattr(k, "key_display"))   # FooterKeys (Textual keeps the class private)
 
 
 class AppFooter(Footer):
+    DEFAULT_CSS = """
+    AppFooter.-tight FooterKey .footer-key--description {
+        padding: 0;
+    }
+    """
+
     def compose(self) -> Iterable[Widget]:
         keys = list(super().compose())
+        tight = False
         if self.compact:
-            shown = [w for w in keys if getattr(w, "action", None) not in NARROW_HIDDEN]
-            self.styles.grid_size_columns -= len(keys) - len(shown)
-            keys = shown
+            width = self.app.size.width
+            tight = _width(keys, tight=False) > width
+            if tight and _width(keys, tight=True) > width:
+                shown = [w for w in keys if getattr(w, "action", None) not in LAST_RESORT]
+                self.styles.grid_size_columns -= len(keys) - len(shown)
+                keys = shown
+        self.set_class(tight, "-tight")
         first = [w for action in FIRST for w in keys if getattr(w, "action", None) == action]
         return first + [w for w in keys if w not in first]
 
@@ -37,7 +56,7 @@ class AppFooter(Footer):
 
     def _fit(self, width: int) -> None:
         narrow = width < WIDE
-        if narrow != self.compact and self.is_mounted:
-            self.call_after_refresh(self.recompose)
+        if (narrow or narrow != self.compact) and self.is_mounted:
+            self.call_after_refresh(self.recompose)   # what fits depends on the width
         self.compact = narrow
         self.show_command_palette = not narrow
