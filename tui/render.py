@@ -24,6 +24,7 @@ BADGES: dict[str, tuple[str, str]] = {
     "canceled": ("canceled", "magenta"),
     "expired": ("expired", "bold yellow"),
     "sending": ("sending", "italic cyan"),
+    "waiting": ("waiting", "bold yellow"),    # not sent or not confirmed yet: the server could not be reached
     "unsent": ("not sent", "red"),
     "gone": ("gone", "dim"),
     "deleted": ("deleted", "dim"),
@@ -38,7 +39,9 @@ def status_key(row: BatchRow) -> str:
     if row.gone:
         return "gone"
     if row.id is None:
-        return "unsent" if row.intent_state == "failed" else "sending"
+        if row.intent_state == "failed":
+            return "unsent"
+        return "waiting" if row.intent_error else "sending"   # an error: the last try did not get through
     status = row.processing_status
     if status == "in_progress":
         return "running"

@@ -190,6 +190,8 @@ async def test_tui_n_while_the_server_is_gone_says_not_sent_and_r_sends_it_when_
                     "the checked plan")
         await pilot.press("y")
         await until(lambda: "not sent yet: could not reach the server" in notes(), "the not-sent warning")
+        await until(lambda: "waiting" in "\n".join(s.text for s in app.screen._compositor.render_strips()),
+                    "the row marked waiting")
         journal = await Journal.open(journal_path)
         try:
             async with journal.db.execute("SELECT id, intent_state FROM batches") as cur:

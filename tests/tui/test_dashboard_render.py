@@ -36,6 +36,10 @@ def test_duration(seconds, text):
     ({"processing_status": "ended", "counts": RequestCounts(succeeded=9, canceled=1)}, "canceled"),
     ({"id": None, "processing_status": None, "intent_state": "sending"}, "sending"),
     ({"id": None, "processing_status": None, "intent_state": "failed"}, "unsent"),
+    ({"id": None, "processing_status": None, "intent_state": "intent",
+      "intent_error": "not sent yet: could not reach the server"}, "waiting"),
+    ({"id": None, "processing_status": None, "intent_state": "sending",
+      "intent_error": "not confirmed yet: could not reach the server"}, "waiting"),
     ({"gone": True}, "gone"),
     ({"deleted_at": NOW}, "deleted"),
 ])

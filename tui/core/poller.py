@@ -137,6 +137,7 @@ class Poller:
         due_in = self._last_recover + self.recover_every - asyncio.get_running_loop().time()
         if force or due_in <= 0:
             self._recovering = asyncio.create_task(self._recover())
+            self._recovering.add_done_callback(lambda _: self._wake.set())   # a sweep shows what it sent at once
             return self.recover_every
         return due_in
 

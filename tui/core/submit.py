@@ -286,9 +286,10 @@ class _Sender:
     async def _set_state(self, local_id: int, old: str, new: str, *, sent: bool = False) -> bool:
         async with self.journal.transaction() as db:
             cur = await db.execute(
-                "UPDATE batches SET intent_state = ?, intent_sent_at = CASE WHEN ? THEN ? ELSE intent_sent_at END"
+                "UPDATE batches SET intent_state = ?, intent_sent_at = CASE WHEN ? THEN ? ELSE intent_sent_at END,"
+                " intent_error = CASE WHEN ? THEN NULL ELSE intent_error END"   # a new try: the last one's error goes
                 " WHERE local_id = ? AND intent_state = ? AND id IS NULL",
-                (new, sent, self.journal.clock.now(), local_id, old))
+                (new, sent, self.journal.clock.now(), sent, local_id, old))
             return cur.rowcount == 1
 
     async def _unsent(self, local_id: int, reason: str) -> None:

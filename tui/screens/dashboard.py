@@ -39,7 +39,7 @@ def _newest(row: BatchRow) -> tuple:
     return (-(row.created_at if row.created_at is not None else float("inf")), -row.local_id)
 
 
-_STATUS_ORDER = {"sending": 0, "canceling": 1, "running": 2, "errors": 3, "expired": 4, "canceled": 5,
+_STATUS_ORDER = {"sending": 0, "waiting": 0, "canceling": 1, "running": 2, "errors": 3, "expired": 4, "canceled": 5,
                  "unsent": 6, "done": 7, "gone": 8, "deleted": 9, "unknown": 10}
 
 # name shown, key function (ascending)
