@@ -209,3 +209,36 @@ async def test_tui_n_while_the_server_is_gone_says_not_sent_and_r_sends_it_when_
         assert batch_id and emu.batch_ids() == [batch_id]
         await until(lambda: batch_id[-8:] in "\n".join(s.text for s in app.screen._compositor.render_strips()),
                     "the batch on the dashboard")
+
+
+async def test_watch_waits_for_a_submit_the_server_never_got_and_sends_it_when_back(journal_path, emu):
+    """watch does not call it done while a batch is still to be sent: it sends it once the server answers,
+    then follows it to its results."""
+    await emu.stop()
+    journal = await Journal.open(journal_path)
+    try:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url, max_retries=0) as client:
+            items = [(r["custom_id"], orjson.dumps(r["params"])) for r in requests(6)]
+            [row] = await submit(journal, client, plan_from_requests(items, source="later"), label="later")
+        assert row.intent_state == "intent"
+    finally:
+        await journal.close()
+    env = {**os.environ, "ANTHROPIC_API_KEY": "k", "PYTHONUNBUFFERED": "1"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tui", "watch", "--interval", "0.2", "--journal", str(journal_path),
+        "--base-url", emu.base_url, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        err: list[str] = []
+        await _read_until(proc.stderr, "no id yet", err, timeout=30)
+        await asyncio.sleep(1.5)
+        assert proc.returncode is None, "watch must not end while a batch is still to be sent"
+        await emu.start()                                              # back, same port
+        out, rest = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0, (out + rest).decode()
+    [batch_id] = emu.batch_ids()
+    assert batch_id[-8:] in out.decode() and "6 results in the journal" in out.decode()
+    assert len(await _results(journal_path)) == 6

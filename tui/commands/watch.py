@@ -93,7 +93,8 @@ class Watch:
         unsent = [r for r in rows if not r.id and r.intent_state in ("intent", "sending")]
         if unsent:
             warn(f"note: {len(unsent)} batch{'es have' if len(unsent) != 1 else ' has'} no id yet (being submitted, "
-                 "or left by an interrupted submit, which is recovered first); watch follows them once they have one")
+                 "not sent while the server was out of reach, or left by an interrupted submit); watch sends them "
+                 "when the server answers and follows them from there")
         loop = asyncio.get_running_loop()
         try:
             loop.add_signal_handler(signal.SIGINT, self._interrupt)
@@ -148,8 +149,10 @@ class Watch:
             self.stop.set()
 
     def waiting(self, row: Any) -> bool:
-        """Still to end, or ended with results still to come in."""
-        if not row.id or row.gone or row.deleted_at is not None:
+        """Still to be sent (the poller sends it when the server answers), to end, or to have its results in."""
+        if not row.id:
+            return row.intent_state in ("intent", "sending")
+        if row.gone or row.deleted_at is not None:
             return False
         if row.processing_status != "ended":
             return True

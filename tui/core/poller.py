@@ -31,14 +31,14 @@ LIST_PAGE = 1000
 MAX_LIST_PAGES = 5            # beyond this, the batches still unseen are retrieved one by one
 ADOPT_EVERY = 60.0            # seconds between adoption scans when sweeping by retrieve
 MIN_DELAY = 0.2               # the loop never spins faster than this
-RECOVER_EVERY = 30.0          # seconds between tries to send or settle submissions left unsent / unconfirmed
+RECOVER_EVERY = 6             # poll intervals (min_interval) between tries to send or settle waiting submissions
 
 
 class Poller:
     def __init__(self, journal: Journal, client: Any, *, clock: Clock | None = None, list_threshold: int = 20,
                  concurrency: int = 8, adopt: bool = True, min_interval: float = 5.0,
                  max_interval: float = 180.0, ingest_concurrency: int = 2,
-                 recover_every: float = RECOVER_EVERY, settle_after: float = SETTLE_AFTER) -> None:
+                 recover_every: float | None = None, settle_after: float = SETTLE_AFTER) -> None:
         self.journal = journal
         self.client = client
         self.poll_client = client.with_options(max_retries=0)   # backoff is ours, not the SDK's
@@ -58,7 +58,8 @@ class Poller:
         self._ingest_retry_at: dict[int, float] = {}
         self._ingest_failures: dict[int, int] = {}
         self._writer = SweepWriter(journal, self.min_interval, self.max_interval, adopt)
-        self.recover_every, self.settle_after = recover_every, settle_after
+        self.recover_every = recover_every if recover_every is not None else RECOVER_EVERY * self.min_interval
+        self.settle_after = settle_after
         self._recovering: asyncio.Task[list[str]] | None = None
         self._last_recover = float("-inf")   # loop time of the last recovery started
 
