@@ -36,3 +36,24 @@ async def test_batch_job_and_total_spend(journal) -> None:
     assert job.cost_usd == pytest.approx(1.75) and job.realtime_usd == pytest.approx(3.5) and job.unknown == 1
     assert await batch_spend(journal, []) == {}
     assert set(await batch_spend(journal, [1, 4])) == {1}
+
+
+async def test_sums_are_read_again_when_a_forgotten_batchs_local_id_is_reused(journal) -> None:
+    """Sums are kept between reads per batch version; a new batch that gets a deleted one's local_id (SQLite
+    reuses the largest rowid) with the same result count and state is still summed afresh."""
+    from tui.core.store import get_batch
+
+    async def batch(batch_id: str, cost: float) -> None:
+        async with journal.transaction() as db:
+            await db.execute("INSERT INTO batches(local_id, id, processing_status, ingest_state, results_ingested)"
+                             " VALUES (7, ?, 'ended', 'complete', 1)", (batch_id,))
+            await db.execute("INSERT INTO results(batch_local_id, custom_id, result_type, cost_usd, raw)"
+                             " VALUES (7, 'a', 'succeeded', ?, x'7b7d')", (cost,))
+
+    await batch("msgbatch_old", 0.25)
+    assert (await get_batch(journal, 7)).cost_usd == 0.25 and (await batch_spend(journal, [7]))[7].cost_usd == 0.25
+    async with journal.transaction() as db:
+        await db.execute("DELETE FROM batches WHERE local_id = 7")       # delete --forget: results go with it
+    await batch("msgbatch_new", 2.0)
+    assert (await get_batch(journal, 7)).cost_usd == 2.0
+    assert (await batch_spend(journal, [7]))[7].cost_usd == 2.0

@@ -12,7 +12,7 @@ from tui.core import throughput as tp
 from tui.core import timeline as tl
 from tui.core.journal import Journal
 from tui.core.models import BatchRow
-from tui.core.pricing import PriceTable, price_table
+from tui.core.pricing import price_table
 from tui.core.spend import Spend, batch_spend, job_spend
 
 BATCH_BUCKETS = 8          # cells of a per-batch sparkline
@@ -40,12 +40,11 @@ class Facts:
 
 
 class SeriesCache:
-    """What stops changing is kept between loads: ended batches' sparklines, and the spend of batches whose
-    results are all in (keyed by how many results there are, so a re-ingest is read again)."""
+    """What stops changing is kept between loads: ended batches' sparklines. (Spend sums are kept by
+    `tui.core.spend` for every reader.)"""
 
     def __init__(self) -> None:
         self.ended: dict[int, list[int]] = {}
-        self.spend: dict[int, tuple[tuple[int, str], Spend | None]] = {}
 
 
 async def load_facts(journal: Journal, rows: Iterable[BatchRow], now: float | None = None,
@@ -55,7 +54,7 @@ async def load_facts(journal: Journal, rows: Iterable[BatchRow], now: float | No
     table = price_table()
     facts = Facts(now=now, prices_checked_on=table.checked_on, prices_problem=table.problem)
     cache = cache or SeriesCache()
-    facts.spend = await _spend(journal, rows, cache, table)
+    facts.spend = await batch_spend(journal, [r.local_id for r in rows], table=table)   # sums kept in spend
     for spend in facts.spend.values():
         facts.total = facts.total + spend
 
@@ -86,27 +85,6 @@ async def load_facts(journal: Journal, rows: Iterable[BatchRow], now: float | No
             facts.lost.append(row.local_id)
     facts.all_span, facts.all_series = await tp.all_series(journal, now, ALL_BUCKETS)
     return facts
-
-
-async def _spend(journal: Journal, rows: list[BatchRow], cache: SeriesCache,
-                 table: PriceTable) -> dict[int, Spend]:
-    """Spend per batch; only batches whose results may still change are summed again."""
-    result: dict[int, Spend] = {}
-    stale: list[int] = []
-    for row in rows:
-        key = (row.results_ingested, row.ingest_state)
-        kept = cache.spend.get(row.local_id)
-        if kept is not None and kept[0] == key:
-            if kept[1] is not None:
-                result[row.local_id] = kept[1]
-        else:
-            stale.append(row.local_id)
-    fresh = await batch_spend(journal, stale, table=table) if stale else {}
-    result.update(fresh)
-    for row in rows:
-        if row.local_id in stale and row.ingest_state in ("complete", "unavailable"):
-            cache.spend[row.local_id] = ((row.results_ingested, row.ingest_state), fresh.get(row.local_id))
-    return result
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,35 +13,18 @@ import orjson
 from tui.core.clock import parse_ts
 from tui.core.journal import Journal
 from tui.core.models import BatchRow
+from tui.core.spend import result_sums, version_of
 
 _SELECT = """
     SELECT b.*, j.name AS job_name, j.source_path AS source_path
     FROM batches b LEFT JOIN jobs j ON j.id = b.job_id
 """
 
-# A batch's cost is a sum over its results, which change only while they are ingested (results_ingested and
-# ingest_state move with every flush, in any process). The dashboard re-reads every batch after each sweep,
-# so the sums are kept per (journal file, batch) and redone only for batches whose results moved.
-_costs: dict[tuple[str, int], tuple[tuple[int, str], float | None]] = {}
-
-
 async def _with_costs(journal: Journal, rows: list[Any]) -> list[BatchRow]:
     batches = [BatchRow.from_row(r) for r in rows]
-    where = str(journal.path)
-    stale = [b.local_id for b in batches
-             if (cached := _costs.get((where, b.local_id))) is None
-             or cached[0] != (b.results_ingested, b.ingest_state)]
-    if stale:
-        fresh = dict.fromkeys(stale)
-        async with journal.db.execute(
-                "SELECT batch_local_id, SUM(cost_usd) FROM results"
-                " WHERE batch_local_id IN (SELECT value FROM json_each(?)) GROUP BY batch_local_id",
-                (orjson.dumps(stale).decode(),)) as cur:
-            fresh.update(await cur.fetchall())
-        for b in batches:
-            if b.local_id in fresh:
-                _costs[(where, b.local_id)] = ((b.results_ingested, b.ingest_state), fresh[b.local_id])
-    return [dataclasses.replace(b, cost_usd=_costs[(where, b.local_id)][1]) for b in batches]
+    sums = await result_sums(journal, {b.local_id: version_of(b.results_ingested, b.ingest_state, b.id)
+                                       for b in batches})
+    return [dataclasses.replace(b, cost_usd=sums[b.local_id][1]) for b in batches]
 
 
 def server_fields(batch: Any) -> dict[str, Any]:
