@@ -12,7 +12,9 @@ import asyncio
 import dataclasses
 import importlib
 import random
+import time
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 import orjson
@@ -21,6 +23,7 @@ from tui.core.clock import Clock
 
 SEED = 7
 DAY = 86_400.0
+SKIPPED = DAY + 90.0   # emulated time the story jumps over (to show an expiry): the emulator starts that far back
 MODELS = ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-5")
 BAD_MODEL = "claude-unknown-model-1"   # no such model: the emulator answers invalid_request_error
 
@@ -34,7 +37,7 @@ _TASKS = ("Summarize this support ticket about {t} in two sentences.",
 
 
 class EmulatorClock(Clock):
-    """The app's clock in demo mode follows the emulator's (which the story moves a day forward)."""
+    """The app's clock in demo mode follows the emulator's (which the story moves a day forward, to now)."""
 
     def __init__(self, emulator: Any) -> None:
         self.emulator = emulator
@@ -75,7 +78,9 @@ class DemoEnvironment:
     async def start(cls) -> DemoEnvironment:
         # aiohttp and the emulator take a moment to import: off the event loop
         emu = await asyncio.to_thread(importlib.import_module, "tui.emulator")
-        emulator = emu.Emulator(emu.EmulatorConfig(host="127.0.0.1", port=0, seed=SEED))
+        # it starts a day back, so that once the story has jumped a day ahead its clock shows today
+        emulator = emu.Emulator(emu.EmulatorConfig(host="127.0.0.1", port=0, seed=SEED,
+                                                   start_at=time.time() - SKIPPED))
         await emulator.start()
         return cls(emulator)
 
@@ -109,11 +114,12 @@ class DemoEnvironment:
     async def play(self, app: Any) -> None:
         await app.ready.wait()
         # Yesterday's nightly run was too slow and expired (a day of emulated time passes at once).
-        await self.submit(app, Story("nightly-eval-2026-11-23.jsonl", 400, request_ms=300_000, model=MODELS[2]))
+        yesterday = datetime.fromtimestamp(self.emulator.now(), timezone.utc).strftime("%Y-%m-%d")
+        await self.submit(app, Story(f"nightly-eval-{yesterday}.jsonl", 400, request_ms=300_000, model=MODELS[2]))
         # Started 40 minutes after it and just as slow: under an hour from expiry now (red countdown, a notice).
         self.emulator.advance(40 * 60)
         await self.submit(app, Story("research-eval-long.jsonl", 300, request_ms=300_000, model=MODELS[2]))
-        self.emulator.advance(DAY + 90 - 40 * 60)
+        self.emulator.advance(SKIPPED - 40 * 60)
         # Ends a few seconds from now: some lines name a model that does not exist, a few are overloaded.
         await self.submit(app, Story("support-tickets-triage.jsonl", 400, request_ms=10,
                                      bad_model_share=0.04, fail_share=0.03))

@@ -34,6 +34,7 @@ class EmulatorConfig:
     slow_create_answer_ms: float = 0.0  # a create is carried out at once, its answer waits this long (a client
     #                                     that dies meanwhile never learns the id: recovery must find it)
     max_body_bytes: int = MAX_BODY_BYTES
+    start_at: float | None = None  # emulated unix time at start (default: the wall clock); it then moves on
 
     def __post_init__(self) -> None:
         for name in ("fail_http", "fail_requests", "cut_results", "ambiguous_creates"):
