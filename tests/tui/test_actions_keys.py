@@ -173,6 +173,11 @@ async def test_keys_in_the_batch_screen(journal_path, emulator_factory, tmp_path
                 assert screen.check_action("cancel_batches", ()) is False
                 await press(app, pilot, "e")
                 assert isinstance(app.screen, ExportDialog) and app.screen.family_size == 1
+                app.screen.query_one("#path").value = "  "
+                await press(app, pilot, "enter")                  # no file name: said in the dialog, which stays
+                problem = app.screen.query_one("#problem")
+                assert isinstance(app.screen, ExportDialog) and problem.display
+                assert "Give a file name" in str(problem.render())
                 app.screen.query_one("#path").value = str(tmp_path / "one.jsonl")
                 app.screen.query_one("#jsonl").value = True
                 await press(app, pilot, "enter")

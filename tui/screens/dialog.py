@@ -23,4 +23,7 @@ class DialogScreen(ModalScreen[ResultType]):
     DialogScreen #title { text-style: bold; margin-bottom: 1; }
     DialogScreen #buttons { height: auto; margin-top: 1; align-horizontal: right; }
     DialogScreen Button { margin-left: 2; }
+    /* Notifications (batch ended, expiring soon) wait while a dialog is up: at 80x24 they covered its buttons.
+       A dialog says its own problems inline; the toasts still running show again once it closes. */
+    DialogScreen ToastRack, DialogScreen Toast { visibility: hidden; }
     """

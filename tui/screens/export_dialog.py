@@ -42,6 +42,7 @@ class ExportDialog(DialogScreen[ExportRequest | None]):
     ExportDialog RadioSet.across > RadioButton { width: auto; margin-right: 2; }
     ExportDialog #joined, ExportDialog #bom { margin-left: 8; }
     ExportDialog #path { width: 1fr; }
+    ExportDialog #problem { display: none; color: $warning; margin-left: 8; }
     """
     BINDINGS = [Binding("escape", "close", "Close", id="export.close")]
 
@@ -80,6 +81,7 @@ class ExportDialog(DialogScreen[ExportRequest | None]):
             with Horizontal(classes="row"):
                 yield Static("file", classes="label")
                 yield Input(value=self._auto_name, id="path", compact=True)
+            yield Static(id="problem")
             with Horizontal(id="buttons"):
                 yield Button("Export (enter)", variant="primary", id="go", compact=True)
                 yield Button("Close (esc)", id="close", compact=True)
@@ -102,8 +104,10 @@ class ExportDialog(DialogScreen[ExportRequest | None]):
 
     def _request(self) -> ExportRequest | None:
         path = self.query_one("#path", Input).value.strip()
+        problem = self.query_one("#problem", Static)
+        problem.display = not path           # said here: notifications are not shown over a dialog
         if not path:
-            self.notify("Give a file name.", severity="warning")
+            problem.update("Give a file name.")
             return None
         only = self._pressed("only")
         options = ExportOptions(fmt=self._pressed("format") or "csv", only=None if only in ("", "all") else only,
