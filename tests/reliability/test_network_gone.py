@@ -97,19 +97,28 @@ async def test_watch_says_the_server_is_gone_and_finishes_when_it_returns(journa
     assert await _results(journal_path) == expected
 
 
+async def _until(app, pilot, condition, what: str, timeout: float = 60.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, f"timed out waiting for {what}; status: {app.status}"
+        await pilot.pause(0.05)
+
+
+def _shown(app) -> str:
+    """The screen as a user reads it."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
 async def test_tui_status_says_so_keeps_its_rows_and_carries_on(journal_path, emu):
     batch_id = await _submit(journal_path, emu, 120)   # ~3 s of processing
     app = make_app(journal_path=journal_path, api_key="k", base_url=emu.base_url)
     async with app.run_test(size=(120, 36)) as pilot:
-        async def until(condition, what: str, timeout: float = 60.0) -> None:
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + timeout
-            while not condition():
-                assert loop.time() < deadline, f"timed out waiting for {what}; status: {app.status}"
-                await pilot.pause(0.05)
+        def until(condition, what: str):
+            return _until(app, pilot, condition, what)
 
         def shown() -> str:
-            return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+            return _shown(app)
 
         await until(lambda: app.ready.is_set() and batch_id[-8:] in shown(), "the batch on the dashboard")
         await emu.stop()
@@ -170,12 +179,8 @@ async def test_tui_n_while_the_server_is_gone_says_not_sent_and_r_sends_it_when_
     await emu.stop()
     app = make_app(journal_path=journal_path, api_key="k", base_url=emu.base_url)
     async with app.run_test(size=(120, 36)) as pilot:
-        async def until(condition, what: str, timeout: float = 30.0) -> None:
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + timeout
-            while not condition():
-                assert loop.time() < deadline, f"timed out waiting for {what}"
-                await pilot.pause(0.05)
+        def until(condition, what: str):
+            return _until(app, pilot, condition, what)
 
         def notes() -> str:
             return "\n".join(str(n.message) for n in app._notifications)
@@ -190,8 +195,7 @@ async def test_tui_n_while_the_server_is_gone_says_not_sent_and_r_sends_it_when_
                     "the checked plan")
         await pilot.press("y")
         await until(lambda: "not sent yet: could not reach the server" in notes(), "the not-sent warning")
-        await until(lambda: "waiting" in "\n".join(s.text for s in app.screen._compositor.render_strips()),
-                    "the row marked waiting")
+        await until(lambda: "waiting" in _shown(app), "the row marked waiting")
         journal = await Journal.open(journal_path)
         try:
             async with journal.db.execute("SELECT id, intent_state FROM batches") as cur:
@@ -207,8 +211,7 @@ async def test_tui_n_while_the_server_is_gone_says_not_sent_and_r_sends_it_when_
         finally:
             await journal.close()
         assert batch_id and emu.batch_ids() == [batch_id]
-        await until(lambda: batch_id[-8:] in "\n".join(s.text for s in app.screen._compositor.render_strips()),
-                    "the batch on the dashboard")
+        await until(lambda: batch_id[-8:] in _shown(app), "the batch on the dashboard")
 
 
 async def test_watch_waits_for_a_submit_the_server_never_got_and_sends_it_when_back(journal_path, emu):
