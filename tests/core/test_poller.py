@@ -248,3 +248,32 @@ async def test_scattered_overloads_do_not_grow_the_pause(journal, client, emulat
         delays.append(result.next_delay)
         clock.advance(1.0)
     assert max(delays) <= 2.0 + 1e-6, delays                  # a first pause each time: min_interval * 0.5..1
+
+
+async def test_a_recovery_that_cannot_get_through_does_not_spin_the_loop(tmp_path, journal) -> None:
+    """Offline with a batch waiting to be sent: after R (a forced sweep and a recovery try) the loop waits for
+    the next try instead of sweeping again the moment each failed recovery ends."""
+    import socket
+
+    import orjson
+
+    from tui.core.plan import plan_from_requests
+    from tui.core.submit import submit
+
+    with socket.socket() as s:   # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    async with anthropic.AsyncAnthropic(api_key="k", base_url=dead, max_retries=0) as nowhere:
+        items = [(r["custom_id"], orjson.dumps(r["params"])) for r in requests(3)]
+        [row] = await submit(journal, nowhere, plan_from_requests(items, source="offline"))
+        assert row.intent_state == "intent"
+        sweeps: list = []
+        stop = asyncio.Event()
+        poller = Poller(journal, nowhere, adopt=False)             # the TUI's pace: a recovery try every 30 s
+        loop = asyncio.create_task(poller.run(sweeps.append, stop_event=stop))
+        await asyncio.sleep(0.5)
+        poller.poke()
+        await asyncio.sleep(1.5)
+        stop.set()
+        await asyncio.wait_for(loop, 10)
+    assert len(sweeps) <= 5, f"{len(sweeps)} sweeps in 2 s"   # start, R, the end of R's recovery: not hundreds

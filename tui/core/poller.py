@@ -52,7 +52,8 @@ class Poller:
         self._pause_errors = 0           # such errors in a row: any answer from the server ends the streak
         self._pause_told = False         # the pause is a server's retry-after (kept even by a forced sweep)
         self._last_adopt_scan: float | None = None
-        self._wake = asyncio.Event()
+        self._wake = asyncio.Event()       # poll now (forced: every unfinished batch, and a recovery try)
+        self._recovered = asyncio.Event()  # a background recovery ended: an ordinary sweep shows what it sent
         self._ingest_sem = asyncio.Semaphore(ingest_concurrency)
         self._ingesting: dict[int, asyncio.Task[None]] = {}
         self._ingest_retry_at: dict[int, float] = {}
@@ -102,8 +103,8 @@ class Poller:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _sleep(self, delay: float, stop_event: asyncio.Event) -> bool:
-        """Sleep until the delay passes, the loop is poked (returns True) or asked to stop."""
-        waiters = [asyncio.ensure_future(stop_event.wait()), asyncio.ensure_future(self._wake.wait())]
+        """Sleep until the delay passes, the loop is poked (returns True), a recovery ends or it is asked to stop."""
+        waiters = [asyncio.ensure_future(event.wait()) for event in (stop_event, self._wake, self._recovered)]
         try:
             await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -111,6 +112,7 @@ class Poller:
                 waiter.cancel()
         poked = self._wake.is_set()
         self._wake.clear()
+        self._recovered.clear()
         return poked
 
     async def _recover(self) -> list[str]:
@@ -138,7 +140,7 @@ class Poller:
         due_in = self._last_recover + self.recover_every - asyncio.get_running_loop().time()
         if force or due_in <= 0:
             self._recovering = asyncio.create_task(self._recover())
-            self._recovering.add_done_callback(lambda _: self._wake.set())   # a sweep shows what it sent at once
+            self._recovering.add_done_callback(lambda _: self._recovered.set())
             return self.recover_every
         return due_in
 
