@@ -10,6 +10,7 @@ for the actions in `BATCH_ACTIONS`. Everything shown from outside goes through `
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +55,9 @@ def can_export(row: BatchRow) -> bool:
 class BatchActions:
     """Mixin for a `Screen`: c / r / e / D acting on `action_targets()`."""
 
-    def action_targets(self) -> list[BatchRow]:
-        """The batches a key acts on. The hook each screen using this mixin defines: the dashboard gives its
-        marked rows or the one under the cursor, the batch screen its own batch."""
-        raise NotImplementedError(f"{type(self).__name__} uses BatchActions without defining action_targets()")
+    # The batches a key acts on: defined by each screen using this mixin (the dashboard gives its marked rows
+    # or the one under the cursor, the batch screen its own batch).
+    action_targets: Callable[[], list[BatchRow]]
 
     def _single_target(self) -> BatchRow | None:
         """Retry and export act on one batch: the only target, else the one under the cursor."""
