@@ -1,4 +1,4 @@
-"""Benchmark: the dashboard's cost/time load (`tui.core.cost_time.load_facts`) on a large journal.
+"""Benchmark: the dashboard's cost/time load (`tui.core.timing.overview.load_facts`) on a large journal.
 
     .venv/bin/python bench/cost_time.py [--batches 1000] [--results 1000000] [--snapshots 100]
 
@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tui.core.cost_time import SeriesCache, load_facts  # noqa: E402
-from tui.core.journal import Journal  # noqa: E402
-from tui.core.store import list_batches  # noqa: E402
+from tui.core.timing.overview import SeriesCache, load_facts  # noqa: E402
+from tui.core.journal.connection import Journal  # noqa: E402
+from tui.core.journal.batches import list_batches  # noqa: E402
 
 NOW = 1_800_000_000.0
 

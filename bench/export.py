@@ -21,8 +21,8 @@ from pathlib import Path
 
 import orjson
 
-from tui.core.export import ExportOptions, export_results
-from tui.core.journal import Journal
+from tui.core.actions.export import ExportOptions, export_results
+from tui.core.journal.connection import Journal
 
 TEXT = ("The short answer is that it depends, \"quoted\", on the details you give; here are the main points "
         "to consider.\nFirst, look at the inputs. 🎉 ") * 6

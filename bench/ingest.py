@@ -4,7 +4,7 @@
 
 The emulator runs as its own process (`claude-batch-tui emulator`), so the peak RSS printed is this
 process's: the ingest's. Printed, in order:
-  ingest      `tui.core.ingest.ingest` end to end: HTTP stream -> orjson -> upsert transactions (+ peak RSS)
+  ingest      `tui.core.poll.ingest.ingest` end to end: HTTP stream -> orjson -> upsert transactions (+ peak RSS)
   sdk loop    the SDK's own typed loop, `async for r in await client.messages.batches.results(id)`
   floor       orjson + one executemany of the same lines from a local file into SQLite (no network)
 Targets: ingest >= 50,000 lines/s, >= 3x the SDK loop, peak RSS < 200 MB.
@@ -27,9 +27,9 @@ from pathlib import Path
 import anthropic
 import orjson
 
-from tui.core.ingest import ingest
-from tui.core.journal import Journal
-from tui.core.store import server_fields
+from tui.core.poll.ingest import ingest
+from tui.core.journal.connection import Journal
+from tui.core.journal.batches import server_fields
 
 
 def start_emulator(*flags: str) -> tuple[subprocess.Popen, str]:

@@ -25,9 +25,9 @@ import anthropic
 sys.path.insert(0, str(Path(__file__).parent))
 from ingest import start_emulator  # noqa: E402  (the same emulator subprocess helper)
 
-from tui.core.journal import Journal  # noqa: E402
-from tui.core.poller import Poller  # noqa: E402
-from tui.core.store import server_fields  # noqa: E402
+from tui.core.journal.connection import Journal  # noqa: E402
+from tui.core.poll.loop import Poller  # noqa: E402
+from tui.core.journal.batches import server_fields  # noqa: E402
 
 END_AFTER = 15.0
 

@@ -23,7 +23,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tui.core.plan import plan  # noqa: E402
+from tui.core.submit.check import plan  # noqa: E402
 
 
 def write_file(path: Path, n: int, prompt_chars: int) -> None:
@@ -57,8 +57,8 @@ def peak_rss_mb() -> float:
 async def send(path: Path, max_per_batch: int | None) -> None:
     import anthropic
 
-    from tui.core.journal import Journal
-    from tui.core.submit import record_intents, recover
+    from tui.core.journal.connection import Journal
+    from tui.core.submit.send import record_intents, recover
     from tui.emulator import Emulator, EmulatorConfig
 
     the_plan = plan(path, max_per_batch=max_per_batch)

@@ -35,7 +35,7 @@ def journal_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def journal(journal_path: Path):
-    from tui.core.journal import Journal
+    from tui.core.journal.connection import Journal
 
     j = await Journal.open(journal_path)
     try:

@@ -147,7 +147,7 @@ def add_batch(path: Path, local_id: int, n: int, *, with_requests: bool = True, 
 
 async def new_journal(path: Path) -> None:
     """Create the journal file with the current schema (through the real Journal)."""
-    from tui.core.journal import Journal
+    from tui.core.journal.connection import Journal
 
     journal = await Journal.open(path)
     await journal.close()

@@ -17,10 +17,10 @@ from typing import Any
 from textual import work
 from textual.binding import Binding
 
-from tui.core.cancel import cancel_refusal
-from tui.core.delete import delete_refusal
+from tui.core.actions.cancel import cancel_refusal
+from tui.core.actions.delete import delete_refusal
 from tui.core.models import BatchRow, SweepResult
-from tui.core.retry import retry_refusal
+from tui.core.actions.retry import retry_refusal
 from tui.core.safe_text import safe_text
 from tui.messages import BatchesUpdated
 
@@ -126,7 +126,7 @@ class BatchActions:
 
     @work(group="actions", exit_on_error=False)
     async def _run_cancel(self, local_ids: list[int]) -> None:
-        from tui.core.cancel import cancel_batches
+        from tui.core.actions.cancel import cancel_batches
 
         outcomes = await cancel_batches(self.app.journal, self.app.client, local_ids, actor="tui")
         self._changed([o.batch for o in outcomes])
@@ -164,7 +164,7 @@ class BatchActions:
 
     @work(group="actions", exit_on_error=False)
     async def _prepare_retry(self, local_id: int) -> None:
-        from tui.core.retry import RetryError, select_retry
+        from tui.core.actions.retry import RetryError, select_retry
         from tui.screens.retry_dialog import RetryDialog
 
         try:
@@ -181,7 +181,7 @@ class BatchActions:
 
     @work(group="actions", exit_on_error=False)
     async def _send_retry(self, local_id: int, choice: Any) -> None:
-        from tui.core.retry import RetryError, select_retry, send_retry
+        from tui.core.actions.retry import RetryError, select_retry, send_retry
 
         try:
             selection = await select_retry(self.app.journal, local_id, all_errors=choice.all_errors,
@@ -215,7 +215,7 @@ class BatchActions:
 
     @work(group="actions", exit_on_error=False)
     async def _prepare_export(self, row: BatchRow) -> None:
-        from tui.core.lineage import family_ids
+        from tui.core.journal.lineage import family_ids
         from tui.screens.export_dialog import ExportDialog
 
         family = await family_ids(self.app.journal, row)
@@ -236,7 +236,7 @@ class BatchActions:
 
     @work(group="actions", exit_on_error=False)
     async def _run_export(self, local_id: int, path: str, options: Any) -> None:
-        from tui.core.export import ExportError, export_results
+        from tui.core.actions.export import ExportError, export_results
 
         try:
             outcome = await export_results(self.app.journal, local_id, path, options, actor="tui")
@@ -272,7 +272,7 @@ class BatchActions:
 
     @work(group="actions", exit_on_error=False)
     async def _run_delete(self, local_ids: list[int], forget: bool) -> None:
-        from tui.core.delete import delete_batches
+        from tui.core.actions.delete import delete_batches
 
         outcomes = await delete_batches(self.app.journal, self.app.client, local_ids, forget=forget, actor="tui")
         self._changed([o.batch for o in outcomes])

@@ -31,7 +31,7 @@ from tui.screens.dashboard import DashboardScreen
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
 
-    from tui.core.journal import Journal
+    from tui.core.journal.connection import Journal
 
 class BatchApp(App):
     CSS_PATH = "app.tcss"
@@ -96,7 +96,7 @@ class BatchApp(App):
                 self.base_url = self.demo_env.base_url
                 self.api_key = "demo"
                 self.clock = self.demo_env.clock
-            from tui.core.journal import Journal
+            from tui.core.journal.connection import Journal
 
             self.journal = await Journal.open(self.journal_path, clock=self.clock)
             self.broadcast(JournalReady)
@@ -105,7 +105,7 @@ class BatchApp(App):
         finally:
             if not sdk.done():
                 sdk.cancel()
-        from tui.core.client import make_client
+        from tui.core.api.client import make_client
 
         self.client = make_client(self.api_key or "", self.base_url)
         # The demo's batches last seconds, not hours: poll them often.
@@ -245,7 +245,7 @@ class BatchApp(App):
 def _import_sdk() -> Any:
     """The slow imports (the SDK, and the poller that uses it); returns the poller module."""
     importlib.import_module("anthropic")
-    return importlib.import_module("tui.core.poller")
+    return importlib.import_module("tui.core.poll.loop")
 
 
 def _name(row: Any) -> str:

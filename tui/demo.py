@@ -97,8 +97,8 @@ class DemoEnvironment:
 
     async def submit(self, app: Any, story: Story) -> int:
         """Submit one story batch through the core path, at its own pace on the emulator."""
-        from tui.core.plan import plan_from_requests
-        from tui.core.submit import submit
+        from tui.core.submit.check import plan_from_requests
+        from tui.core.submit.send import submit
 
         # The emulator fixes a batch's pace and injected failures when it is created.
         self.emulator.config = dataclasses.replace(self.emulator.config, request_ms=story.request_ms,
@@ -139,7 +139,7 @@ class DemoEnvironment:
                                          bad_model_share=0.01))
 
     async def retry_when_ingested(self, app: Any, local_id: int, *, request_ms: float) -> None:
-        from tui.core.retry import select_retry, send_retry
+        from tui.core.actions.retry import select_retry, send_retry
 
         for _ in range(300):   # the poller notices the end and ingests the results: a few seconds
             async with app.journal.db.execute(
@@ -156,7 +156,7 @@ class DemoEnvironment:
         app.poll_now()
 
     async def cancel(self, app: Any, local_id: int) -> None:
-        from tui.core.cancel import cancel_batches
+        from tui.core.actions.cancel import cancel_batches
 
         for outcome in await cancel_batches(app.journal, app.client, [local_id], actor="demo"):
             if not outcome.ok:

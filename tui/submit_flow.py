@@ -35,9 +35,9 @@ class SubmitFlow:
 
     @work(group="submit", exit_on_error=False)
     async def _send_plan(self, request: Any) -> None:
-        from tui.core.api_errors import describe_api_error
-        from tui.core.plan import PlanError
-        from tui.core.submit import AlreadySubmitted, submit
+        from tui.core.api.errors import describe_api_error
+        from tui.core.submit.check import PlanError
+        from tui.core.submit.send import AlreadySubmitted, submit
 
         plan = request.plan
         n = len(plan.chunks)

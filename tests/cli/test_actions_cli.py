@@ -12,10 +12,10 @@ import sys
 import orjson
 
 from tui.cli import main
-from tui.core.ingest import ingest
-from tui.core.plan import plan_from_requests
-from tui.core.store import apply_server_state, get_batch
-from tui.core.submit import submit
+from tui.core.poll.ingest import ingest
+from tui.core.submit.check import plan_from_requests
+from tui.core.journal.batches import apply_server_state, get_batch
+from tui.core.submit.send import submit
 
 
 def _items(prefix: str, n: int, bad: int = 0) -> list[tuple[str, bytes]]:

@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 
 from tui.cli import main
-from tui.core.journal import Journal
+from tui.core.journal.connection import Journal
 
 
 async def _create(path) -> None:

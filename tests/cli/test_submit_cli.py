@@ -84,9 +84,9 @@ def test_max_per_batch_is_checked_by_the_parser(capsys):
 
 
 async def test_submit_finishes_an_interrupted_submit_first(cli, tmp_path, emulator, journal_path):
-    from tui.core.journal import Journal
-    from tui.core.plan import plan
-    from tui.core.submit import record_intents
+    from tui.core.journal.connection import Journal
+    from tui.core.submit.check import plan
+    from tui.core.submit.send import record_intents
 
     path = write_requests(tmp_path / "in.jsonl", 4)
     journal = await Journal.open(journal_path)

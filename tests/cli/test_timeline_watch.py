@@ -6,7 +6,7 @@ import anthropic
 
 from tui.commands.watch import Watch
 from tui.core.clock import FixedClock
-from tui.core.journal import Journal
+from tui.core.journal.connection import Journal
 from tui.core.models import SweepResult
 
 T0 = 1_800_000_000.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from tui.core.store import apply_server_state
+from tui.core.journal.batches import apply_server_state
 
 
 def requests_for(prefix: str, n: int, **extra) -> list[dict]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.core.journal import Journal
-from tui.core.store import server_fields
+from tui.core.journal.connection import Journal
+from tui.core.journal.batches import server_fields
 
 
 def requests(n: int, prefix: str = "r", *, max_tokens: int = 16) -> list[dict[str, Any]]:

@@ -16,9 +16,9 @@ from drilldown_journal import (
     result_for,
 )
 
-from tui.core import browse
-from tui.core.journal import Journal
-from tui.core.store import get_batch
+from tui.core.journal import pages
+from tui.core.journal.connection import Journal
+from tui.core.journal.batches import get_batch
 
 MIXED = 1  # requests 0..49, results 10..59: 0..9 pending, 50..59 results with no stored request
 
@@ -71,7 +71,7 @@ async def test_pages_counts_and_positions_match_the_model(mixed, result_type, se
     # forward by keyset, 7 at a time
     seen, after = [], None
     while True:
-        rows = await browse.page(mixed, MIXED, after=after, limit=7, result_type=result_type, search=search)
+        rows = await pages.page(mixed, MIXED, after=after, limit=7, result_type=result_type, search=search)
         seen += [r.custom_id for r in rows]
         if len(rows) < 7:
             break
@@ -79,43 +79,43 @@ async def test_pages_counts_and_positions_match_the_model(mixed, result_type, se
     assert seen == expected
     # backward from the end
     back, before = [], None
-    rows = await browse.page(mixed, MIXED, from_end=True, limit=7, result_type=result_type, search=search)
+    rows = await pages.page(mixed, MIXED, from_end=True, limit=7, result_type=result_type, search=search)
     while rows:
         back = [r.custom_id for r in rows] + back
-        rows = await browse.page(mixed, MIXED, before=rows[0].custom_id, limit=7,
+        rows = await pages.page(mixed, MIXED, before=rows[0].custom_id, limit=7,
                                  result_type=result_type, search=search)
     assert back == expected
-    counts = await browse.counts_by_type(mixed, MIXED, search)
+    counts = await pages.counts_by_type(mixed, MIXED, search)
     assert counts[result_type or "all"] == len(expected)
-    assert await browse.total(mixed, MIXED, result_type, search) == len(expected)
+    assert await pages.total(mixed, MIXED, result_type, search) == len(expected)
     for index, cid in enumerate(expected):
-        assert await browse.position(mixed, MIXED, cid, result_type, search) == index
+        assert await pages.position(mixed, MIXED, cid, result_type, search) == index
 
 
 async def test_rows_without_results_are_pending_and_orphans_are_kept(mixed):
-    rows = await browse.page(mixed, MIXED, limit=100)
+    rows = await pages.page(mixed, MIXED, limit=100)
     by_id = {r.custom_id: r for r in rows}
     assert by_id[custom_id(3)].result_type is None
     assert by_id[custom_id(55)].result_type == kind_of(55)
-    counts = await browse.counts_by_type(mixed, MIXED)
+    counts = await pages.counts_by_type(mixed, MIXED)
     assert counts["pending"] == 10 and counts["all"] == 60
     assert counts["pending"] + sum(counts[k] for k in ("succeeded", "errored", "canceled", "expired")) == 60
 
 
 async def test_start_reopens_a_page_at_a_key_inclusive(mixed):
-    rows = await browse.page(mixed, MIXED, start=custom_id(20), limit=3)
+    rows = await pages.page(mixed, MIXED, start=custom_id(20), limit=3)
     assert [r.custom_id for r in rows] == [custom_id(20), custom_id(21), custom_id(22)]
 
 
 async def test_search_is_literal_for_like_wildcards(mixed):
-    assert [r.custom_id for r in await browse.page(mixed, MIXED, search="100%")] == [custom_id(15)]
-    assert [r.custom_id for r in await browse.page(mixed, MIXED, search="ch%re")] == []
-    assert [r.custom_id for r in await browse.page(mixed, MIXED, search="ch_h")] == [custom_id(15)]
-    assert [r.custom_id for r in await browse.page(mixed, MIXED, search="c__h")] == []
+    assert [r.custom_id for r in await pages.page(mixed, MIXED, search="100%")] == [custom_id(15)]
+    assert [r.custom_id for r in await pages.page(mixed, MIXED, search="ch%re")] == []
+    assert [r.custom_id for r in await pages.page(mixed, MIXED, search="ch_h")] == [custom_id(15)]
+    assert [r.custom_id for r in await pages.page(mixed, MIXED, search="c__h")] == []
 
 
 async def test_error_summary_counts_error_types(mixed):
-    summary = await browse.error_summary(mixed, MIXED)
+    summary = await pages.error_summary(mixed, MIXED)
     errored = [i for i in range(10, 60) if kind_of(i) == "errored"]
     assert sum(n for _, n in summary) == len(errored)
     assert [n for _, n in summary] == sorted((n for _, n in summary), reverse=True)
@@ -124,24 +124,24 @@ async def test_error_summary_counts_error_types(mixed):
 
 async def test_neighbours_follow_the_filter(mixed):
     errored = model("errored", None)
-    nxt = await browse.neighbour(mixed, MIXED, errored[0], +1, "errored")
+    nxt = await pages.neighbour(mixed, MIXED, errored[0], +1, "errored")
     assert nxt is not None and nxt.custom_id == errored[1]
-    prev = await browse.neighbour(mixed, MIXED, errored[1], -1, "errored")
+    prev = await pages.neighbour(mixed, MIXED, errored[1], -1, "errored")
     assert prev is not None and prev.custom_id == errored[0]
-    assert await browse.neighbour(mixed, MIXED, errored[0], -1, "errored") is None
-    assert await browse.neighbour(mixed, MIXED, errored[-1], +1, "errored") is None
+    assert await pages.neighbour(mixed, MIXED, errored[0], -1, "errored") is None
+    assert await pages.neighbour(mixed, MIXED, errored[-1], +1, "errored") is None
 
 
 async def test_request_detail_returns_params_raw_and_row(mixed):
-    params, raw, row = await browse.request_detail(mixed, MIXED, custom_id(12))
+    params, raw, row = await pages.request_detail(mixed, MIXED, custom_id(12))
     assert params == params_for(12)
     assert raw == result_for(12)
     assert row.result_type == kind_of(12)
-    params, raw, row = await browse.request_detail(mixed, MIXED, custom_id(2))  # pending
+    params, raw, row = await pages.request_detail(mixed, MIXED, custom_id(2))  # pending
     assert params == params_for(2) and raw is None and row.result_type is None
-    params, raw, row = await browse.request_detail(mixed, MIXED, custom_id(57))  # no stored request
+    params, raw, row = await pages.request_detail(mixed, MIXED, custom_id(57))  # no stored request
     assert params is None and raw == result_for(57)
-    assert await browse.request_detail(mixed, MIXED, "nope") == (None, None, None)
+    assert await pages.request_detail(mixed, MIXED, "nope") == (None, None, None)
 
 
 async def test_retry_family_links_parent_and_children(journal_path):
@@ -151,9 +151,9 @@ async def test_retry_family_links_parent_and_children(journal_path):
     add_batch(journal_path, 3, 1, batch_id="msgbatch_child2", parent_id="msgbatch_parent")
     j = await Journal.open(journal_path)
     try:
-        parent, children = await browse.retry_family(j, await get_batch(j, 1))
+        parent, children = await pages.retry_family(j, await get_batch(j, 1))
         assert parent is None and [c.id for c in children] == ["msgbatch_child1", "msgbatch_child2"]
-        parent, children = await browse.retry_family(j, await get_batch(j, 2))
+        parent, children = await pages.retry_family(j, await get_batch(j, 2))
         assert parent.id == "msgbatch_parent" and children == []
     finally:
         await j.close()
@@ -164,10 +164,10 @@ async def test_an_adopted_batch_has_only_results(journal_path):
     add_batch(journal_path, 1, 30, with_requests=False, adopted=True)
     j = await Journal.open(journal_path)
     try:
-        counts = await browse.counts_by_type(j, 1)
+        counts = await pages.counts_by_type(j, 1)
         assert counts["all"] == 30 and counts["pending"] == 0
-        rows = await browse.page(j, 1, from_end=True, limit=5)
+        rows = await pages.page(j, 1, from_end=True, limit=5)
         assert [r.custom_id for r in rows] == [custom_id(i) for i in range(25, 30)]
-        assert await browse.position(j, 1, custom_id(25)) == 25
+        assert await pages.position(j, 1, custom_id(25)) == 25
     finally:
         await j.close()

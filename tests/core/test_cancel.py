@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from action_helpers import create_tracked, events, refresh, requests_for
-from tui.core.cancel import cancel_batches
-from tui.core.store import get_batch
+from tui.core.actions.cancel import cancel_batches
+from tui.core.journal.batches import get_batch
 
 
 async def test_cancel_several_shows_canceling_at_once_then_ended(journal, emulator_factory):

@@ -12,7 +12,7 @@ import sys
 
 WORKER = r"""
 import asyncio, sys
-from tui.core.journal import Journal
+from tui.core.journal.connection import Journal
 
 async def main(path, name, n):
     journal = await Journal.open(path)

@@ -6,9 +6,9 @@ import pytest
 
 from action_helpers import create_tracked, events, refresh, requests_for
 from export_helpers import succeeded_line
-from tui.core.delete import delete_batches
-from tui.core.export import export_results
-from tui.core.store import get_batch
+from tui.core.actions.delete import delete_batches
+from tui.core.actions.export import export_results
+from tui.core.journal.batches import get_batch
 
 
 async def _add_result(journal, local_id: int, cid: str) -> None:

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tui.core.estimate import estimate_plan, format_estimate
-from tui.core.plan import plan
+from tui.core.money.estimate import estimate_plan, format_estimate
+from tui.core.submit.check import plan
 
 
 def _write(path, lines) -> None:

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from export_helpers import add_batch, add_job, errored_line, plain_line, succeeded_line
-from tui.core.export import CSV_COLUMNS, ExportError, ExportOptions, export_results
+from tui.core.actions.export import CSV_COLUMNS, ExportError, ExportOptions, export_results
 
 NASTY = 'Hello, "world",\nsecond line; tab\there — emoji 🎉🧪, commas,,, and a quote " at the end'
 
@@ -160,8 +160,8 @@ async def test_final_merge_matches_a_brute_force_answer(journal):
     """Random retry families, tiny pages: the k-way merge equals the obvious in-memory answer."""
     import random
 
-    from tui.core.lineage import family_ids, iter_final_results
-    from tui.core.store import get_batch
+    from tui.core.journal.lineage import family_ids, iter_final_results
+    from tui.core.journal.batches import get_batch
 
     rng = random.Random(7)
     job = await add_job(journal, "random")

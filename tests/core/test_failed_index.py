@@ -7,10 +7,10 @@ import sqlite3
 
 from drilldown_journal import connect, custom_id, insert_batch, insert_results, kind_of, new_journal, result_for
 
-from tui.core import browse
-from tui.core.journal import Journal
-from tui.core.lineage import final_summary
-from tui.core.schema import MIGRATIONS, NOT_SUCCEEDED
+from tui.core.journal import pages
+from tui.core.journal.connection import Journal
+from tui.core.journal.lineage import final_summary
+from tui.core.journal.schema import MIGRATIONS, NOT_SUCCEEDED
 
 
 def _plan(con: sqlite3.Connection, sql: str, args: list) -> str:
@@ -42,14 +42,14 @@ async def test_a_version_3_journal_keeps_its_answers(journal_path):
     con.close()
     j = await Journal.open(journal_path)
     try:
-        counts = await browse.counts_by_type(j, 1)
+        counts = await pages.counts_by_type(j, 1)
         for kind in ("succeeded", "errored", "canceled", "expired"):
             expected = [custom_id(i) for i in range(200) if kind_of(i) == kind]
             assert counts[kind] == len(expected)
-            rows = await browse.page(j, 1, limit=500, result_type=kind)
+            rows = await pages.page(j, 1, limit=500, result_type=kind)
             assert [r.custom_id for r in rows] == expected
-            assert await browse.position(j, 1, custom_id(199), kind) == sum(1 for c in expected if c < custom_id(199))
-        assert sum(n for _, n in await browse.error_summary(j, 1)) == counts["errored"]
+            assert await pages.position(j, 1, custom_id(199), kind) == sum(1 for c in expected if c < custom_id(199))
+        assert sum(n for _, n in await pages.error_summary(j, 1)) == counts["errored"]
     finally:
         await j.close()
 

@@ -9,9 +9,9 @@ import orjson
 import pytest
 
 from tests.core.poll_helpers import create_recorded
-from tui.core.ingest import ingest
-from tui.core.poller import Poller
-from tui.core.store import get_batch
+from tui.core.poll.ingest import ingest
+from tui.core.poll.loop import Poller
+from tui.core.journal.batches import get_batch
 
 
 async def _ended(journal, client, emulator, batch_id: str) -> None:

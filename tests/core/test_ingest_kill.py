@@ -12,14 +12,14 @@ import sys
 import orjson
 
 from tests.core.poll_helpers import create_recorded
-from tui.core.ingest import ingest
-from tui.core.poller import Poller
+from tui.core.poll.ingest import ingest
+from tui.core.poll.loop import Poller
 
 CHILD = """
 import asyncio, sys
 import anthropic
-from tui.core.ingest import ingest
-from tui.core.journal import Journal
+from tui.core.poll.ingest import ingest
+from tui.core.journal.connection import Journal
 
 async def main(path, base_url, local_id):
     journal = await Journal.open(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from tui.core.result_lines import PREVIEW_CHARS, Coster, parse_line
+from tui.core.poll.result_lines import PREVIEW_CHARS, Coster, parse_line
 
 COST = Coster()
 

@@ -8,7 +8,7 @@ import orjson
 import pytest
 from aiohttp import web
 
-from tui.core.ingest import ingest
+from tui.core.poll.ingest import ingest
 
 BATCH_ID = "msgbatch_crafted"
 

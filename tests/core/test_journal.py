@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from tui.core.journal import Journal, JournalError
-from tui.core.schema import MIGRATIONS, SCHEMA_VERSION
+from tui.core.journal.connection import Journal, JournalError
+from tui.core.journal.schema import MIGRATIONS, SCHEMA_VERSION
 
 
 async def test_new_journal_is_private_and_current(journal_path):

@@ -7,7 +7,7 @@ import hashlib
 import orjson
 import pytest
 
-from tui.core.plan import (BODY_OVERHEAD, MAX_SHOWN_ERRORS, PlanError, plan, plan_from_requests)
+from tui.core.submit.check import (BODY_OVERHEAD, MAX_SHOWN_ERRORS, PlanError, plan, plan_from_requests)
 
 
 def req(cid: str, **params) -> bytes:

@@ -7,8 +7,8 @@ import asyncio
 import anthropic
 
 from tests.core.poll_helpers import create_recorded, record, requests
-from tui.core.poller import Poller
-from tui.core.store import get_batch, list_batches
+from tui.core.poll.loop import Poller
+from tui.core.journal.batches import get_batch, list_batches
 
 
 async def _events(journal, kind: str) -> list:
@@ -257,8 +257,8 @@ async def test_a_recovery_that_cannot_get_through_does_not_spin_the_loop(tmp_pat
 
     import orjson
 
-    from tui.core.plan import plan_from_requests
-    from tui.core.submit import submit
+    from tui.core.submit.check import plan_from_requests
+    from tui.core.submit.send import submit
 
     with socket.socket() as s:   # a port nobody listens on
         s.bind(("127.0.0.1", 0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from tui.core.poll_plan import next_interval, retry_after_seconds
+from tui.core.poll.sweep_plan import next_interval, retry_after_seconds
 
 NOW = 1_800_000_000.0
 

@@ -10,10 +10,10 @@ import anthropic
 import orjson
 import pytest
 
-from tui.core.plan import plan
-from tui.core.poller import Poller
-from tui.core.store import list_batches
-from tui.core.submit import submit
+from tui.core.submit.check import plan
+from tui.core.poll.loop import Poller
+from tui.core.journal.batches import list_batches
+from tui.core.submit.send import submit
 
 
 def _write(path: Path, n: int) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.core import pricing
-from tui.core.pricing import (PriceFileError, Rates, cost_usd, format_usd, load_price_table, normalize_model,
+from tui.core.money import pricing
+from tui.core.money.pricing import (PriceFileError, Rates, cost_usd, format_usd, load_price_table, normalize_model,
                               price_table, realtime_cost_usd)
 
 

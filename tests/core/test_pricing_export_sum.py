@@ -6,11 +6,11 @@ import csv
 
 import anthropic
 
-from tui.core.export import ExportOptions, export_results
-from tui.core.ingest import ingest
-from tui.core.pricing import format_usd
-from tui.core.spend import batch_spend
-from tui.core.store import apply_server_state, get_batch, server_fields
+from tui.core.actions.export import ExportOptions, export_results
+from tui.core.poll.ingest import ingest
+from tui.core.money.pricing import format_usd
+from tui.core.money.spend import batch_spend
+from tui.core.journal.batches import apply_server_state, get_batch, server_fields
 
 
 def _requests(n: int) -> list[dict]:

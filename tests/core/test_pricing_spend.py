@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.core.spend import Spend, batch_spend, job_spend, total_spend
+from tui.core.money.spend import Spend, batch_spend, job_spend, total_spend
 
 
 async def _setup(journal) -> None:
@@ -41,7 +41,7 @@ async def test_batch_job_and_total_spend(journal) -> None:
 async def test_sums_are_read_again_when_a_forgotten_batchs_local_id_is_reused(journal) -> None:
     """Sums are kept between reads per batch version; a new batch that gets a deleted one's local_id (SQLite
     reuses the largest rowid) with the same result count and state is still summed afresh."""
-    from tui.core.store import get_batch
+    from tui.core.journal.batches import get_batch
 
     async def batch(batch_id: str, cost: float) -> None:
         async with journal.transaction() as db:

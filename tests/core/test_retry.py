@@ -9,12 +9,12 @@ import orjson
 import pytest
 
 from action_helpers import refresh
-from tui.core.export import ExportOptions, export_results
-from tui.core.ingest import ingest
-from tui.core.plan import plan_from_requests
-from tui.core.retry import RetryError, select_retry, send_retry
-from tui.core.store import get_batch
-from tui.core.submit import submit
+from tui.core.actions.export import ExportOptions, export_results
+from tui.core.poll.ingest import ingest
+from tui.core.submit.check import plan_from_requests
+from tui.core.actions.retry import RetryError, select_retry, send_retry
+from tui.core.journal.batches import get_batch
+from tui.core.submit.send import submit
 from tui.emulator.responses import _reply_text, summarize
 
 

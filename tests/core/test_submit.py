@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from tui.core.plan import plan
-from tui.core.submit import AlreadySubmitted, submit
+from tui.core.submit.check import plan
+from tui.core.submit.send import AlreadySubmitted, submit
 from tests.core.submit_helpers import CreateAnswerDelay, journal_ids, wait_ended, write_requests
 
 
@@ -108,8 +108,8 @@ async def test_refused_create_is_marked_failed_with_the_reason(tmp_path, journal
 
 
 async def test_recover_leaves_a_live_submitters_intents_alone(tmp_path, journal, journal_path, emulator, client):
-    from tui.core.journal import Journal
-    from tui.core.submit import record_intents, recover
+    from tui.core.journal.connection import Journal
+    from tui.core.submit.send import record_intents, recover
 
     ids, lock = await record_intents(journal, plan(write_requests(tmp_path / "in.jsonl", 6), max_per_batch=3))
     other = await Journal.open(journal_path)   # another process's view of the same journal
@@ -129,7 +129,7 @@ async def test_unreachable_server_leaves_the_intent_for_recover(tmp_path, journa
 
     import anthropic
 
-    from tui.core.submit import recover
+    from tui.core.submit.send import recover
 
     with socket.socket() as s:   # a port nobody listens on
         s.bind(("127.0.0.1", 0))

@@ -17,8 +17,8 @@ import orjson
 import pytest
 
 from tests.core.submit_helpers import CreateAnswerDelay, write_requests
-from tui.core.journal import Journal
-from tui.core.submit import recover
+from tui.core.journal.connection import Journal
+from tui.core.submit.send import recover
 
 N, PER_BATCH = 1200, 300
 

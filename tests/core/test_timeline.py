@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tui.core import timeline as tl
+from tui.core.timing import deadlines as tl
 from tui.core.clock import FixedClock
-from tui.core.journal import Journal
+from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow, RequestCounts
 
 T0 = 1_800_000_000.0   # a fixed creation time
@@ -104,7 +104,7 @@ async def test_expiry_warning_fires_once_and_survives_restart(journal_path) -> N
 
 
 async def test_where_results_live_across_retention(journal) -> None:
-    from tui.core.store import list_batches
+    from tui.core.journal.batches import list_batches
 
     now = T0 + 10 * tl.DAY
     await _insert(journal, 1, "ended", T0 + tl.DAY, processing=0, succeeded=10)

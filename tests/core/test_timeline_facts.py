@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tui.core.cost_time import SeriesCache, load_facts
-from tui.core.store import list_batches
+from tui.core.timing.overview import SeriesCache, load_facts
+from tui.core.journal.batches import list_batches
 
 T0 = 1_800_000_000.0
 DAY = 86400.0
@@ -46,8 +46,8 @@ async def test_load_facts(journal) -> None:
 
 
 def test_header_span_follows_activity() -> None:
-    from tui.core.cost_time import span_label
-    from tui.core.throughput import Move, pick_span
+    from tui.core.timing.overview import span_label
+    from tui.core.timing.throughput import Move, pick_span
 
     def moves(*ages):
         return [Move(1, T0 - a, 1, T0 - a - 1) for a in ages]
@@ -78,8 +78,8 @@ async def test_spend_of_finished_batches_is_cached_until_results_change(journal)
 
 
 async def test_batch_cost_time_includes_the_job_when_it_has_several_batches(journal) -> None:
-    from tui.core.cost_time import batch_cost_time
-    from tui.core.store import get_batch
+    from tui.core.timing.overview import batch_cost_time
+    from tui.core.journal.batches import get_batch
 
     async with journal.transaction() as db:
         await db.execute("INSERT INTO jobs(id, name, created_at) VALUES (1, 'big.jsonl', 0), (2, 'one.jsonl', 0)")

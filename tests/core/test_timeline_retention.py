@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import anthropic
 
-from tui.core import timeline as tl
+from tui.core.timing import deadlines as tl
 from tui.core.clock import Clock
-from tui.core.ingest import ingest
-from tui.core.journal import Journal
-from tui.core.store import apply_server_state, get_batch, list_batches, server_fields
+from tui.core.poll.ingest import ingest
+from tui.core.journal.connection import Journal
+from tui.core.journal.batches import apply_server_state, get_batch, list_batches, server_fields
 
 
 async def waiting(journal: Journal) -> list:
@@ -85,7 +85,7 @@ async def test_ingest_before_deletion_then_local_only(emulator, journal_path) ->
 async def test_poller_ingests_soonest_deletion_first_and_what_waits_too_long_is_lost(emulator, journal_path) -> None:
     import asyncio
 
-    from tui.core.poller import Poller
+    from tui.core.poll.loop import Poller
 
     journal = await Journal.open(journal_path, EmulatedClock(emulator))
     try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tui.core import throughput as tp
-from tui.core.store import get_batch
+from tui.core.timing import throughput as tp
+from tui.core.journal.batches import get_batch
 
 T0 = 1_800_000_000.0
 

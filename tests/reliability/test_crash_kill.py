@@ -15,9 +15,9 @@ import orjson
 import pytest
 
 from tests.core.poll_helpers import requests
-from tui.core.journal import Journal
-from tui.core.plan import plan_from_requests
-from tui.core.submit import submit
+from tui.core.journal.connection import Journal
+from tui.core.submit.check import plan_from_requests
+from tui.core.submit.send import submit
 
 BIG = 30_000
 TUI = ("import sys; from tui.app import make_app; "

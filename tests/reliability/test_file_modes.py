@@ -7,7 +7,7 @@ import os
 import sqlite3
 
 from tests.reliability.cli_run import cli, mode
-from tui.core.schema import MIGRATIONS, SCHEMA_VERSION
+from tui.core.journal.schema import MIGRATIONS, SCHEMA_VERSION
 
 
 def test_default_journal_is_created_private_under_umask_000(tmp_path):

@@ -1,4 +1,4 @@
-"""Property test of the submit checker (`tui.core.plan.plan`) over generated hostile JSONL.
+"""Property test of the submit checker (`tui.core.submit.check.plan`) over generated hostile JSONL.
 
 Each generated file mixes good requests with bad lines of every kind (bad UTF-8, raw NUL bytes, BOMs off
 the first line, nesting past the parser's limit, truncated JSON, wrong types, duplicate ids, extra keys),
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.core.plan import MAX_SHOWN_ERRORS, PlanError, plan
+from tui.core.submit.check import MAX_SHOWN_ERRORS, PlanError, plan
 
 IDS = st.sampled_from(["a", "b", "c", "d-1", "E_2", "x" * 64])   # few ids, so duplicates are common
 TEXT = st.text(max_size=40)   # any code point, lone surrogates excluded by orjson's encoder below

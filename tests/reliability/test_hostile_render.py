@@ -14,7 +14,7 @@ import pytest
 
 from tests.reliability.hostile_server import HostileServer, ended_batch, succeeded_line
 from tui.app import make_app
-from tui.core.journal import Journal
+from tui.core.journal.connection import Journal
 
 MARKUP = "[bold]loud[/bold] [/end] [link=http://x]y[/link] [@click=app.quit]q[/]"
 CSI = "wipe\x1b[2J\x1b[31mred"

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.reliability.hostile_server import HostileServer, ended_batch, succeeded_line
-from tui.core.ingest import MAX_LINE_BYTES, READ_WHOLE, Coster, ingest, parse_line
-from tui.core.poller import Poller
-from tui.core.store import get_batch, server_fields
+from tui.core.poll.ingest import MAX_LINE_BYTES, READ_WHOLE, Coster, ingest, parse_line
+from tui.core.poll.loop import Poller
+from tui.core.journal.batches import get_batch, server_fields
 
 HUGE = 50 * 1024 * 1024
 _COST = Coster()
@@ -168,8 +168,8 @@ async def test_submit_is_not_hung_by_a_hostile_retry_after(journal):
     they are passed over (here for the plain `retry-after: 0` beside them), and the create goes through once."""
     import asyncio
 
-    from tui.core.plan import plan_from_requests
-    from tui.core.submit import submit
+    from tui.core.submit.check import plan_from_requests
+    from tui.core.submit.send import submit
 
     async with HostileServer() as server:
         server.create_answers = [(429, {"retry-after-ms": "NaN", "retry-after": "0"}),
@@ -184,8 +184,8 @@ async def test_submit_is_not_hung_by_a_hostile_retry_after(journal):
 async def test_a_created_batch_with_unreadable_fields_still_has_its_id_recorded(journal):
     """The create went through and answered an id, but with fields that cannot be read: the id is what must
     not be lost. Submit records it (and returns normally); the poller later reports the unreadable fields."""
-    from tui.core.plan import plan_from_requests
-    from tui.core.submit import submit
+    from tui.core.submit.check import plan_from_requests
+    from tui.core.submit.send import submit
 
     async with HostileServer() as server:
         server.created_fields = {"created_at": "not a time", "request_counts": {"processing": "many"}}
@@ -202,8 +202,8 @@ async def test_a_created_batch_with_unreadable_fields_still_has_its_id_recorded(
 async def test_settling_an_ambiguous_create_passes_over_unreadable_batches_in_the_list(journal):
     """A 500 on create is settled by listing; a batch on the list with fields that cannot be read must not
     stop the settling (before: the row stayed `sending` for ever)."""
-    from tui.core.plan import plan_from_requests
-    from tui.core.submit import submit
+    from tui.core.submit.check import plan_from_requests
+    from tui.core.submit.send import submit
 
     async with HostileServer() as server:
         server.batches["msgbatch_junk"] = {"id": "msgbatch_junk", "created_at": "yesterday-ish",

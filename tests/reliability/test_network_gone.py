@@ -14,9 +14,9 @@ import pytest
 
 from tests.core.poll_helpers import requests
 from tui.app import make_app
-from tui.core.journal import Journal
-from tui.core.plan import plan_from_requests
-from tui.core.submit import submit
+from tui.core.journal.connection import Journal
+from tui.core.submit.check import plan_from_requests
+from tui.core.submit.send import submit
 from tui.emulator import Emulator, EmulatorConfig
 
 
@@ -138,8 +138,8 @@ async def test_tui_status_says_so_keeps_its_rows_and_carries_on(journal_path, em
 async def test_a_submit_made_while_the_server_was_gone_goes_out_once_it_returns(journal_path, emu):
     """Nothing can be sent: the intent waits (not a 20 s settle window), and the running poller sends it, once,
     when the server answers again, without a restart."""
-    from tui.core.poller import Poller
-    from tui.core.store import get_batch
+    from tui.core.poll.loop import Poller
+    from tui.core.journal.batches import get_batch
 
     await emu.stop()
     journal = await Journal.open(journal_path)

@@ -104,9 +104,9 @@ async def test_tui_session_and_its_401_keep_the_key_off_the_screen(tmp_path, jou
     key, whose 401 shows in the status line. No screenshot or notification holds either key."""
     from tests.core.poll_helpers import requests
     from tui.app import make_app
-    from tui.core.journal import Journal
-    from tui.core.plan import plan_from_requests
-    from tui.core.submit import submit
+    from tui.core.journal.connection import Journal
+    from tui.core.submit.check import plan_from_requests
+    from tui.core.submit.send import submit
     from tui.emulator import Emulator
     from tui.screens.batch import BatchScreen
 

@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 import orjson
 
 from tui.app import make_app
-from tui.core.ingest import ingest
-from tui.core.journal import Journal
-from tui.core.plan import plan_from_requests
-from tui.core.store import apply_server_state
-from tui.core.submit import submit
+from tui.core.poll.ingest import ingest
+from tui.core.journal.connection import Journal
+from tui.core.submit.check import plan_from_requests
+from tui.core.journal.batches import apply_server_state
+from tui.core.submit.send import submit
 
 
 def items(prefix: str, n: int, bad: int = 0) -> list[tuple[str, bytes]]:

@@ -9,8 +9,8 @@ import anthropic
 import orjson
 
 from actions_app import cursor_to, finish, items, press, running_app, settle, submit_items
-from tui.core.journal import Journal
-from tui.core.store import get_batch
+from tui.core.journal.connection import Journal
+from tui.core.journal.batches import get_batch
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.export_dialog import ExportDialog

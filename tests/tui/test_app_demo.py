@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from tui.app import make_app
-from tui.core.store import list_batches
+from tui.core.journal.batches import list_batches
 
 
 async def test_demo_story_plays_on_a_real_journal(journal_path):

@@ -15,7 +15,7 @@ from drilldown_journal import (
 )
 
 from tui.core.models import SweepResult
-from tui.core.store import get_batch
+from tui.core.journal.batches import get_batch
 from tui.messages import BatchesUpdated
 from tui.screens.batch import BatchScreen
 from tui.screens.request import RequestScreen

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tui.core.cost_time import Facts
+from tui.core.timing.overview import Facts
 from tui.core.models import BatchRow, RequestCounts
-from tui.core.spend import Spend
-from tui.core.throughput import Eta
+from tui.core.money.spend import Spend
+from tui.core.timing.throughput import Eta
 from tui.widgets import cost_time_cells as cells
 
 T0 = 1_800_000_000.0
@@ -69,7 +69,7 @@ def test_header() -> None:
 
 
 def test_expiry_notice_is_plain_and_safe() -> None:
-    from tui.core.timeline import expiry_notice
+    from tui.core.timing.deadlines import expiry_notice
 
     text = expiry_notice(row(label="nightly\x1b[2J[/b]"), T0 + DAY - 1800)
     assert text.startswith("nightly") and "\x1b" not in text
@@ -82,7 +82,7 @@ def test_saving_note() -> None:
 
 
 def test_batch_pairs() -> None:
-    from tui.core.cost_time import BatchCostTime
+    from tui.core.timing.overview import BatchCostTime
 
     pairs = dict((k, v.plain) for k, v in cells.batch_pairs(
         row("ended", ingest_state="complete"), BatchCostTime(Spend(0.5, 1.0), None, Spend(0.75, 1.5), 2), T0))

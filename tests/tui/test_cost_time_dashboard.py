@@ -7,7 +7,7 @@ import sqlite3
 
 from tui.app import make_app
 from tui.core.clock import FixedClock
-from tui.core.journal import Journal
+from tui.core.journal.connection import Journal
 from tui.screens import cost_time
 from tui.screens.dashboard import DashboardScreen
 

@@ -52,7 +52,7 @@ def test_request_view_cost_and_saving() -> None:
 
 
 def test_help_shows_when_prices_were_checked(tmp_path, monkeypatch) -> None:
-    from tui.core import pricing
+    from tui.core.money import pricing
     from tui.screens import help as help_screen
     from tui.screens.cost_time import prices_note
 

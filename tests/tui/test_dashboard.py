@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 import orjson
 
 from tui.app import make_app
-from tui.core.journal import Journal
-from tui.core.plan import plan_from_requests
-from tui.core.store import list_batches
-from tui.core.submit import submit
+from tui.core.journal.connection import Journal
+from tui.core.submit.check import plan_from_requests
+from tui.core.journal.batches import list_batches
+from tui.core.submit.send import submit
 from tui.screens.dashboard import SORTS, DashboardScreen
 from tui.screens.help import HelpScreen
 

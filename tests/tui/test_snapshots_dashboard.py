@@ -14,7 +14,7 @@ import pytest
 
 from tui.app import make_app
 from tui.core.clock import FixedClock
-from tui.core.journal import Journal
+from tui.core.journal.connection import Journal
 
 T0 = 1_790_000_000.0   # the fixed "now"
 H = 3600.0

@@ -9,7 +9,7 @@ import orjson
 from textual.widgets import Button, Input
 
 from actions_app import press, running_app, settle
-from tui.core.journal import Journal
+from tui.core.journal.connection import Journal
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.submit_dialog import SubmitDialog, complete_path
 

@@ -21,7 +21,7 @@ class CommandError(Exception):
 
 async def open_journal(args: argparse.Namespace) -> Any:
     from tui.core.config import journal_path
-    from tui.core.journal import Journal, JournalError
+    from tui.core.journal.connection import Journal, JournalError
 
     try:
         return await Journal.open(journal_path(getattr(args, "journal", None)))
@@ -31,7 +31,7 @@ async def open_journal(args: argparse.Namespace) -> Any:
 
 def make_cli_client(args: argparse.Namespace) -> Any:
     from tui.core import config
-    from tui.core.client import make_client
+    from tui.core.api.client import make_client
 
     base = config.base_url(getattr(args, "base_url", None))
     key = config.api_key()
@@ -67,7 +67,7 @@ async def resolve_batches(journal: Any, keys: list[str], refusal: Any, verb: str
 
     Each refused key is warned about as `cannot VERB: why`; returns (allowed batches, refused count).
     """
-    from tui.core.store import get_batch
+    from tui.core.journal.batches import get_batch
 
     todo, refused = [], 0
     for key in keys:

@@ -18,7 +18,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from tui.core.cancel import cancel_batches, cancel_refusal
+    from tui.core.actions.cancel import cancel_batches, cancel_refusal
 
     journal = await open_journal(args)
     try:

@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from tui.core.delete import delete_batches, delete_refusal
+    from tui.core.actions.delete import delete_batches, delete_refusal
 
     journal = await open_journal(args)
     try:

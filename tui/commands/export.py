@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from tui.core.export import ExportError, ExportOptions, check_destination, export_results
+    from tui.core.actions.export import ExportError, ExportOptions, check_destination, export_results
 
     force = args.force
     existing = Path(args.output).expanduser()

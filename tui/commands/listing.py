@@ -58,8 +58,8 @@ def name(row: BatchRow) -> str:
 
 
 def table_lines(rows: list[BatchRow], now: float, spend: dict | None = None) -> list[str]:
-    """`spend`: {local_id: tui.core.spend.Spend}, so a cost with unpriced results says so."""
-    from tui.core.pricing import format_usd
+    """`spend`: {local_id: tui.core.money.spend.Spend}, so a cost with unpriced results says so."""
+    from tui.core.money.pricing import format_usd
 
     def cost(row: BatchRow) -> str:
         if spend and row.local_id in spend:
@@ -100,13 +100,13 @@ def as_json(row: BatchRow) -> dict:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from tui.core.store import list_batches
+    from tui.core.journal.batches import list_batches
 
     journal = await open_journal(args)
     try:
         rows = await list_batches(journal)
         now = journal.clock.now()
-        from tui.core.spend import batch_spend
+        from tui.core.money.spend import batch_spend
 
         spend = await batch_spend(journal)
     finally:

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from tui.core.retry import RetryError, select_retry, send_retry
+    from tui.core.actions.retry import RetryError, select_retry, send_retry
 
     journal = await open_journal(args)
     try:

@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from tui.commands._session import CommandError, finish, make_cli_client, open_journal, say, warn
-from tui.core.plan import MAX_REQUESTS
+from tui.core.submit.check import MAX_REQUESTS
 
 
 def _per_batch(text: str) -> int:
@@ -58,8 +58,8 @@ def plan_lines(plan) -> list[str]:
 
 
 def _estimate_lines(plan) -> list[str]:
-    """The cost range at batch prices (`tui.core.estimate`), one line."""
-    from tui.core.estimate import estimate_plan, format_estimate
+    """The cost range at batch prices (`tui.core.money.estimate`), one line."""
+    from tui.core.money.estimate import estimate_plan, format_estimate
 
     return [format_estimate(estimate_plan(plan))]
 
@@ -67,7 +67,7 @@ def _estimate_lines(plan) -> list[str]:
 async def _run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from tui.core.plan import plan as make_plan
+    from tui.core.submit.check import plan as make_plan
 
     plan = await asyncio.to_thread(make_plan, args.file, max_per_batch=args.max_per_batch)
     if not plan.ok:
@@ -92,8 +92,8 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 async def _send(journal, client, plan, args: argparse.Namespace) -> int:
-    from tui.core.plan import PlanError
-    from tui.core.submit import AlreadySubmitted, recover, submit
+    from tui.core.submit.check import PlanError
+    from tui.core.submit.send import AlreadySubmitted, recover, submit
 
     for row in await recover(journal, client):
         if row.id:

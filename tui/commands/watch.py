@@ -64,7 +64,7 @@ def progress_line(row: Any) -> str:
 
 class Watch:
     def __init__(self, journal: Any, client: Any, interval: float) -> None:
-        from tui.core.poller import Poller
+        from tui.core.poll.loop import Poller
 
         self.journal = journal
         self.poller = Poller(journal, client, adopt=False, min_interval=interval,
@@ -75,7 +75,7 @@ class Watch:
         self.stuck: dict[int, str] = {}      # read to the end of the stream, still incomplete: why
 
     async def run(self) -> int:
-        from tui.core.store import list_batches
+        from tui.core.journal.batches import list_batches
 
         rows = await list_batches(self.journal)
         tracked = [r for r in rows if r.id]
@@ -126,7 +126,7 @@ class Watch:
             warn(f"warning: {error} (will retry)")
         for row in result.changed:
             self.show(row)
-        from tui.core.timeline import expiry_notice, take_expiry_warnings
+        from tui.core.timing.deadlines import expiry_notice, take_expiry_warnings
 
         for row in await take_expiry_warnings(self.journal):
             warn(f"warning: {expiry_notice(row, self.journal.clock.now())}")
@@ -143,7 +143,7 @@ class Watch:
         await self.check_done()
 
     async def check_done(self) -> None:
-        from tui.core.store import list_batches
+        from tui.core.journal.batches import list_batches
 
         if not any(self.waiting(row) for row in await list_batches(self.journal)):
             self.stop.set()
@@ -159,8 +159,8 @@ class Watch:
         return row.ingest_state not in ("complete", "unavailable") and row.local_id not in self.stuck
 
     async def summary(self) -> int:
-        from tui.core.pricing import format_usd
-        from tui.core.store import list_batches
+        from tui.core.money.pricing import format_usd
+        from tui.core.journal.batches import list_batches
 
         rows = [r for r in await list_batches(self.journal) if r.id]
         results = sum(r.results_ingested for r in rows)
@@ -168,7 +168,7 @@ class Watch:
         gone = [r for r in rows if r.gone]
         say(f"{'all ' if len(rows) > 1 else ''}{len(rows)} batch{'es' if len(rows) != 1 else ''} ended; "
             f"{results} results in the journal")
-        from tui.core.spend import total_spend
+        from tui.core.money.spend import total_spend
 
         spend = await total_spend(self.journal)
         if spend.saving_usd is not None:

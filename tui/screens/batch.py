@@ -1,6 +1,6 @@
 """One batch: its facts above a request table paged from the journal, with a result filter and a search.
 
-Every read runs in an async worker on the app's loop (`tui.core.browse`, keyset pages) and comes back as a
+Every read runs in an async worker on the app's loop (`tui.core.journal.pages`, keyset pages) and comes back as a
 message; only the handlers touch widgets. The table holds one window of rows (`RequestTable`), so opening,
 paging to the end and filtering a 100,000-request batch each cost one or two indexed queries.
 Other features add keys to `BINDINGS` (with ids) and act on `current_request()` / `batch`.
@@ -16,7 +16,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from tui.actions import BATCH_ACTIONS, BATCH_BINDINGS, BatchActions
-from tui.core import browse, store
+from tui.core.journal import pages
+from tui.core.journal import batches
 from tui.core.models import BatchRow, ResultRow, SweepResult
 from tui.messages import BatchesUpdated, JournalReady
 from tui.widgets.app_footer import AppFooter
@@ -154,13 +155,13 @@ class BatchScreen(BatchActions, Screen):
         if window == "first":
             await self._window_first(self._next_ticket())
         if facts:
-            batch = await store.get_batch(journal, self.batch_local_id)
+            batch = await batches.get_batch(journal, self.batch_local_id)
             changed = _changed(self.batch, batch)
             self.post_message(FactsLoaded(await self._facts(batch)))
             if window is None and self.loaded and not changed:
                 return
-        counts = await browse.counts_by_type(journal, self.batch_local_id, search)
-        summary = await browse.error_summary(journal, self.batch_local_id)
+        counts = await pages.counts_by_type(journal, self.batch_local_id, search)
+        summary = await pages.error_summary(journal, self.batch_local_id)
         self.post_message(CountsLoaded(counts, summary, search))
         if window is None:
             await self._window_around(self.table.cursor_key(), self._next_ticket())
@@ -168,16 +169,16 @@ class BatchScreen(BatchActions, Screen):
     async def _facts(self, batch: BatchRow | None) -> Facts | None:
         if batch is None:
             return None
-        parent, children = await browse.retry_family(self.journal, batch)
+        parent, children = await pages.retry_family(self.journal, batch)
         job_final = None
         if parent is not None or children or batch.parent_id:
-            from tui.core.lineage import family_ids, final_summary
+            from tui.core.journal.lineage import family_ids, final_summary
 
             family = await family_ids(self.journal, batch)
             job_final = (*await final_summary(self.journal, family), len(family))
-        from tui.core.cost_time import batch_cost_time
+        from tui.core.timing.overview import batch_cost_time
 
-        return Facts(batch, parent, children, await browse.ingest_error(self.journal, self.batch_local_id),
+        return Facts(batch, parent, children, await pages.ingest_error(self.journal, self.batch_local_id),
                      job_final, await batch_cost_time(self.journal, batch, self.app.clock.now()))
 
     def _next_ticket(self) -> int:
@@ -185,15 +186,15 @@ class BatchScreen(BatchActions, Screen):
         return self._ticket
 
     async def _window_first(self, ticket: int) -> None:
-        rows = await browse.page(self.journal, self.batch_local_id, limit=WINDOW + 1, **self._query())
+        rows = await pages.page(self.journal, self.batch_local_id, limit=WINDOW + 1, **self._query())
         self.post_message(WindowLoaded(rows[:WINDOW], 0, True, len(rows) <= WINDOW, ticket=ticket))
 
     async def _window_last(self, ticket: int) -> None:
-        rows = await browse.page(self.journal, self.batch_local_id, from_end=True, limit=WINDOW + 1,
+        rows = await pages.page(self.journal, self.batch_local_id, from_end=True, limit=WINDOW + 1,
                                  **self._query())
         at_start = len(rows) <= WINDOW
         rows = rows[-WINDOW:]
-        start = 0 if at_start else await browse.position(self.journal, self.batch_local_id, rows[0].custom_id,
+        start = 0 if at_start else await pages.position(self.journal, self.batch_local_id, rows[0].custom_id,
                                                          **self._query())
         self.post_message(WindowLoaded(rows, start, at_start, True, select_last=True, ticket=ticket))
 
@@ -203,13 +204,13 @@ class BatchScreen(BatchActions, Screen):
             await self._window_first(ticket)
             return
         q = self._query()
-        before = await browse.page(self.journal, self.batch_local_id, before=key, limit=PAGE, **q)
-        after = await browse.page(self.journal, self.batch_local_id, start=key, limit=WINDOW - PAGE + 1, **q)
+        before = await pages.page(self.journal, self.batch_local_id, before=key, limit=PAGE, **q)
+        after = await pages.page(self.journal, self.batch_local_id, start=key, limit=WINDOW - PAGE + 1, **q)
         rows = before + after[:WINDOW - PAGE]
         if not rows:
             await self._window_first(ticket)
             return
-        start = 0 if len(before) < PAGE else await browse.position(self.journal, self.batch_local_id,
+        start = 0 if len(before) < PAGE else await pages.position(self.journal, self.batch_local_id,
                                                                    rows[0].custom_id, **q)
         self.post_message(WindowLoaded(rows, start, len(before) < PAGE, len(after) <= WINDOW - PAGE,
                                        select=key, ticket=ticket))
@@ -234,7 +235,7 @@ class BatchScreen(BatchActions, Screen):
     async def _load_page(self, message: RequestTable.NeedRows) -> None:
         direction = {"after": message.anchor} if message.where == "after" else {"before": message.anchor}
         try:
-            rows = await browse.page(self.journal, self.batch_local_id, limit=PAGE + 1, **direction,
+            rows = await pages.page(self.journal, self.batch_local_id, limit=PAGE + 1, **direction,
                                      **self._query())
         except Exception:
             self.post_message(PageLoaded(message, [], False))  # the table may ask again; the app shows why
@@ -312,7 +313,7 @@ class BatchScreen(BatchActions, Screen):
         return True
 
     def action_cycle_filter(self) -> None:
-        names = browse.FILTERS
+        names = pages.FILTERS
         self.filter = names[(names.index(self.filter) + 1) % len(names)]
         self._show_filters()
         self._jump("first")

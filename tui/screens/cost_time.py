@@ -3,7 +3,7 @@
 when a batch is an hour from expiry with requests still processing.
 
 `CostTimeDashboard` is mixed into the dashboard screen: after each load of batch rows it reads the facts
-(`tui.core.cost_time.load_facts`) in a worker, takes the due expiry warnings, and hands both back in a
+(`tui.core.timing.overview.load_facts`) in a worker, takes the due expiry warnings, and hands both back in a
 message; the handler updates the header and re-renders the rows. Columns read the last facts loaded.
 """
 
@@ -13,10 +13,10 @@ from textual import work
 from textual.message import Message
 from textual.widgets import Static
 
-from tui.core.cost_time import Facts, SeriesCache, load_facts
+from tui.core.timing.overview import Facts, SeriesCache, load_facts
 from tui.core.models import BatchRow
-from tui.core.pricing import price_table
-from tui.core.timeline import expiry_notice, take_expiry_warnings
+from tui.core.money.pricing import price_table
+from tui.core.timing.deadlines import expiry_notice, take_expiry_warnings
 from tui.widgets import cost_time_cells as cells
 from tui.widgets.batch_table import Column, register_column
 

@@ -1,6 +1,6 @@
 """The dashboard: every batch in one live table, a totals header, filter, sort and marks.
 
-Rows come from the journal (`store.list_batches`) in a worker whenever the app says the batches changed
+Rows come from the journal (`batches.list_batches`) in a worker whenever the app says the batches changed
 (`BatchesUpdated`, `JournalReady`); the table is updated in place. Other features extend this screen by
 adding bindings (with ids) and columns (`tui.widgets.batch_table.register_column`), and act on
 `selected_batches()`.
@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tui import render
 from tui.actions import BATCH_ACTIONS, DASHBOARD_BINDINGS, BatchActions
-from tui.core import store
+from tui.core.journal import batches
 from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
 from tui.messages import BatchesUpdated, JournalReady
@@ -140,7 +140,7 @@ class DashboardScreen(CostTimeDashboard, BatchActions, SubmitFlow, Screen):
         try:
             while True:
                 self._dirty = False
-                rows = await store.list_batches(self.app.journal)
+                rows = await batches.list_batches(self.app.journal)
                 self.post_message(BatchesLoaded(rows))
                 if not self._dirty:
                     break

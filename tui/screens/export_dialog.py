@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
-from tui.core.export import ExportOptions
+from tui.core.actions.export import ExportOptions
 from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
 from tui.screens.dialog import DialogScreen

@@ -19,7 +19,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui import render
-from tui.core import browse, store
+from tui.core.journal import pages
+from tui.core.journal import batches
 from tui.core.models import BatchRow, ResultRow
 from tui.core.safe_text import safe_text
 from tui.messages import BatchesUpdated
@@ -103,25 +104,25 @@ class RequestScreen(Screen):
     @work(group="request-detail", exclusive=True, exit_on_error=False)
     async def _load(self, custom_id: str, want_position: bool) -> None:
         journal = self.app.journal
-        params, raw, row = await browse.request_detail(journal, self.batch_local_id, custom_id)
-        batch = await store.get_batch(journal, self.batch_local_id)
+        params, raw, row = await pages.request_detail(journal, self.batch_local_id, custom_id)
+        batch = await batches.get_batch(journal, self.batch_local_id)
         position = None
         if want_position:
-            position = await browse.position(journal, self.batch_local_id, custom_id, self.result_type,
+            position = await pages.position(journal, self.batch_local_id, custom_id, self.result_type,
                                              self.search)
             if self.total is None:
-                self.total = await browse.total(journal, self.batch_local_id, self.result_type, self.search)
+                self.total = await pages.total(journal, self.batch_local_id, self.result_type, self.search)
         self.post_message(DetailLoaded(custom_id, params, raw, row, batch, position))
 
     @work(group="request-step", exclusive=True, exit_on_error=False)
     async def _step(self, direction: int) -> None:
-        nxt = await browse.neighbour(self.app.journal, self.batch_local_id, self.custom_id, direction,
+        nxt = await pages.neighbour(self.app.journal, self.batch_local_id, self.custom_id, direction,
                                      self.result_type, self.search)
         if nxt is None:
             self.post_message(EdgeReached(direction))
             return
-        params, raw, row = await browse.request_detail(self.app.journal, self.batch_local_id, nxt.custom_id)
-        batch = await store.get_batch(self.app.journal, self.batch_local_id)
+        params, raw, row = await pages.request_detail(self.app.journal, self.batch_local_id, nxt.custom_id)
+        batch = await batches.get_batch(self.app.journal, self.batch_local_id)
         position = None if self.position is None else self.position + direction
         self.post_message(DetailLoaded(nxt.custom_id, params, raw, row, batch, position))
 

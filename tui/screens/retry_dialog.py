@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Static
 
-from tui.core.retry import RetrySelection
+from tui.core.actions.retry import RetrySelection
 from tui.core.safe_text import safe_text
 from tui.screens.dialog import DialogScreen
 

@@ -27,7 +27,7 @@ from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Button, Input, Static
 
-from tui.core.plan import MAX_REQUESTS, Plan, PlanError
+from tui.core.submit.check import MAX_REQUESTS, Plan, PlanError
 from tui.core.safe_text import safe_text
 from tui.screens.dialog import DialogScreen
 
@@ -104,7 +104,7 @@ class PathInput(Input):
 
 def plan_summary(plan: Plan) -> list[str]:
     """Totals, one line per batch (capped), then the cost estimate: what the confirmation shows."""
-    from tui.core.estimate import estimate_plan, format_estimate
+    from tui.core.money.estimate import estimate_plan, format_estimate
 
     n, b = plan.request_count, len(plan.chunks)
     lines = [f"{n:,} request{'s' if n != 1 else ''} in {b:,} batch{'es' if b != 1 else ''}, "
@@ -256,7 +256,7 @@ class SubmitDialog(DialogScreen[SubmitRequest | None]):
     @work(thread=True, group="submit-check", exclusive=True, exit_on_error=False)
     def _check(self, token: int, path: str, per_batch: int | None) -> None:
         """Blocking: reads the whole file (and once more for its hash when it is good), prices the plan."""
-        from tui.core.plan import plan as make_plan
+        from tui.core.submit.check import plan as make_plan
 
         try:
             result = make_plan(path, max_per_batch=per_batch)
@@ -286,7 +286,7 @@ class SubmitDialog(DialogScreen[SubmitRequest | None]):
     @work(group="submit-check", exit_on_error=False)
     async def _look_up(self, checked: Checked) -> None:
         """Has this content been submitted before? (the journal, on the app's loop)"""
-        from tui.core.submit import find_submitted
+        from tui.core.submit.send import find_submitted
 
         seen = await find_submitted(self.app.journal, checked.plan.sha256)
         self.post_message(self.Ready(checked.token, checked.plan, checked.summary, seen))

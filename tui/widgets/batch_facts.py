@@ -16,7 +16,7 @@ from textual.widget import Widget
 
 from tui import render
 from tui.core.clock import format_ts
-from tui.core.cost_time import BatchCostTime
+from tui.core.timing.overview import BatchCostTime
 from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
 from tui.widgets import cost_time_cells
@@ -29,7 +29,7 @@ class Facts:
     children: list[BatchRow] = field(default_factory=list)
     ingest_error: str | None = None
     job_final: tuple[int, int, int] | None = None   # (custom_ids, succeeded, batches) over its retry family
-    cost_time: BatchCostTime | None = None           # spend, saving, ETA (tui.core.cost_time)
+    cost_time: BatchCostTime | None = None           # spend, saving, ETA (tui.core.timing.overview)
 
 
 def _safe(value: object, limit: int = 120, style: str = "") -> Text:

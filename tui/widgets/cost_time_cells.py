@@ -1,18 +1,18 @@
 """Cost and time as table cells and header pieces: spend and saving, the expiry countdown with colour
 escalation, throughput sparklines and ETAs. Pure functions of a `BatchRow`, a time and the `Facts` the
-screen loaded (`tui.core.cost_time.load_facts`); nothing here touches the journal.
+screen loaded (`tui.core.timing.overview.load_facts`); nothing here touches the journal.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
 
-from tui.core import timeline as tl
-from tui.core.cost_time import BatchCostTime, Facts, span_label
+from tui.core.timing import deadlines as tl
+from tui.core.timing.overview import BatchCostTime, Facts, span_label
 from tui.core.models import BatchRow
-from tui.core.pricing import UNKNOWN_PRICE, format_usd, price_table
-from tui.core.spend import Spend
-from tui.core.throughput import Eta
+from tui.core.money.pricing import UNKNOWN_PRICE, format_usd, price_table
+from tui.core.money.spend import Spend
+from tui.core.timing.throughput import Eta
 from tui.widgets.sparkline import sparkline
 
 LEVEL_STYLES = {"ok": "", "warn": "bold yellow", "danger": "bold white on red", "passed": "bold red"}

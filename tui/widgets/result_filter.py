@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from tui.core.browse import FILTERS
+from tui.core.journal.pages import FILTERS
 from tui.core.safe_text import safe_text
 from tui.widgets.request_table import RESULT_STYLES
 

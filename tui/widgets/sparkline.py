@@ -1,6 +1,6 @@
 """Throughput sparklines as text: `▁▁▂▅█▃` fits a DataTable cell or the header line.
 
-The series come from `tui.core.throughput` (completed requests per interval); this module only draws.
+The series come from `tui.core.timing.throughput` (completed requests per interval); this module only draws.
 Zero is the lowest bar; any activity at all shows at least the second bar, so a little work is visible
 next to a lot.
 """

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui.core.journal import Journal
+from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
-from tui.core.store import list_batches
+from tui.core.journal.batches import list_batches
 
 HOUR = 3600.0
 DAY = 24 * HOUR

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from tui.core.pricing import PriceTable, format_usd, price_table
+from tui.core.money.pricing import PriceTable, format_usd, price_table
 from tui.core.safe_text import safe_text
 
 CHARS_PER_TOKEN = 4.0
@@ -86,7 +86,7 @@ def estimate_tallies(models: Mapping[str, Any], *, requests: int, batches: int,
 
 
 def estimate_plan(plan: Any, *, table: PriceTable | None = None) -> Estimate:
-    """The estimate of a `tui.core.plan.Plan` (its per-model tallies, request and chunk counts)."""
+    """The estimate of a `tui.core.submit.check.Plan` (its per-model tallies, request and chunk counts)."""
     return estimate_tallies(plan.models, requests=plan.request_count, batches=len(plan.chunks), table=table)
 
 

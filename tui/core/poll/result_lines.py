@@ -2,7 +2,7 @@
 
 A well-formed line takes a fast path with exact type checks only; anything odd (bad JSON, invalid UTF-8,
 no custom_id, wrong types, an unknown result type) goes through a careful path that records what it can
-and says what was wrong. Costs come from `tui.core.pricing` at batch prices (None: unknown model price;
+and says what was wrong. Costs come from `tui.core.money.pricing` at batch prices (None: unknown model price;
 0.0 for errored, canceled and expired requests, which are not billed).
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from tui.core.pricing import ModelPrice, PriceTable, price_table
+from tui.core.money.pricing import ModelPrice, PriceTable, price_table
 
 PREVIEW_CHARS = 200
 _KNOWN_TYPES = frozenset(("succeeded", "errored", "canceled", "expired"))

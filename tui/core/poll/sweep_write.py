@@ -8,9 +8,9 @@ from typing import Any
 
 import orjson
 
-from tui.core.journal import Journal
-from tui.core.poll_plan import PollPlan, next_interval, server_changed
-from tui.core.store import server_fields
+from tui.core.journal.connection import Journal
+from tui.core.poll.sweep_plan import PollPlan, next_interval, server_changed
+from tui.core.journal.batches import server_fields
 
 MAX_BACKOFF = 300.0
 GONE_MESSAGE = "not found on the server (404): deleted or not visible to this key"

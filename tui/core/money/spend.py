@@ -11,8 +11,9 @@ from typing import Any
 
 import orjson
 
-from tui.core.journal import Journal
-from tui.core.pricing import PriceTable, format_usd, price_table
+from tui.core.journal.connection import Journal
+from tui.core.journal.sums import result_sums, version_of
+from tui.core.money.pricing import PriceTable, format_usd, price_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,42 +40,6 @@ class Spend:
         if self.cost_usd is None:
             return "unknown price" if self.unknown else "—"
         return format_usd(self.cost_usd) + (" + unknown price" if self.unknown else "")
-
-
-_SUMS = """
-    SELECT batch_local_id, COUNT(*), SUM(cost_usd), COUNT(cost_usd),
-           SUM(CASE WHEN cost_usd IS NULL AND result_type = 'succeeded' THEN 1 ELSE 0 END)
-    FROM results WHERE batch_local_id IN (SELECT value FROM json_each(?)) GROUP BY batch_local_id
-"""
-
-Version = tuple[Any, ...]                      # what a batch's results depend on: see `result_sums`
-Sums = tuple[int, float | None, int, int]      # results, SUM(cost_usd), priced results, unpriced successes
-NO_RESULTS: Sums = (0, None, 0, 0)
-
-# A batch's sums read every one of its results (~0.2 s for 100,000), and results change only while they are
-# ingested, which moves `results_ingested`/`ingest_state` with every flush, in any process. So the sums are
-# kept per (journal file, batch) and redone only when that version moved (the server id is in it, so a
-# local_id reused after a `delete --forget` is not mistaken for the old batch).
-_sums: dict[tuple[str, int], tuple[Version, Sums]] = {}
-
-
-def version_of(results_ingested: int, ingest_state: str, batch_id: str | None) -> Version:
-    return (results_ingested, ingest_state, batch_id)
-
-
-async def result_sums(journal: Journal, versions: dict[int, Version]) -> dict[int, Sums]:
-    """{local_id: sums of its results} for these batches, summed again only where the version moved."""
-    where = str(journal.path)
-    stale = [lid for lid, version in versions.items()
-             if (kept := _sums.get((where, lid))) is None or kept[0] != version]
-    if stale:
-        fresh: dict[int, Sums] = dict.fromkeys(stale, NO_RESULTS)
-        async with journal.db.execute(_SUMS, (orjson.dumps(stale).decode(),)) as cur:
-            for lid, *sums in await cur.fetchall():
-                fresh[lid] = tuple(sums)
-        for lid in stale:
-            _sums[(where, lid)] = (versions[lid], fresh[lid])
-    return {lid: _sums[(where, lid)][1] for lid in versions}
 
 
 def _spend(total: float | None, priced: int, unknown: int, table: PriceTable) -> Spend:

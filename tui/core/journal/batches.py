@@ -11,9 +11,9 @@ from typing import Any
 import orjson
 
 from tui.core.clock import parse_ts
-from tui.core.journal import Journal
+from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow
-from tui.core.spend import result_sums, version_of
+from tui.core.journal.sums import result_sums, version_of
 
 _SELECT = """
     SELECT b.*, j.name AS job_name, j.source_path AS source_path

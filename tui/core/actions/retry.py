@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.core.journal import Journal
+from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow
-from tui.core.store import get_batch
+from tui.core.journal.batches import get_batch
 
 HELD_BACK_ERRORS = frozenset({
     "invalid_request_error", "authentication_error", "permission_error", "not_found_error",
@@ -159,8 +159,8 @@ def _sort(sel: RetrySelection, cid: str, rtype: str, etype: str | None, params: 
 
 async def send_retry(journal: Journal, client: Any, sel: RetrySelection, *, actor: str = "cli") -> list[BatchRow]:
     """Submit the selection as new batch(es) whose parent is the source; record who retried what."""
-    from tui.core.plan import plan_from_requests
-    from tui.core.submit import submit
+    from tui.core.submit.check import plan_from_requests
+    from tui.core.submit.send import submit
 
     if not sel.items:
         raise RetryError(f"nothing to resend from {sel.source.id}")

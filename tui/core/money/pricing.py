@@ -11,6 +11,7 @@ file never stops the app: the shipped table is used and `PriceTable.problem` say
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -220,28 +221,24 @@ def load_price_table(user_path: Path | None) -> PriceTable:
     return _build(entries, checked_on, discount, sources, None)
 
 
-_cache: dict[tuple[str, int | None], PriceTable] = {}
-
-
 def price_table() -> PriceTable:
-    """The table in force (cached until the user file changes). Never raises for a bad user file."""
+    """The table in force (read again when the user file changes). Never raises for a bad user file."""
     path = user_prices_path()
     try:
         mtime: int | None = path.stat().st_mtime_ns
     except OSError:
         mtime = None
-    key = (str(path), mtime)
-    table = _cache.get(key)
-    if table is None:
-        try:
-            table = load_price_table(path if mtime is not None else None)
-        except PriceFileError as exc:
-            fallback = load_price_table(None)
-            table = PriceTable(fallback.checked_on, fallback.batch_discount, fallback.models, fallback.aliases,
-                               fallback.sources, f"{exc} (using the built-in prices)")
-        _cache.clear()
-        _cache[key] = table
-    return table
+    return _table_for(str(path), mtime)
+
+
+@functools.lru_cache(maxsize=1)
+def _table_for(path: str, mtime: int | None) -> PriceTable:
+    try:
+        return load_price_table(Path(path) if mtime is not None else None)
+    except PriceFileError as exc:
+        fallback = load_price_table(None)
+        return PriceTable(fallback.checked_on, fallback.batch_discount, fallback.models, fallback.aliases,
+                          fallback.sources, f"{exc} (using the built-in prices)")
 
 
 # ---------------------------------------------------------------- the public arithmetic

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from tui.core import throughput as tp
-from tui.core import timeline as tl
-from tui.core.journal import Journal
+from tui.core.timing import throughput as tp
+from tui.core.timing import deadlines as tl
+from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow
-from tui.core.pricing import price_table
-from tui.core.spend import Spend, batch_spend, job_spend
+from tui.core.money.pricing import price_table
+from tui.core.money.spend import Spend, batch_spend, job_spend
 
 BATCH_BUCKETS = 8          # cells of a per-batch sparkline
 ALL_BUCKETS = 20           # cells of the header sparkline
@@ -41,7 +41,7 @@ class Facts:
 
 class SeriesCache:
     """What stops changing is kept between loads: ended batches' sparklines. (Spend sums are kept by
-    `tui.core.spend` for every reader.)"""
+    `tui.core.money.spend` for every reader.)"""
 
     def __init__(self) -> None:
         self.ended: dict[int, list[int]] = {}

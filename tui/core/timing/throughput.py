@@ -12,9 +12,9 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from tui.core.journal import Journal
+from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow
-from tui.core.timeline import format_duration
+from tui.core.timing.deadlines import format_duration
 
 NO_ESTIMATE = "no estimate yet"
 SIMILAR_RATIO = 2.0          # "similar size": between half and twice the request count

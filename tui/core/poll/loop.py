@@ -17,15 +17,15 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from tui.core.api_errors import describe_api_error
+from tui.core.api.errors import describe_api_error
 from tui.core.clock import Clock
-from tui.core.ingest import READ_WHOLE, IngestReport, ingest
-from tui.core.journal import Journal
+from tui.core.poll.ingest import READ_WHOLE, IngestReport, ingest
+from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow, SweepResult
-from tui.core.poll_plan import PollPlan, retry_after_seconds
-from tui.core.poll_write import SweepWriter, backoff
-from tui.core.store import get_batch, get_batches, server_fields
-from tui.core.submit import SETTLE_AFTER, recover
+from tui.core.poll.sweep_plan import PollPlan, retry_after_seconds
+from tui.core.poll.sweep_write import SweepWriter, backoff
+from tui.core.journal.batches import get_batch, get_batches, server_fields
+from tui.core.submit.send import SETTLE_AFTER, recover
 
 LIST_PAGE = 1000
 MAX_LIST_PAGES = 5            # beyond this, the batches still unseen are retrieved one by one

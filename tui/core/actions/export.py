@@ -21,10 +21,10 @@ from typing import Any
 
 import orjson
 
-from tui.core.journal import Journal
-from tui.core.lineage import family_ids, family_of_job, iter_final_results
+from tui.core.journal.connection import Journal
+from tui.core.journal.lineage import family_ids, family_of_job, iter_final_results
 from tui.core.models import BatchRow
-from tui.core.store import get_batch
+from tui.core.journal.batches import get_batch
 
 FORMATS = ("jsonl", "csv")
 ONLY = ("succeeded", "failed")

@@ -31,12 +31,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from tui.core.api_errors import describe_api_error
+from tui.core.api.errors import describe_api_error
 from tui.core.clock import parse_ts
-from tui.core.journal import Journal
+from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow
-from tui.core.plan import Plan, PlanError, plan, plan_from_requests
-from tui.core.store import apply_server_state, get_batch
+from tui.core.submit.check import Plan, PlanError, plan, plan_from_requests
+from tui.core.journal.batches import apply_server_state, get_batch
 
 __all__ = ["AlreadySubmitted", "Plan", "PlanError", "find_submitted", "plan", "plan_from_requests",
            "record_intents", "recover", "submit"]

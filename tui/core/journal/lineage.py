@@ -11,10 +11,10 @@ from bisect import bisect_right
 from collections.abc import AsyncIterator
 from typing import Any
 
-from tui.core.journal import Journal
+from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow
-from tui.core.schema import NOT_SUCCEEDED
-from tui.core.store import get_batch
+from tui.core.journal.schema import NOT_SUCCEEDED
+from tui.core.journal.batches import get_batch
 
 RESULT_COLUMNS = (
     "custom_id", "result_type", "error_type", "error_message", "stop_reason", "model",

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.core.journal import Journal
-from tui.core.result_lines import Coster, parse_line
+from tui.core.journal.connection import Journal
+from tui.core.poll.result_lines import Coster, parse_line
 
 # One write transaction per this many lines or bytes, whichever comes first. Results arrive in random
 # custom_id order, so every transaction rewrites most leaf pages of the two indexes: fewer, larger

@@ -18,10 +18,10 @@ from typing import Any
 
 import orjson
 
-from tui.core.journal import Journal
+from tui.core.journal.connection import Journal
 from tui.core.models import RESULT_TYPES, BatchRow, ResultRow
-from tui.core.schema import NOT_SUCCEEDED
-from tui.core.store import get_batch
+from tui.core.journal.schema import NOT_SUCCEEDED
+from tui.core.journal.batches import get_batch
 
 FILTERS: tuple[str, ...] = ("all", *RESULT_TYPES)
 

@@ -14,12 +14,13 @@ import sqlite3
 import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 import orjson
 
 from tui.core.clock import Clock
-from tui.core.schema import MIGRATIONS, SCHEMA_VERSION
+from tui.core.journal.schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 30_000
 WAL_AUTOCHECKPOINT = 1000            # pages (SQLite's default)
@@ -60,6 +61,8 @@ class Journal:
         self._tx_task: asyncio.Task | None = None
         self._tx_lock = asyncio.Lock()
         self._bulk_writers = 0
+        # {local_id: (version, sums)}: per-batch result sums, kept by `tui.core.journal.sums`
+        self.kept_sums: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str], clock: Clock | None = None) -> Journal:

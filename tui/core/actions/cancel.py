@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tui.core.api_errors import describe_api_error
-from tui.core.journal import Journal
+from tui.core.api.errors import describe_api_error
+from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow
-from tui.core.store import apply_server_state, get_batch
+from tui.core.journal.batches import apply_server_state, get_batch
 
 MAX_PARALLEL = 8
 
