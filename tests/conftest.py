@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-# Property tests are deterministic (habit 9: the same examples on every run and machine) and never fail
+# Property tests are deterministic (CONTRIBUTING.md: the same examples on every run and machine) and never fail
 # for being slow on a busy 2-core machine; run with HYPOTHESIS_PROFILE=explore to search new examples.
 settings.register_profile("project", derandomize=True, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])

@@ -1,6 +1,10 @@
-"""Regenerate tests/data/openapi_schemas.json from the official OpenAPI spec (run by hand, not by pytest).
+"""Regenerate tests/data/openapi_schemas.json from Anthropic's public OpenAPI spec (run by hand, not by pytest).
 
-    python tests/emulator/extract_schemas.py ../shared/spec/anthropic-openapi.json
+    python tests/emulator/extract_schemas.py PATH/TO/anthropic-openapi.json
+
+The argument is a local copy of Anthropic's public OpenAPI spec, as JSON (anthropic-openapi.json); it is not
+kept in this repository. The schemas extracted from it are vendored in tests/data/openapi_schemas.json,
+which is what the tests read: run this only to refresh that file from a newer spec, and commit the result.
 
 Keeps the five response schemas the conformance tests check and everything they `$ref`, under
 `components.schemas`, so `#/components/schemas/...` references resolve against the data file itself and the
