@@ -1,4 +1,4 @@
-"""Benchmark: the dashboard's cost/time load (`tui.core.timing.overview.load_facts`) on a large journal.
+"""Benchmark: the dashboard's cost/time load (`tui.core.timing.overview.load_overview`) on a large journal.
 
     .venv/bin/python bench/cost_time.py [--batches 1000] [--results 1000000] [--snapshots 100]
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tui.core.timing.overview import SeriesCache, load_facts  # noqa: E402
+from tui.core.timing.overview import SeriesCache, load_overview  # noqa: E402
 from tui.core.journal.connection import Journal  # noqa: E402
 from tui.core.journal.batches import list_batches  # noqa: E402
 
@@ -68,7 +68,7 @@ async def main() -> None:
         cache = SeriesCache()
         for label in ("first load", "reload", "reload"):
             started = time.perf_counter()
-            facts = await load_facts(journal, rows, NOW, cache)
+            facts = await load_overview(journal, rows, NOW, cache)
             print(f"{label:>10}: {time.perf_counter() - started:.3f} s  (total ${facts.total.cost_usd:,.2f}, "
                   f"{len(facts.eta)} ETAs, header span {facts.all_span:.0f} s)")
     finally:

@@ -8,9 +8,9 @@ one poll loop. Screens learn of changes through `JournalReady` and `BatchesUpdat
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,18 +22,25 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
+from tui.core.api.client import make_client
 from tui.core.clock import Clock
-from tui.core.models import SweepResult
+from tui.core.journal.connection import Journal
+from tui.core.models import BatchRow, SweepResult
+from tui.core.money.pricing import price_note
 from tui.core.safe_text import safe_text
+from tui.core.words import batch_name, outcome
+from tui.demo import DemoEnvironment
 from tui.messages import BatchesUpdated, JournalReady
 from tui.screens.dashboard import DashboardScreen
+from tui.screens.help import HelpScreen, sections_for
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
 
-    from tui.core.journal.connection import Journal
+    from tui.core.poll.ingest import IngestReport
+    from tui.core.poll.loop import Poller
 
-class BatchApp(App):
+class BatchApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "claude-batch-tui"
     BINDINGS = [
@@ -45,8 +52,9 @@ class BatchApp(App):
 
     def __init__(self, *, journal_path: str | os.PathLike[str], api_key: str | None = None,
                  base_url: str | None = None, clock: Clock | None = None, demo: bool = False,
-                 poll: bool = True) -> None:
+                 poll: bool = True, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
+        self.keymap: dict[str, str] = dict(keymap or {})   # binding id -> keys: the user's own keys
         self.journal_path = Path(journal_path)
         self.api_key = api_key
         self.base_url = base_url
@@ -55,8 +63,8 @@ class BatchApp(App):
         self.poll_enabled = poll
         self.journal: Journal | None = None
         self.client: AsyncAnthropic | None = None
-        self.poller: Any = None
-        self.demo_env: Any = None          # tui.demo.DemoEnvironment in demo mode
+        self.poller: Poller | None = None
+        self.demo_env: DemoEnvironment | None = None
         self.status: tuple[str, bool] = ("starting…", False)
         self.status_signal: Signal[tuple[str, bool]] = Signal(self, "status")
         self.ready = asyncio.Event()       # journal, client and poller are set
@@ -68,7 +76,7 @@ class BatchApp(App):
     def get_default_screen(self) -> Screen:
         return DashboardScreen()
 
-    def broadcast(self, message_factory: type[Message] | Any, *args: Any) -> None:
+    def broadcast(self, message_factory: type[Message], *args: Any) -> None:
         """Post a fresh message to every screen on the stack (a screen under a modal stays current)."""
         for screen in self.screen_stack:
             screen.post_message(message_factory(*args))
@@ -80,6 +88,8 @@ class BatchApp(App):
     # -- start-up ------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
         self.set_status("opening the journal…")
         self.call_after_refresh(self._startup)
 
@@ -91,25 +101,20 @@ class BatchApp(App):
         try:
             if self.demo:
                 self.set_status("starting the demo emulator…")
-                demo = await asyncio.to_thread(importlib.import_module, "tui.demo")
-                self.demo_env = await demo.DemoEnvironment.start()
+                self.demo_env = await DemoEnvironment.start()
                 self.base_url = self.demo_env.base_url
                 self.api_key = "demo"
                 self.clock = self.demo_env.clock
-            from tui.core.journal.connection import Journal
-
             self.journal = await Journal.open(self.journal_path, clock=self.clock)
             self.broadcast(JournalReady)
             self.set_status("loading the API client…")
-            poller_mod = await sdk
+            poller_class = await sdk
         finally:
             if not sdk.done():
                 sdk.cancel()
-        from tui.core.api.client import make_client
-
         self.client = make_client(self.api_key or "", self.base_url)
         # The demo's batches last seconds, not hours: poll them often.
-        self.poller = poller_mod.Poller(self.journal, self.client, **({"min_interval": 1.0} if self.demo else {}))
+        self.poller = poller_class(self.journal, self.client, **({"min_interval": 1.0} if self.demo else {}))
         self.ready.set()
         where = self.base_url or "api.anthropic.com"
         self.set_status(f"connected to {where}" + (" (demo emulator)" if self.demo else ""))
@@ -152,11 +157,11 @@ class BatchApp(App):
         """The one poll loop (`Poller.run`): awaits its own sweep, then sleeps until due or poked."""
         await self.poller.run(self.on_sweep, stop_event=self._stop_polling, on_ingest=self.on_ingest)
 
-    def on_ingest(self, report: Any, row: Any) -> None:
+    def on_ingest(self, report: IngestReport, row: BatchRow | None) -> None:
         """Results came in (costs are known now): screens re-read; a failed ingest shows quietly."""
-        error = getattr(report, "error", None)
-        if error:
-            self.set_status(f"results of {_name(row)}: {error} — will retry", error=True)
+        if report.error:
+            name = batch_name(row) if row is not None else "a batch"
+            self.set_status(f"results of {name}: {report.error} — will retry", error=True)
         self.broadcast(BatchesUpdated, SweepResult(changed=[row] if row is not None else []))
 
     def on_sweep(self, result: SweepResult) -> None:
@@ -169,19 +174,12 @@ class BatchApp(App):
         else:
             self.set_status(self._idle_status())
 
-    def announce_end(self, row: Any) -> None:
-        c = row.counts
-        name = _name(row)
-        parts = [f"{c.succeeded:,} succeeded"]
-        parts += [f"{n:,} {word}" for n, word in ((c.errored, "errored"), (c.canceled, "canceled"),
-                                                  (c.expired, "expired")) if n]
-        self.notify(f"{name}: " + ", ".join(parts), title="Batch ended", markup=False,
-                    severity="warning" if c.failed else "information", timeout=4)
+    def announce_end(self, row: BatchRow) -> None:
+        self.notify(f"{batch_name(row)}: {outcome(row.counts)}", title="Batch ended", markup=False,
+                    severity="warning" if row.counts.failed else "information", timeout=4)
         self.bell()
 
     def _idle_status(self) -> str:
-        from datetime import UTC, datetime
-
         at = datetime.fromtimestamp(self.clock.now(), UTC).strftime("%H:%M:%S")
         where = "demo emulator" if self.demo else (self.base_url or "api.anthropic.com")
         return f"last poll {at} UTC · {where}"
@@ -204,10 +202,8 @@ class BatchApp(App):
     # -- keys ----------------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
-
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(sections_for(self, self.screen_stack, self.keymap), [price_note()]))
 
     def action_quit_app(self) -> None:
         self.exit()
@@ -242,18 +238,13 @@ class BatchApp(App):
         yield from super().get_system_commands(screen)
 
 
-def _import_sdk() -> Any:
-    """The slow imports (the SDK, and the poller that uses it); returns the poller module."""
-    importlib.import_module("anthropic")
-    return importlib.import_module("tui.core.poll.loop")
+def _import_sdk() -> type[Poller]:
+    """The slow imports (the SDK, and the poller that uses it); returns the poller class."""
+    import anthropic  # noqa: F401
 
+    from tui.core.poll.loop import Poller
 
-def _name(row: Any) -> str:
-    if row is None:
-        return "a batch"
-    from tui import render
-
-    return render.batch_name(row).plain
+    return Poller
 
 
 def _describe(exc: BaseException | None) -> str:
@@ -264,7 +255,9 @@ def _describe(exc: BaseException | None) -> str:
 
 
 def make_app(*, journal_path: str | os.PathLike[str], api_key: str | None = None, base_url: str | None = None,
-             clock: Clock | None = None, demo: bool = False, poll: bool = True) -> BatchApp:
-    """The app with its journal path, key, server and clock injected. Nothing is opened until it runs."""
+             clock: Clock | None = None, demo: bool = False, poll: bool = True,
+             keymap: Mapping[str, str] | None = None) -> BatchApp:
+    """The app with its journal path, key, server, clock and the user's keymap injected. Nothing is opened
+    until it runs."""
     return BatchApp(journal_path=journal_path, api_key=api_key, base_url=base_url, clock=clock, demo=demo,
-                    poll=poll)
+                    poll=poll, keymap=keymap)

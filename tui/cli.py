@@ -1,26 +1,30 @@
 """The one command-line entry point: `claude-batch-tui [options] [COMMAND ...]`.
 
-The parser lives here; each command's body lives in `tui/commands/<name>.py` and is imported only
-when that command runs, so `--help` and the TUI's first frame stay fast.
+The parser lives here; each headless command lives in `tui/commands/<name>.py` (its `add_arguments` and
+`run`), and the TUI in `tui/launch.py`. Command modules import the engine inside `run`, so `--help` and the
+TUI's first frame stay fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
-# command name -> (module under tui.commands, one-line help)
-COMMANDS: dict[str, tuple[str, str]] = {
-    "emulator": ("emulator", "run the local Batches API emulator alone, for your own scripts and tests"),
-    "submit": ("submit", "headless: check, split and submit a JSONL file, print the batch ids"),
-    "list": ("listing", "headless: what the journal knows"),
-    "watch": ("watch", "headless: poll and ingest until every batch has ended"),
-    "export": ("export", "headless: write results as JSONL or CSV, joined with the inputs"),
-    "cancel": ("cancel", "headless: cancel batches"),
-    "retry": ("retry", "headless: resubmit the failed requests of a batch"),
-    "delete": ("delete", "headless: delete ended batches on the server"),
+from tui import launch
+from tui.commands import cancel, delete, emulator, export, listing, retry, submit, watch
+
+# command name -> (its module, one-line help)
+COMMANDS: dict[str, tuple[ModuleType, str]] = {
+    "emulator": (emulator, "run the local Batches API emulator alone, for your own scripts and tests"),
+    "submit": (submit, "headless: check, split and submit a JSONL file, print the batch ids"),
+    "list": (listing, "headless: what the journal knows"),
+    "watch": (watch, "headless: poll and ingest until every batch has ended"),
+    "export": (export, "headless: write results as JSONL or CSV, joined with the inputs"),
+    "cancel": (cancel, "headless: cancel batches"),
+    "retry": (retry, "headless: resubmit the failed requests of a batch"),
+    "delete": (delete, "headless: delete ended batches on the server"),
 }
 
 
@@ -44,18 +48,16 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_parser = sub.add_parser(name, help=help_text, description=help_text)
         # also accepted after the command; SUPPRESS keeps a value given before it
         _add_global_options(cmd_parser, default=argparse.SUPPRESS)
-        mod = importlib.import_module(f"tui.commands.{module}")
-        mod.add_arguments(cmd_parser)
+        module.add_arguments(cmd_parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    module = "app" if args.command is None else COMMANDS[args.command][0]
-    mod = importlib.import_module(f"tui.commands.{module}")
+    module = launch if args.command is None else COMMANDS[args.command][0]
     try:
-        return int(mod.run(args) or 0)
+        return int(module.run(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import importlib
 import random
 import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING
 
 import orjson
 
+from tui.core.actions.cancel import cancel_batches
+from tui.core.actions.retry import select_retry, send_retry
 from tui.core.clock import Clock
+from tui.core.journal.batches import get_batch
+from tui.core.submit.check import plan_from_requests
+from tui.core.submit.send import submit
+
+if TYPE_CHECKING:
+    from tui.app import BatchApp
+    from tui.emulator import Emulator, EmulatorConfig
 
 SEED = 7
 DAY = 86_400.0
@@ -39,7 +47,7 @@ _TASKS = ("Summarize this support ticket about {t} in two sentences.",
 class EmulatorClock(Clock):
     """The app's clock in demo mode follows the emulator's (which the story moves a day forward, to now)."""
 
-    def __init__(self, emulator: Any) -> None:
+    def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
 
     def now(self) -> float:
@@ -67,8 +75,14 @@ def requests_for(story: Story, rng: random.Random) -> Iterator[tuple[str, bytes]
         yield f"{stem}-{i:05d}", orjson.dumps(params)
 
 
+def _import_emulator() -> tuple[type[Emulator], type[EmulatorConfig]]:
+    from tui.emulator import Emulator, EmulatorConfig
+
+    return Emulator, EmulatorConfig
+
+
 class DemoEnvironment:
-    def __init__(self, emulator: Any) -> None:
+    def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
         self.clock = EmulatorClock(emulator)
         self.rng = random.Random(SEED)
@@ -77,10 +91,9 @@ class DemoEnvironment:
     @classmethod
     async def start(cls) -> DemoEnvironment:
         # aiohttp and the emulator take a moment to import: off the event loop
-        emu = await asyncio.to_thread(importlib.import_module, "tui.emulator")
+        emulator_class, config_class = await asyncio.to_thread(_import_emulator)
         # it starts a day back, so that once the story has jumped a day ahead its clock shows today
-        emulator = emu.Emulator(emu.EmulatorConfig(host="127.0.0.1", port=0, seed=SEED,
-                                                   start_at=time.time() - SKIPPED))
+        emulator = emulator_class(config_class(host="127.0.0.1", port=0, seed=SEED, start_at=time.time() - SKIPPED))
         await emulator.start()
         return cls(emulator)
 
@@ -91,15 +104,12 @@ class DemoEnvironment:
     async def stop(self) -> None:
         await self.emulator.stop()
 
-    def seed(self, app: Any) -> None:
+    def seed(self, app: BatchApp) -> None:
         """Play the story in a worker (the first frame never waits for it)."""
         app.run_worker(self.play(app), group="demo", name="demo story", exit_on_error=False)
 
-    async def submit(self, app: Any, story: Story) -> int:
+    async def submit(self, app: BatchApp, story: Story) -> int:
         """Submit one story batch through the core path, at its own pace on the emulator."""
-        from tui.core.submit.check import plan_from_requests
-        from tui.core.submit.send import submit
-
         # The emulator fixes a batch's pace and injected failures when it is created.
         self.emulator.config = dataclasses.replace(self.emulator.config, request_ms=story.request_ms,
                                                    fail_requests=story.fail_share)
@@ -111,7 +121,7 @@ class DemoEnvironment:
         app.poll_now()
         return rows[0].local_id
 
-    async def play(self, app: Any) -> None:
+    async def play(self, app: BatchApp) -> None:
         await app.ready.wait()
         # Yesterday's nightly run was too slow and expired (a day of emulated time passes at once).
         yesterday = datetime.fromtimestamp(self.emulator.now(), timezone.utc).strftime("%Y-%m-%d")
@@ -138,14 +148,11 @@ class DemoEnvironment:
             await self.submit(app, Story(f"hourly-digest-{hour + 10:02d}00.jsonl", 500, request_ms=40,
                                          bad_model_share=0.01))
 
-    async def retry_when_ingested(self, app: Any, local_id: int, *, request_ms: float) -> None:
-        from tui.core.actions.retry import select_retry, send_retry
+    async def retry_when_ingested(self, app: BatchApp, local_id: int, *, request_ms: float) -> None:
 
         for _ in range(300):   # the poller notices the end and ingests the results: a few seconds
-            async with app.journal.db.execute(
-                    "SELECT ingest_state FROM batches WHERE local_id = ?", (local_id,)) as cur:
-                row = await cur.fetchone()
-            if row and row[0] == "complete":
+            batch = await get_batch(app.journal, local_id)
+            if batch is not None and batch.ingest_state == "complete":
                 break
             await asyncio.sleep(0.1)
         else:
@@ -155,8 +162,7 @@ class DemoEnvironment:
         await send_retry(app.journal, app.client, selection, actor="demo")
         app.poll_now()
 
-    async def cancel(self, app: Any, local_id: int) -> None:
-        from tui.core.actions.cancel import cancel_batches
+    async def cancel(self, app: BatchApp, local_id: int) -> None:
 
         for outcome in await cancel_batches(app.journal, app.client, [local_id], actor="demo"):
             if not outcome.ok:

@@ -26,7 +26,7 @@ async def fill(journal) -> None:
     now = time.time()
     async with journal.transaction() as db:
         await db.execute("INSERT INTO jobs(id, name, source_path, source_sha256, request_count, created_at)"
-                         " VALUES (1, 'evil\x1b[2J\x1b]0;title\x07name', '/tmp/x.jsonl', 'h', 10, ?)", (now,))
+                         " VALUES (1, 'job', '/tmp/evil\x1b[2J\x1b]0;title\x07name', 'h', 10, ?)", (now,))
         await db.execute(
             "INSERT INTO batches(id, job_id, processing_status, n_succeeded, n_errored, n_expired, created_at,"
             " ended_at, intent_state) VALUES ('msgbatch_endedAAAA1234', 1, 'ended', 7, 2, 1, ?, ?, 'created')",
@@ -51,10 +51,10 @@ async def test_table_is_aligned_safe_and_complete(cli, journal):
     status_col = header.index("STATUS")
     assert all(line[status_col - 2:status_col] == "  " for line in lines)   # columns line up
     by_id = {line.split()[0]: line.split() for line in lines[1:]}
-    assert by_id["AAAA1234"][1:8] == ["ended", "10", "7", "2", "0", "1", "2h"]
+    assert by_id["AAAA1234"][1:8] == ["errors", "10", "7", "2", "0", "1", "2h00m"]
     assert "$0.25" in by_id["AAAA1234"] and "evil␛[2J␛]0;title␇name" in out
-    assert by_id["BBBB5678"][1:4] == ["in_progress", "40", "-"] and "(adopted)" in out
-    assert by_id["#3"][1:3] == ["not-created", "5"] and "lbl" in out
+    assert by_id["BBBB5678"][1:4] == ["running", "40", "-"] and "(adopted)" in out
+    assert by_id["#3"][1:3] == ["refused", "5"] and "lbl" in out
 
 
 async def test_json_is_machine_readable(cli, journal):
@@ -64,8 +64,8 @@ async def test_json_is_machine_readable(cli, journal):
     data = {(d["id"] or f"#{d['local_id']}"): d for d in orjson.loads(out)}
     ended = data["msgbatch_endedAAAA1234"]
     assert ended["request_counts"] == {"processing": 0, "succeeded": 7, "errored": 2, "canceled": 0, "expired": 1}
-    assert ended["cost_usd"] == 0.25 and ended["job_name"].startswith("evil\x1b")
-    assert data["#3"]["status"] == "not-created" and "413" in data["#3"]["intent_error"]
+    assert ended["cost_usd"] == 0.25 and ended["source_path"].startswith("/tmp/evil\x1b") and ended["name"] == "evil␛[2J␛]0;title␇name"
+    assert data["#3"]["status"] == "refused" and "413" in data["#3"]["intent_error"]
 
 
 async def test_empty_journal_says_so(cli):

@@ -28,6 +28,6 @@ def test_list_cost_column_with_unknown_prices(journal_path, capsys) -> None:
     db.close()
     assert main(["list", "--journal", str(journal_path)]) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
-    assert lines["00000001"].endswith("  $0.50")
-    assert lines["00000002"].endswith("  $0.50 + unknown price")
-    assert lines["00000003"].endswith("  unknown price") and "$0.00" not in lines["00000003"]
+    assert lines["00000001"].endswith("  $0.50  batch 1")
+    assert lines["00000002"].endswith("  $0.50 + unknown price  batch 2")
+    assert lines["00000003"].endswith("  unknown price  batch 3") and "$0.00" not in lines["00000003"]

@@ -30,7 +30,7 @@ async def test_watch_warns_once_and_sums_cost(journal_path, capsys) -> None:
             await watch.on_sweep(SweepResult())
             err = capsys.readouterr().err
             assert err.count("expires in") == 1
-            assert "warning: slow-run expires in 20m 00s with 7 requests still processing" in err
+            assert "warning: slow-run expires in 20m with 7 requests still processing" in err
             await watch.summary()
             out = capsys.readouterr().out
             assert "cost $1.25 at batch prices; saved $1.25 against standard prices" in out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.core.timing.overview import SeriesCache, load_facts
+from tui.core.timing.overview import SeriesCache, load_overview
 from tui.core.journal.batches import list_batches
 
 T0 = 1_800_000_000.0
@@ -32,16 +32,16 @@ async def test_load_facts(journal) -> None:
                              "VALUES (?,?, 'succeeded', ?, x'7b7d')", [(1, "a", 0.5), (2, "a", 0.25)])
     batches = await list_batches(journal)
     cache = SeriesCache()
-    facts = await load_facts(journal, batches, T0, cache)
+    facts = await load_overview(journal, batches, T0, cache)
     assert facts.total.cost_usd == pytest.approx(0.75) and facts.total.saving_usd == pytest.approx(0.75)
     assert facts.series[4] == [0, 0, 0, 0, 0, 0, 0, 12]
     assert facts.series[5] == [0] * 8
-    assert facts.eta[5].basis == "similar" and facts.eta[5].text == "~5m 50s"   # median 950 s - 600 s old
+    assert facts.eta[5].basis == "similar" and facts.eta[5].text == "~5m50s"   # median 950 s - 600 s old
     assert sorted(facts.awaiting_ingest) == [4]
     assert facts.local_only == [2] and facts.lost == [3]
     assert len(facts.all_series) == 20 and facts.prices_checked_on
     assert 4 in cache.ended and 5 not in cache.ended
-    again = await load_facts(journal, batches, T0 + 10, cache)
+    again = await load_overview(journal, batches, T0 + 10, cache)
     assert again.series[4] == facts.series[4]
 
 
@@ -67,14 +67,14 @@ async def test_spend_of_finished_batches_is_cached_until_results_change(journal)
         await db.execute("INSERT INTO results(batch_local_id, custom_id, result_type, cost_usd, raw) "
                          "VALUES (1, 'a', 'succeeded', 0.5, x'7b7d')")
     cache = SeriesCache()
-    assert (await load_facts(journal, await list_batches(journal), T0, cache)).total.cost_usd == 0.5
+    assert (await load_overview(journal, await list_batches(journal), T0, cache)).total.cost_usd == 0.5
     async with journal.transaction() as db:     # a re-ingest: one more result, and the count moves
         await db.execute("INSERT INTO results(batch_local_id, custom_id, result_type, cost_usd, raw) "
                          "VALUES (1, 'b', 'succeeded', 0.25, x'7b7d')")
-    assert (await load_facts(journal, await list_batches(journal), T0, cache)).total.cost_usd == 0.5
+    assert (await load_overview(journal, await list_batches(journal), T0, cache)).total.cost_usd == 0.5
     async with journal.transaction() as db:
         await db.execute("UPDATE batches SET results_ingested = 2 WHERE local_id = 1")
-    assert (await load_facts(journal, await list_batches(journal), T0, cache)).total.cost_usd == 0.75
+    assert (await load_overview(journal, await list_batches(journal), T0, cache)).total.cost_usd == 0.75
 
 
 async def test_batch_cost_time_includes_the_job_when_it_has_several_batches(journal) -> None:

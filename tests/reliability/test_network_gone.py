@@ -78,7 +78,7 @@ async def test_watch_says_the_server_is_gone_and_finishes_when_it_returns(journa
     out: list[str] = []
     err: list[str] = []
     try:
-        await _read_until(proc.stdout, "in_progress", out, 30)
+        await _read_until(proc.stdout, "running", out, 30)
         await emu.stop()                                                   # the network is gone
         await _read_until(proc.stderr, "could not reach the server", err, 30)
         assert proc.returncode is None, "watch keeps going without the server"

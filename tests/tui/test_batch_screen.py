@@ -177,7 +177,12 @@ async def test_keys_are_in_the_footer_and_the_help(journal_file):
         assert {"Open", "Filter", "Search", "First", "Last"} <= commands  # the command palette
         await press(app, pilot, "question_mark")
         shown = text_of(app)
-        for word in ("Filter", "Search", "First", "Last", "Next", "Copy response", "Raw JSON"):
+        for word in ("Everywhere", "Batches (the dashboard)", "One batch", "Filter", "Search", "First", "Last"):
+            assert word in shown                 # the keys of every screen on the stack, bottom first
+        assert "One request" not in shown and "Copy response" not in shown
+        await press(app, pilot, "escape", "enter", "question_mark")    # over a request: its keys too
+        shown = text_of(app)
+        for word in ("One request", "Next", "Copy response", "Raw JSON"):
             assert word in shown
 
 

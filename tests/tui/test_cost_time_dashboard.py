@@ -8,7 +8,7 @@ import sqlite3
 from tui.app import make_app
 from tui.core.clock import FixedClock
 from tui.core.journal.connection import Journal
-from tui.screens import cost_time
+from tui.screens.dashboard_overview import OverviewBar
 from tui.screens.dashboard import DashboardScreen
 
 T0 = 1_790_000_000.0
@@ -70,26 +70,26 @@ async def test_countdowns_header_and_expiry_notice_once(journal_path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
-        await _until(pilot, lambda: cost_time.CURRENT.facts.now == T0 and screen.table.row_count == 5)
+        await _until(pilot, lambda: screen.table.overview.now == T0 and screen.table.row_count == 5)
         await pilot.pause()
         table = screen.table
         shown = [c.key for c in table.columns_shown]
         assert "expires" in shown and "spark" in shown            # both fit at 80 columns
         expires = {lid: table.get_cell(str(lid), "expires") for lid in (1, 2, 3, 4)}
-        assert expires[1].plain == "30m 00s" and "red" in str(expires[1].style)
-        assert expires[2].plain == "4h 00m" and "yellow" in str(expires[2].style)
-        assert expires[3].plain == "23h 00m" and str(expires[3].style) == ""
+        assert expires[1].plain == "30m" and "red" in str(expires[1].style)
+        assert expires[2].plain == "4h00m" and "yellow" in str(expires[2].style)
+        assert expires[3].plain == "23h00m" and str(expires[3].style) == ""
         assert expires[4].plain == "—"
         assert table.get_cell("4", "spark").plain == "▁▁▁▁▁▁▁█"
-        header = screen.query_one(cost_time.CostTimeBar).render()
+        header = screen.query_one(OverviewBar).render()
         assert "saved $11.25 vs standard" in str(header) and "1 local only" in str(header)
         assert [n for n in notes if "expires in" in n] == [
-            "nearly-expired expires in 30m 00s with 40 requests still processing; "
+            "nearly-expired expires in 30m with 40 requests still processing; "
             "unfinished requests will come back as expired."]
     notes.clear()
     app = await _run(journal_path, notes)                          # a restart: no second notice
     async with app.run_test(size=(80, 24)) as pilot:
-        await _until(pilot, lambda: cost_time.CURRENT.facts.now == T0 and app.screen.table.row_count == 5)
+        await _until(pilot, lambda: app.screen.table.overview.now == T0 and app.screen.table.row_count == 5)
         await pilot.pause()
     assert not [n for n in notes if "expires in" in n]
 
@@ -99,7 +99,7 @@ async def test_wide_terminal_shows_cost_saving_and_eta(journal_path) -> None:
     app = await _run(journal_path, [])
     async with app.run_test(size=(160, 30)) as pilot:
         screen = app.screen
-        await _until(pilot, lambda: cost_time.CURRENT.facts.now == T0 and screen.table.row_count == 5)
+        await _until(pilot, lambda: screen.table.overview.now == T0 and screen.table.row_count == 5)
         await pilot.pause()
         table = screen.table
         assert table.get_cell("4", "cost").plain == "$1.25"
@@ -121,7 +121,7 @@ def test_snapshot_80x24(journal_path, snap_compare) -> None:
 
     async def settle(pilot) -> None:
         await app.ready.wait()
-        await _until(pilot, lambda: cost_time.CURRENT.facts.now == T0 and app.screen.table.row_count == 5)
+        await _until(pilot, lambda: app.screen.table.overview.now == T0 and app.screen.table.row_count == 5)
         await pilot.pause(0.2)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=settle)

@@ -22,11 +22,11 @@ async def test_batch_view_cost_eta_and_results(journal_path) -> None:
         await app.ready.wait()
         finished = await _facts_text(app, pilot, 4)
         assert "Cost $1.25 · saved $1.25" in finished
-        assert "Retention local + server (28d 21h left)" in finished
+        assert "Retention local + server (28d21h left)" in finished
         assert "ETA" not in finished
         app.pop_screen()
         young = await _facts_text(app, pilot, 3)
-        assert "ETA any moment  (1 similar batch took 1h 00m (median); counts only move when a batch ends)" \
+        assert "ETA any moment  (1 similar batch took 1h00m (median); counts only move when a batch ends)" \
             in young
         assert "Cost —" in young and "Retention" not in young
         app.pop_screen()
@@ -51,12 +51,10 @@ def test_request_view_cost_and_saving() -> None:
     assert "price unknown" in unknown and "saved" not in unknown
 
 
-def test_help_shows_when_prices_were_checked(tmp_path, monkeypatch) -> None:
+def test_the_price_note_says_when_prices_were_checked_and_what_is_wrong(tmp_path, monkeypatch) -> None:
     from tui.core.money import pricing
-    from tui.screens import help as help_screen
-    from tui.screens.cost_time import prices_note
+    from tui.core.money.pricing import price_note as prices_note
 
-    assert prices_note in help_screen.NOTES
     assert prices_note().startswith("Prices checked 2026-11-24; batch = 50% of standard.")
     bad = tmp_path / "prices.json"
     bad.write_text("{")

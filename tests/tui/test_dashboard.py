@@ -183,6 +183,7 @@ async def test_help_lists_every_key_and_escape_closes(journal_path, client, emul
             assert words in described, words
         keys = {key for _, key, _ in app.screen.rows}
         assert {"/", "s", "space", "R", "?", "q", "ctrl+p"} <= keys, keys
+        assert any(note.startswith("Prices checked") for note in app.screen.notes)
         await pilot.press("escape")
         assert app.screen is screen
 

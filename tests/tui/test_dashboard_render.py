@@ -6,8 +6,10 @@ import pytest
 from rich.text import Text
 
 from tui import render
+from tui.core import words
 from tui.core.models import BatchRow, RequestCounts
-from tui.widgets.batch_table import COLUMNS, choose_columns
+from tui.widgets.batch_columns import BATCH_COLUMNS
+from tui.widgets.columns import choose_columns
 from tui.widgets.totals_bar import totals_text
 
 NOW = 1_790_000_000.0
@@ -20,14 +22,7 @@ def row(status="in_progress", counts=RequestCounts(processing=10), **kw) -> Batc
     return BatchRow(**base)
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(0, "0s"), (42, "42s"), (65, "1m05s"), (600, "10m"),
-                                                (3 * 3600 + 720, "3h12m"), (2 * 86400 + 4 * 3600, "2d4h"),
-                                                (12 * 86400, "12d"), (-5, "0s")])
-def test_duration(seconds, text):
-    assert render.duration(seconds) == text
-
-
-@pytest.mark.parametrize(("kw", "key"), [
+@pytest.mark.parametrize(("kw", "word"), [
     ({}, "running"),
     ({"processing_status": "canceling"}, "canceling"),
     ({"processing_status": "ended", "counts": RequestCounts(succeeded=10)}, "done"),
@@ -35,7 +30,7 @@ def test_duration(seconds, text):
     ({"processing_status": "ended", "counts": RequestCounts(succeeded=9, expired=1)}, "expired"),
     ({"processing_status": "ended", "counts": RequestCounts(succeeded=9, canceled=1)}, "canceled"),
     ({"id": None, "processing_status": None, "intent_state": "sending"}, "sending"),
-    ({"id": None, "processing_status": None, "intent_state": "failed"}, "unsent"),
+    ({"id": None, "processing_status": None, "intent_state": "failed"}, "refused"),
     ({"id": None, "processing_status": None, "intent_state": "intent",
       "intent_error": "not sent yet: could not reach the server"}, "waiting"),
     ({"id": None, "processing_status": None, "intent_state": "sending",
@@ -43,24 +38,17 @@ def test_duration(seconds, text):
     ({"gone": True}, "gone"),
     ({"deleted_at": NOW}, "deleted"),
 ])
-def test_status_badge_says_what_happened(kw, key):
+def test_status_badge_says_what_happened(kw, word):
     r = row(**kw)
-    assert render.status_key(r) == key
+    assert words.status_word(r) == word
     badge = render.status_badge(r, NOW)
-    assert badge.plain.endswith(render.BADGES[key][0]) and badge.style
+    assert badge.plain.endswith(word) and badge.style == render.STATUS_STYLES[word]
 
 
 def test_spinner_follows_the_clock_not_the_wall():
     r = row()
     assert render.status_badge(r, NOW).plain == render.status_badge(r, NOW).plain
     assert render.status_badge(r, NOW).plain != render.status_badge(r, NOW + 0.5).plain
-
-
-def test_expiry_countdown_warns_in_the_last_hours():
-    assert render.expiry(row(expires_at=NOW + 10 * 3600), NOW).style == ""
-    assert render.expiry(row(expires_at=NOW + 2 * 3600), NOW).style == "yellow"
-    assert render.expiry(row(expires_at=NOW + 1200), NOW).style == "bold red"
-    assert render.expiry(row(processing_status="ended", counts=RequestCounts(succeeded=1)), NOW).plain == "—"
 
 
 def test_progress_bar_and_counts():
@@ -78,17 +66,17 @@ def test_names_are_safe_text_and_retries_are_marked():
     name = render.batch_name(r)
     assert isinstance(name, Text) and name.plain == "↻ [bold]x[/end]␛[2J"
     assert render.batch_name(row(source_path="/data/in/file.jsonl")).plain == "file.jsonl"
-    assert render.short_id("msgbatch_0123456789abcdef").plain == "89abcdef"
+    assert render.short_id(row(id="msgbatch_0123456789abcdef")).plain == "89abcdef"
 
 
 def test_columns_fit_the_width_by_priority():
     for width in (60, 80, 120, 200):
-        chosen = choose_columns(width)
+        chosen = choose_columns(width, BATCH_COLUMNS)
         assert sum(w + 2 for _, w in chosen) <= width - 2
         keys = [c.key for c, _ in chosen]
         assert {"status", "name", "progress"} <= set(keys)
-        assert keys == [c.key for c in COLUMNS if c.key in keys]     # display order kept
-    assert len(choose_columns(200)) > len(choose_columns(80))
+        assert keys == [c.key for c in BATCH_COLUMNS if c.key in keys]     # display order kept
+    assert len(choose_columns(200, BATCH_COLUMNS)) > len(choose_columns(80, BATCH_COLUMNS))
 
 
 def test_totals_line():

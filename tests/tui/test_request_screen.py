@@ -51,7 +51,7 @@ def test_params_view_describes_every_block_kind():
     plain = params_view(rich_params()).plain
     for expected in ("model claude-sonnet-4-5", "max_tokens 2048", "temperature 0.2", "system",
                      "You are a careful support agent.", "tools (1)", "lookup_order — Find an order",
-                     "user (1/3)", "Where is my order?", "[image: image/png, base64, 2.9 KB]",
+                     "user (1/3)", "Where is my order?", "[image: image/png, base64, 3.0 kB]",
                      "document  Invoice 7", "Invoice 7: one printer, $120.", "[document: application/pdf, base64",
                      "assistant (2/3)", "tool use  lookup_order  id toolu_01", '"number": "A-17"',
                      "tool result  for toolu_01", "shipped on Monday", "for toolu_02  (error)", "lookup failed"):

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 
-from tui.commands import app as app_command
+from tui import launch
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -45,7 +45,7 @@ def test_key_and_base_url_reach_the_app(monkeypatch, tmp_path):
     from tui.cli import build_parser
 
     args = build_parser().parse_args(["--journal", str(tmp_path / "j.sqlite")])
-    assert app_command.run(args) == 0
+    assert launch.run(args) == 0
     assert made["ran"] and made["api_key"] == "sk-test" and made["base_url"] == "http://127.0.0.1:1"
     assert made["journal_path"] == tmp_path / "j.sqlite" and made["demo"] is False
 
@@ -62,7 +62,7 @@ def test_demo_needs_no_key_and_uses_a_temporary_journal(monkeypatch):
     monkeypatch.setattr("tui.app.make_app", lambda **kw: made.update(kw) or FakeApp())
     from tui.cli import build_parser
 
-    assert app_command.run(build_parser().parse_args(["--demo"])) == 0
+    assert launch.run(build_parser().parse_args(["--demo"])) == 0
     assert made["demo"] is True and made["api_key"] is None and made["existed"]
     assert not made["journal_path"].parent.exists()   # the demo's folder is removed on exit
 

@@ -1,7 +1,7 @@
 """`claude-batch-tui list [--json]`: every batch the journal knows, newest first. Needs no key.
 
 The table: short id (a unique end of the id, accepted by the other commands), status, request counts,
-age, cost when known, label or source. Outside text (labels, file names) goes through safe_text.
+age, cost when known, name, in the words the TUI uses (`tui.core.words`).
 `--json`: one array of objects with the full id and every field, for scripts.
 """
 
@@ -12,10 +12,9 @@ import sys
 
 from tui.commands._session import finish, open_journal, say
 from tui.core.models import BatchRow
-from tui.core.safe_text import safe_text
+from tui.core.words import batch_name, duration, short_id, status_word
 
-SHORT_ID = 8
-HEADERS = ("ID", "STATUS", "REQUESTS", "OK", "ERR", "CANC", "EXP", "AGE", "COST", "LABEL / SOURCE")
+HEADERS = ("ID", "STATUS", "REQUESTS", "OK", "ERR", "CANC", "EXP", "AGE", "COST", "NAME")
 RIGHT = {"REQUESTS", "OK", "ERR", "CANC", "EXP", "AGE", "COST"}
 
 
@@ -25,36 +24,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     return finish(_run(args))
-
-
-def status(row: BatchRow) -> str:
-    """One word: the server's status, or where a batch stands locally."""
-    if row.deleted_at is not None:
-        return "deleted"
-    if row.gone:
-        return "gone"
-    if row.id is None:
-        return {"failed": "not-created"}.get(row.intent_state, row.intent_state)
-    return row.processing_status or "unknown"
-
-
-def short_id(row: BatchRow) -> str:
-    return row.id[-SHORT_ID:] if row.id else f"#{row.local_id}"
-
-
-def age(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    s = max(0, int(seconds))
-    for unit, size in (("d", 86_400), ("h", 3600), ("m", 60)):
-        if s >= size:
-            return f"{s // size}{unit}"
-    return f"{s}s"
-
-
-def name(row: BatchRow) -> str:
-    text = row.label or row.job_name or row.source_path or ("(adopted)" if row.adopted else "")
-    return safe_text(text, limit=60, single_line=True)
 
 
 def table_lines(rows: list[BatchRow], now: float, spend: dict | None = None) -> list[str]:
@@ -70,11 +39,11 @@ def table_lines(rows: list[BatchRow], now: float, spend: dict | None = None) -> 
     for row in rows:
         c = row.counts
         done = row.processing_status == "ended"
-        cells.append((short_id(row), status(row), f"{row.total:,}",
+        cells.append((short_id(row), status_word(row), f"{row.total:,}",
                       f"{c.succeeded:,}" if done else "-", f"{c.errored:,}" if done else "-",
                       f"{c.canceled:,}" if done else "-", f"{c.expired:,}" if done else "-",
-                      age(now - row.created_at if row.created_at else None),
-                      cost(row), name(row)))
+                      duration(now - row.created_at) if row.created_at else "-",
+                      cost(row), batch_name(row)))
     widths = [max(len(r[i]) for r in cells) for i in range(len(HEADERS))]
     lines = []
     for r in cells:
@@ -86,7 +55,7 @@ def table_lines(rows: list[BatchRow], now: float, spend: dict | None = None) -> 
 def as_json(row: BatchRow) -> dict:
     c = row.counts
     return {
-        "id": row.id, "local_id": row.local_id, "status": status(row),
+        "id": row.id, "local_id": row.local_id, "status": status_word(row), "name": batch_name(row),
         "processing_status": row.processing_status, "intent_state": row.intent_state,
         "intent_error": row.intent_error,
         "request_counts": {"processing": c.processing, "succeeded": c.succeeded, "errored": c.errored,

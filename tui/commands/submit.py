@@ -11,7 +11,9 @@ import argparse
 import sys
 
 from tui.commands._session import CommandError, finish, make_cli_client, open_journal, say, warn
-from tui.core.submit.check import MAX_REQUESTS
+from tui.core.submit.check import MAX_REQUESTS, Plan
+from tui.core.submit.summary import plan_summary
+from tui.core.words import plural
 
 
 def _per_batch(text: str) -> int:
@@ -37,31 +39,10 @@ def run(args: argparse.Namespace) -> int:
     return finish(_run(args))
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1_000_000:,.1f} MB" if n >= 1_000_000 else f"{n / 1000:,.1f} kB"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "es" if word.endswith("ch") else "s")
-
-
-def plan_lines(plan) -> list[str]:
+def plan_lines(plan: Plan) -> list[str]:
     """The plan as a few human lines: totals, then one line per batch, then the cost estimate."""
-    lines = [f"{plan.source}: {_plural(plan.request_count, 'request')} in {_plural(len(plan.chunks), 'batch')}, "
-             f"{_mb(plan.total_bytes)}"]
-    if len(plan.chunks) > 1:
-        for chunk in plan.chunks:
-            lines.append(f"  batch {chunk.index + 1}: {_plural(chunk.request_count, 'request')}, "
-                         f"{_mb(chunk.bytes)} (lines {chunk.first_line}-{chunk.last_line})")
-    lines.extend(_estimate_lines(plan))
-    return lines
-
-
-def _estimate_lines(plan) -> list[str]:
-    """The cost range at batch prices (`tui.core.money.estimate`), one line."""
-    from tui.core.money.estimate import estimate_plan, format_estimate
-
-    return [format_estimate(estimate_plan(plan))]
+    first, *rest = plan_summary(plan)
+    return [f"{plan.source}: {first}", *rest]
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -73,7 +54,7 @@ async def _run(args: argparse.Namespace) -> int:
     if not plan.ok:
         for line in plan.error_lines():
             warn(line)
-        warn(f"{plan.source}: {_plural(plan.error_count, 'problem')}; nothing was sent")
+        warn(f"{plan.source}: {plural(plan.error_count, 'problem')}; nothing was sent")
         return 1
     if args.dry_run:
         for line in plan_lines(plan):

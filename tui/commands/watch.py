@@ -15,7 +15,7 @@ import signal
 from typing import Any
 
 from tui.commands._session import finish, make_cli_client, open_journal, say, warn
-from tui.commands.listing import short_id, status
+from tui.core.words import short_id, status_word
 
 DEFAULT_INTERVAL = 5.0
 
@@ -55,7 +55,7 @@ async def _run(args: argparse.Namespace) -> int:
 def progress_line(row: Any) -> str:
     c = row.counts
     total = row.total
-    line = (f"{short_id(row)}  {status(row):<11}  {c.done}/{total} done  succeeded {c.succeeded}  "
+    line = (f"{short_id(row)}  {status_word(row):<9}  {c.done}/{total} done  succeeded {c.succeeded}  "
             f"errored {c.errored}  canceled {c.canceled}  expired {c.expired}")
     if row.processing_status == "ended" and not row.gone:
         line += f"  results {row.results_ingested}/{total} {row.ingest_state}"

@@ -1,4 +1,5 @@
-"""Where things live and how to reach the API: journal path, API key, base URL. No side effects on import."""
+"""Where things live and how to reach the API: journal path, API key, base URL, the user's keymap. No side effects
+on import."""
 
 from __future__ import annotations
 
@@ -41,3 +42,45 @@ def api_key() -> str | None:
     which no HTTP header can carry)."""
     key = os.environ.get("ANTHROPIC_API_KEY", "").strip()
     return SecretKey(key) if key else None
+
+
+KEYMAP_ENV = "CLAUDE_BATCH_TUI_KEYMAP"
+
+
+class KeymapError(ValueError):
+    """A keymap file that cannot be used; the message names the file, the line or the entry."""
+
+
+def user_config_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def keymap_path() -> Path:
+    """`$CLAUDE_BATCH_TUI_KEYMAP`, else `keymap.toml` in the user config folder."""
+    env = os.environ.get(KEYMAP_ENV)
+    return Path(env).expanduser() if env else user_config_dir() / "keymap.toml"
+
+
+def load_keymap(path: Path) -> dict[str, str]:
+    """{binding id: keys} from a TOML file of `"batches.cancel" = "x"` lines (keys comma-separated, in
+    Textual's names: "ctrl+k", "space"); {} when the file does not exist."""
+    import tomllib
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeymapError(f"{path}: cannot read: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise KeymapError(f"{path}: not valid TOML: {exc}") from None
+    keymap: dict[str, str] = {}
+    for binding_id, keys in data.items():
+        if not isinstance(keys, str) or not keys.strip():
+            raise KeymapError(f"{path}: {binding_id!r} must be a string of keys, like \"x\" or \"ctrl+k,f2\"")
+        keymap[binding_id] = keys.replace(" ", "")
+    return keymap

@@ -40,7 +40,7 @@ class Emulator:
         self._cut_rng = random.Random(f"{self.config.seed}:cut")
         self._forced: deque[int | None] = deque()   # None: answer that one normally
         self._bucket = (time.monotonic(), self.config.rate_limit_rpm)  # (last refill, tokens)
-        self._wall0 = time.time() if config.start_at is None else config.start_at
+        self._wall0 = time.time() if self.config.start_at is None else self.config.start_at
         self._mono0 = time.monotonic()
         self._offset = 0.0
         self._runner: web.AppRunner | None = None

@@ -12,13 +12,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
-from tui.actions import BATCH_ACTIONS, BATCH_BINDINGS, BatchActions
+from tui.screens.batch_actions import BATCH_ACTIONS, BATCH_BINDINGS, BatchActions
 from tui.core.journal import pages
 from tui.core.journal import batches
+from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow, ResultRow, SweepResult
+from tui.screens.base import AppScreen
 from tui.messages import BatchesUpdated, JournalReady
 from tui.widgets.app_footer import AppFooter
 from tui.widgets.batch_facts import BatchFacts, Facts
@@ -61,7 +62,8 @@ def _changed(old: BatchRow | None, new: BatchRow | None) -> bool:
         (new.counts, new.processing_status, new.ingest_state, new.results_ingested)
 
 
-class BatchScreen(BatchActions, Screen):
+class BatchScreen(BatchActions, AppScreen[None]):
+    HELP_TITLE = "One batch"
     BINDINGS = [
         Binding("f", "cycle_filter", "Filter", id="batch.filter"),
         Binding("slash", "search", "Search", id="batch.search"),
@@ -109,7 +111,7 @@ class BatchScreen(BatchActions, Screen):
         self.watch(self.table, "scroll_y", self._show_position, init=False)
         self.set_interval(1.0, self._tick)
         self._show_filters()
-        if getattr(self.app, "journal", None) is not None:
+        if self.app.journal is not None:
             self.reload(window="first")
 
     @property
@@ -117,7 +119,8 @@ class BatchScreen(BatchActions, Screen):
         return self.query_one(RequestTable)
 
     @property
-    def journal(self):
+    def journal(self) -> Journal:
+        assert self.app.journal is not None, "screens load only after JournalReady"
         return self.app.journal
 
     def current_request(self) -> ResultRow | None:
@@ -304,6 +307,12 @@ class BatchScreen(BatchActions, Screen):
 
     def action_targets(self) -> list[BatchRow]:
         return [self.batch] if self.batch is not None else []
+
+    def current_batch(self) -> BatchRow | None:
+        return self.batch
+
+    def clear_marks(self) -> None:
+        """A batch's own view has no marks."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in BATCH_ACTIONS:

@@ -1,9 +1,9 @@
 """The dashboard: every batch in one live table, a totals header, filter, sort and marks.
 
 Rows come from the journal (`batches.list_batches`) in a worker whenever the app says the batches changed
-(`BatchesUpdated`, `JournalReady`); the table is updated in place. Other features extend this screen by
-adding bindings (with ids) and columns (`tui.widgets.batch_table.register_column`), and act on
-`selected_batches()`.
+(`BatchesUpdated`, `JournalReady`); the table is updated in place. Its columns are `BATCH_COLUMNS`
+(`tui.widgets.batch_columns`); the keys that act on batches come from `BatchActions` and `SubmitFlow`, and act
+on `selected_batches()`.
 """
 
 from __future__ import annotations
@@ -17,18 +17,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
-from tui import render
-from tui.actions import BATCH_ACTIONS, DASHBOARD_BINDINGS, BatchActions
+from tui.core import words
+from tui.screens.batch_actions import BATCH_ACTIONS, DASHBOARD_BINDINGS, BatchActions
 from tui.core.journal import batches
 from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
+from tui.screens.base import AppScreen
 from tui.messages import BatchesUpdated, JournalReady
-from tui.screens.cost_time import CostTimeBar, CostTimeDashboard
-from tui.submit_flow import SubmitFlow
+from tui.screens.batch import BatchScreen
+from tui.screens.dashboard_overview import DashboardOverview, OverviewBar
+from tui.screens.submit_flow import SubmitFlow
 from tui.widgets.app_footer import AppFooter
+from tui.widgets.batch_columns import BATCH_COLUMNS
 from tui.widgets.batch_table import BatchTable
 from tui.widgets.status_line import StatusLine
 from tui.widgets.totals_bar import TotalsBar
@@ -39,14 +41,11 @@ def _newest(row: BatchRow) -> tuple:
     return (-(row.created_at if row.created_at is not None else float("inf")), -row.local_id)
 
 
-_STATUS_ORDER = {"sending": 0, "waiting": 0, "canceling": 1, "running": 2, "errors": 3, "expired": 4, "canceled": 5,
-                 "unsent": 6, "done": 7, "gone": 8, "deleted": 9, "unknown": 10}
-
 # name shown, key function (ascending)
 SORTS: list[tuple[str, Callable[[BatchRow], tuple]]] = [
     ("newest", _newest),
-    ("status", lambda r: (_STATUS_ORDER.get(render.status_key(r), 99), *_newest(r))),
-    ("name", lambda r: (render.batch_name(r).plain.lower(), *_newest(r))),
+    ("status", lambda r: (words.STATUS_WORDS.index(words.status_word(r)), *_newest(r))),
+    ("name", lambda r: (words.batch_name(r).lower(), *_newest(r))),
     ("progress", lambda r: (r.counts.done / r.total if r.total else 0.0, *_newest(r))),
     ("errors", lambda r: (-r.counts.errored, -r.counts.failed, *_newest(r))),
     ("expiry", lambda r: (0 if r.unfinished else 1, r.expires_at or 0.0, *_newest(r))),
@@ -57,9 +56,7 @@ def matches(row: BatchRow, query: str) -> bool:
     """Case-insensitive substring over the name, the server id and the status (key and label)."""
     if not query:
         return True
-    key = render.status_key(row)
-    hay = " ".join([render.batch_name(row).plain, row.id or "", key, render.BADGES[key][0],
-                    row.processing_status or ""]).lower()
+    hay = " ".join([words.batch_name(row), row.id or "", words.status_word(row), row.processing_status or ""]).lower()
     return all(word in hay for word in query.lower().split())
 
 
@@ -69,7 +66,8 @@ class BatchesLoaded(Message):
         self.rows = rows
 
 
-class DashboardScreen(CostTimeDashboard, BatchActions, SubmitFlow, Screen):
+class DashboardScreen(DashboardOverview, BatchActions, SubmitFlow, AppScreen[None]):
+    HELP_TITLE = "Batches (the dashboard)"
     AUTO_FOCUS = "#batches"
     BINDINGS = [
         Binding("n", "new_batch", "New", tooltip="submit a JSONL file as new batch(es)", id="batches.submit"),
@@ -94,11 +92,11 @@ class DashboardScreen(CostTimeDashboard, BatchActions, SubmitFlow, Screen):
 
     def compose(self) -> ComposeResult:
         yield TotalsBar(id="totals")
-        yield CostTimeBar(id="cost-time")
+        yield OverviewBar(id="overview")
         yield Input(placeholder="filter: name, id or status (enter keeps it, escape clears)",
                     id="filter", compact=True)
         with Vertical(id="body"):
-            yield BatchTable(id="batches")
+            yield BatchTable(BATCH_COLUMNS, id="batches")
             yield Static(id="empty")
         yield StatusLine(id="status")
         yield AppFooter()
@@ -108,7 +106,7 @@ class DashboardScreen(CostTimeDashboard, BatchActions, SubmitFlow, Screen):
         self.table.layout_for(self.app.size.width)
         self.set_interval(1.0, self._tick)
         self._show_empty()
-        if getattr(self.app, "journal", None) is not None:
+        if self.app.journal is not None:
             self.reload()
 
     @property
@@ -151,7 +149,7 @@ class DashboardScreen(CostTimeDashboard, BatchActions, SubmitFlow, Screen):
         self.all_rows = {row.local_id: row for row in message.rows}
         self.marked &= set(self.all_rows)
         self.loaded = True
-        self.load_cost_time(message.rows)
+        self.load_overview(message.rows)
         self.apply()
 
     def visible_rows(self) -> list[BatchRow]:
@@ -192,7 +190,7 @@ class DashboardScreen(CostTimeDashboard, BatchActions, SubmitFlow, Screen):
         elif self.all_rows:
             empty.update(Text(f"No batch matches “{safe_text(self.filter_text, limit=60)}”. "
                               "Press escape to clear the filter."))
-        elif getattr(self.app, "demo", False):
+        elif self.app.demo:
             empty.update(Text("Starting the demo: example batches arrive in a moment…"))
         else:
             empty.update(Text("No batches yet.\n\nSubmit one with: claude-batch-tui submit FILE.jsonl\n"
@@ -284,6 +282,4 @@ class DashboardScreen(CostTimeDashboard, BatchActions, SubmitFlow, Screen):
             self.open_batch(int(event.row_key.value))
 
     def open_batch(self, local_id: int) -> None:
-        from tui.screens.batch import BatchScreen
-
         self.app.push_screen(BatchScreen(local_id))

@@ -1,81 +1,54 @@
-"""`?`: every key of every screen, read from the bindings themselves (one declaration, shown everywhere).
+"""`?`: the keys of the app and of every screen on the stack the help is shown over, read from the
+bindings themselves (one declaration, shown in the footer, here and in the command palette).
 
-Screens are listed in `SECTIONS` by import path so a screen that is not built yet is simply skipped, and
-features can append a note (e.g. when the price table was last checked) with `NOTES`.
+The app hands over what to list (`HelpScreen(sections, notes)`): its own bindings as "Everywhere", then each
+screen's (its class's `HELP_TITLE`), with the keys of the widgets on it. Only bindings with an id are ours
+to list (a built-in widget's own keys carry none); `notes` are lines at the end (when prices were checked).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Iterable, Mapping
 
 from rich.columns import Columns
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-# (title, "module:Class" whose BINDINGS are listed, and of the widgets it shows)
-SECTIONS: list[tuple[str, list[str]]] = [
-    ("Everywhere", ["tui.app:BatchApp"]),
-    ("Batches (the dashboard)", ["tui.widgets.batch_table:BatchTable", "tui.screens.dashboard:DashboardScreen"]),
-    ("One batch", ["tui.widgets.request_table:RequestTable", "tui.screens.batch:BatchScreen"]),
-    ("One request", ["tui.screens.request:RequestScreen"]),
-]
-# Extra lines at the end of the help (callables, so they are computed when the help opens).
-NOTES: list[Callable[[], str]] = []
-
+EVERYWHERE = "Everywhere"
 _ALWAYS = [("ctrl+p", "Command palette: every action by name"), ("j / k, ↑ / ↓", "Move")]
 
-
-def _bindings(path: str) -> list[Binding] | None:
-    module_name, _, attr = path.partition(":")
-    try:
-        cls = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError):
-        return None
-    result = []
-    for item in getattr(cls, "BINDINGS", []):
-        if isinstance(item, Binding):
-            result.append(item)
-        else:  # a (key, action, description) tuple
-            result.append(Binding(*item))
-    return result
+Section = tuple[str, list[Binding]]
 
 
-def key_rows(app, title: str, paths: list[str]) -> list[tuple[str, str]] | None:
-    rows: list[tuple[str, str]] = []
-    found = False
-    for path in paths:
-        bindings = _bindings(path)
-        if bindings is None:
-            continue
-        found = True
-        for binding in bindings:
-            if not binding.description:
-                continue
-            for key in binding.key.split(","):
-                # the key's own name, not the footer's short symbol (the help has room for "space")
-                display = app.get_key_display(Binding(key.strip(), binding.action))
-                rows.append((display, binding.description))
-    if title == "Everywhere":
-        rows += _ALWAYS
-    return rows if found else None
+def _ours(bindings: Iterable[BindingType]) -> list[Binding]:
+    return [b for b in bindings if isinstance(b, Binding) and b.id is not None and b.description]
 
 
-def help_rows(app) -> list[tuple[str, str, str]]:
-    """(section, key, what it does) for every screen that exists, without repeats."""
-    result: list[tuple[str, str, str]] = []
-    for title, paths in SECTIONS:
-        rows = key_rows(app, title, paths)
-        for key, description in rows or []:
-            if (title, key, description) not in result:
-                result.append((title, key, description))
-    return result
+def screen_section(screen: Screen) -> Section:
+    """A screen's keys and those of the widgets it shows, under the screen's `HELP_TITLE`."""
+    bindings: list[Binding] = []
+    for node in [*screen.query("*"), screen]:
+        for binding in _ours(type(node).BINDINGS):
+            if binding not in bindings:
+                bindings.append(binding)
+    return str(getattr(screen, "HELP_TITLE", type(screen).__name__)), bindings
+
+
+def sections_for(app_node: DOMNode, stack: Iterable[Screen], keymap: Mapping[str, str]) -> list[Section]:
+    """The app's keys, then each screen's on the stack, bottom first (the help screen itself left out), with
+    the keys the user's keymap gives them."""
+    sections = [(EVERYWHERE, _ours(type(app_node).BINDINGS)),
+                *(screen_section(s) for s in stack if not isinstance(s, HelpScreen))]
+    return [(title, [dataclasses.replace(b, key=keymap.get(b.id, b.key)) if b.id else b for b in bindings])
+            for title, bindings in sections]
 
 
 def help_renderable(rows: list[tuple[str, str, str]], notes: list[str]) -> RenderableType:
@@ -118,9 +91,24 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
+    def __init__(self, sections: list[Section], notes: list[str]) -> None:
+        super().__init__()
+        self.sections = sections
+        self.notes = notes
+
+    def help_rows(self) -> list[tuple[str, str, str]]:
+        """(section, key, what it does) for every section, without repeats."""
+        rows: list[tuple[str, str, str]] = []
+        for title, bindings in self.sections:
+            pairs = [(self.app.get_key_display(Binding(key.strip(), b.action)), b.description)
+                     for b in bindings for key in b.key.split(",")]   # the key's name: "space", not "␣"
+            for key, description in pairs + (_ALWAYS if title == EVERYWHERE else []):
+                if (title, key, description) not in rows:
+                    rows.append((title, key, description))
+        return rows
+
     def compose(self) -> ComposeResult:
-        self.rows = help_rows(self.app)
-        self.notes = [note() for note in NOTES]
+        self.rows = self.help_rows()
         box = VerticalScroll()
         box.border_title = "Keys"
         box.border_subtitle = "escape closes"

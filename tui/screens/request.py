@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Static
 
 from tui import render
@@ -23,10 +22,12 @@ from tui.core.journal import pages
 from tui.core.journal import batches
 from tui.core.models import BatchRow, ResultRow
 from tui.core.safe_text import safe_text
+from tui.core.words import error_message, response_text
+from tui.screens.base import AppScreen
 from tui.messages import BatchesUpdated
 from tui.widgets.app_footer import AppFooter
 from tui.widgets.request_table import result_badge
-from tui.widgets.response_view import params_view, raw_view, response_text, result_view
+from tui.widgets.response_view import params_view, raw_view, result_view
 from tui.widgets.status_line import StatusLine
 
 WIDE = 120  # from this width the panes sit side by side
@@ -46,7 +47,8 @@ class EdgeReached(Message):
         self.direction = direction
 
 
-class RequestScreen(Screen):
+class RequestScreen(AppScreen[None]):
+    HELP_TITLE = "One request"
     BINDINGS = [
         Binding("n", "step(1)", "Next", id="request.next"),
         Binding("p", "step(-1)", "Previous", id="request.previous"),
@@ -184,7 +186,7 @@ class RequestScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "copy":
-            return True if self.detail is not None and response_text(self.detail.raw) else None
+            return True if self.detail is not None and self._copy_text() else None
         return True
 
     def action_step(self, direction: int) -> None:
@@ -194,8 +196,14 @@ class RequestScreen(Screen):
         self.raw_mode = not self.raw_mode
         self._show_panes()
 
+    def _copy_text(self) -> str:
+        """What `y` copies: the response's text as export writes it, or the error's message."""
+        if self.detail is None:
+            return ""
+        return response_text(self.detail.raw) or error_message(self.detail.raw)
+
     def action_copy(self) -> None:
-        text = response_text(self.detail.raw) if self.detail else ""
+        text = self._copy_text()
         if not text:
             self.notify("Nothing to copy: this request has no response text.", timeout=3, markup=False)
             return

@@ -28,6 +28,7 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Static
 
 from tui.core.submit.check import MAX_REQUESTS, Plan, PlanError
+from tui.core.submit.summary import plan_summary
 from tui.core.safe_text import safe_text
 from tui.screens.dialog import DialogScreen
 
@@ -100,27 +101,6 @@ class PathInput(Input):
             self.action_cursor_right()   # accepts the suggestion, if there is one
         if self.value == before:
             self.screen.focus_next()
-
-
-def plan_summary(plan: Plan) -> list[str]:
-    """Totals, one line per batch (capped), then the cost estimate: what the confirmation shows."""
-    from tui.core.money.estimate import estimate_plan, format_estimate
-
-    n, b = plan.request_count, len(plan.chunks)
-    lines = [f"{n:,} request{'s' if n != 1 else ''} in {b:,} batch{'es' if b != 1 else ''}, "
-             f"{_size(plan.total_bytes)}"]
-    if b > 1:
-        for chunk in plan.chunks[:MAX_CHUNK_LINES]:
-            lines.append(f"  batch {chunk.index + 1}: {chunk.request_count:,} requests, {_size(chunk.bytes)} "
-                         f"(lines {chunk.first_line}-{chunk.last_line})")
-        if b > MAX_CHUNK_LINES:
-            lines.append(f"  … and {b - MAX_CHUNK_LINES:,} more batches")
-    lines.append(format_estimate(estimate_plan(plan)))
-    return lines
-
-
-def _size(n: int) -> str:
-    return f"{n / 1_000_000:,.1f} MB" if n >= 1_000_000 else f"{n / 1000:,.1f} kB"
 
 
 class SubmitDialog(DialogScreen[SubmitRequest | None]):
@@ -263,7 +243,7 @@ class SubmitDialog(DialogScreen[SubmitRequest | None]):
             summary = []
             if result.ok:
                 result.sha256   # computed here, off the loop; cached on the plan
-                summary = plan_summary(result)
+                summary = plan_summary(result, max_batch_lines=MAX_CHUNK_LINES)
         except (PlanError, OSError, ValueError) as exc:
             self.post_message(self.Checked(token, None, str(exc), []))
             return

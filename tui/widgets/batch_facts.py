@@ -15,11 +15,12 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tui import render
+from tui.core import words
 from tui.core.clock import format_ts
 from tui.core.timing.overview import BatchCostTime
 from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
-from tui.widgets import cost_time_cells
+from tui.widgets import overview_cells
 
 
 @dataclass(slots=True)
@@ -41,12 +42,12 @@ def _when(ts: float | None, now: float, *, future: bool = False) -> Text:
         return Text("—", style="dim")
     stamp = (format_ts(ts) or "")[:16].replace("T", " ")
     delta = ts - now if future else now - ts
-    rel = f"in {render.duration(delta)}" if future and delta > 0 else f"{render.duration(abs(delta))} ago"
+    rel = f"in {words.duration(delta)}" if future and delta > 0 else f"{words.duration(abs(delta))} ago"
     return Text.assemble(stamp, (f" ({rel})", "dim"), no_wrap=True, overflow="ellipsis")
 
 
 def _link(row: BatchRow) -> Text:
-    text = render.short_id(row.id)
+    text = render.short_id(row)
     text.stylize("bold")
     text.append(" ")
     text.append(render.status_badge(row))
@@ -97,7 +98,7 @@ def fact_pairs(facts: Facts, now: float, wide: bool) -> list[tuple[str, Text]]:
         ingest.append(f"  {b.results_ingested:,}/{b.total:,}", style="dim")
     pairs.append(("Ingest", ingest))
     if facts.cost_time is not None:
-        pairs.extend(cost_time_cells.batch_pairs(b, facts.cost_time, now))
+        pairs.extend(overview_cells.batch_pairs(b, facts.cost_time, now))
     else:
         pairs.append(("Cost", render.cost(b.cost_usd)))
     if facts.parent is not None or b.parent_id:

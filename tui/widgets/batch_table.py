@@ -1,106 +1,23 @@
 """The dashboard's table of batches: one row per batch keyed by `local_id`, updated in place.
 
-Columns come from a list (`COLUMNS`) so other features can add theirs (`register_column`): each has a
-priority, and the table shows the most important ones that fit the width (status, name, progress and
-counts stay at 80 columns; age, expiry, cost and the rest appear as the terminal grows).
-Rows are added or removed only when batches appear or vanish (or a filter hides them); every other
-change is an `update_cell` of the cells whose text actually changed.
+The table is given its columns (`BatchTable(columns=BATCH_COLUMNS)`, `tui.widgets.batch_columns`) and shows
+the most important ones that fit the width (`tui.widgets.columns.choose_columns`). Rows are added or removed
+only when batches appear or vanish (or a filter hides them); every other change is an `update_cell` of the
+cells whose text actually changed. Cells read the time, the marks and the dashboard's cost/time overview from
+one `CellContext`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from tui import render
-from tui.core.clock import format_ts
 from tui.core.models import BatchRow
-
-
-@dataclass(frozen=True, slots=True)
-class CellContext:
-    now: float
-    marked: bool
-    widths: dict[str, int]
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    key: str
-    label: str
-    width: int
-    priority: int                       # 0 = always shown; higher = dropped first when narrow
-    render: Callable[[BatchRow, CellContext], Text]
-    ticks: bool = False                 # depends on the clock: refreshed every second
-    flex: bool = False                  # takes the width left over (up to max_width)
-    max_width: int = 0
-
-
-def _mark(row: BatchRow, ctx: CellContext) -> Text:
-    return Text("●", style="bold magenta") if ctx.marked else Text(" ")
-
-
-def _created(row: BatchRow, ctx: CellContext) -> Text:
-    ts = format_ts(row.created_at)
-    return Text(ts[:19].replace("T", " ") if ts else "—", style="dim", no_wrap=True)
-
-
-COLUMNS: list[Column] = [
-    Column("mark", " ", 1, 0, _mark),
-    Column("status", "Status", 11, 0, lambda r, c: render.status_badge(r, c.now), ticks=True),
-    Column("name", "Name", 16, 0, lambda r, c: render.batch_name(r), flex=True, max_width=48),
-    Column("progress", "Progress", 11, 0, lambda r, c: render.batch_progress(r, c.widths["progress"] - 5),
-           flex=True, max_width=30),
-    Column("errored", "Err", 5, 1, lambda r, c: render.count(r.counts.errored, "bold red")),
-    Column("id", "ID", 8, 2, lambda r, c: render.short_id(r.id)),
-    Column("done", "Done", 11, 3, lambda r, c: render.done_of_total(r)),
-    Column("succeeded", "OK", 7, 4, lambda r, c: render.count(r.counts.succeeded, "green")),
-    Column("canceled", "Canc", 5, 5, lambda r, c: render.count(r.counts.canceled, "magenta")),
-    Column("expired", "Exp", 5, 5, lambda r, c: render.count(r.counts.expired, "yellow")),
-    Column("age", "Age", 6, 6, lambda r, c: render.age(r, c.now), ticks=True),
-    Column("expires", "Expires", 7, 6, lambda r, c: render.expiry(r, c.now), ticks=True),
-    Column("cost", "Cost", 8, 7, lambda r, c: render.cost(r.cost_usd)),
-    Column("created", "Created (UTC)", 19, 9, _created),
-]
-
-
-def register_column(column: Column, *, before: str | None = None) -> None:
-    """Add a column (e.g. a sparkline) to every batch table; `before` names the column it precedes."""
-    keys = [c.key for c in COLUMNS]
-    if column.key in keys:
-        COLUMNS[keys.index(column.key)] = column
-        return
-    COLUMNS.insert(keys.index(before) if before in keys else len(COLUMNS), column)
-
-
-CELL_PADDING = 1
-
-
-def choose_columns(width: int, columns: Iterable[Column] | None = None) -> list[tuple[Column, int]]:
-    """The columns that fit `width`, in display order, with the width each gets."""
-    cols = list(COLUMNS if columns is None else columns)
-    budget = width - 2  # the vertical scrollbar
-    chosen: set[str] = set()
-    used = 0
-    for col in sorted(cols, key=lambda c: c.priority):
-        need = col.width + 2 * CELL_PADDING
-        if col.priority == 0 or used + need <= budget:
-            chosen.add(col.key)
-            used += need
-    spare = max(0, budget - used)
-    widths = {}
-    for col in cols:                      # the spare width goes to the flexible columns, in order
-        if col.key in chosen:
-            widths[col.key] = col.width
-            if col.flex and spare:
-                extra = min(spare, max(0, (col.max_width or col.width + spare) - col.width))
-                widths[col.key] += extra
-                spare -= extra
-    return [(col, widths[col.key]) for col in cols if col.key in chosen]
+from tui.core.timing.overview import Overview
+from tui.widgets.columns import CELL_PADDING, CellContext, Column, choose_columns, same_cell
 
 
 class BatchTable(DataTable):
@@ -112,9 +29,11 @@ class BatchTable(DataTable):
         Binding("k", "cursor_up", "", show=False, id="batches.up"),
     ]
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, columns: Sequence[Column[BatchRow]], **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=CELL_PADDING, **kwargs)
-        self.columns_shown: list[Column] = []
+        self.all_columns = tuple(columns)
+        self.columns_shown: list[Column[BatchRow]] = []
+        self.overview = Overview()      # the dashboard's cost/time facts, set by its screen
         self._rows: dict[int, BatchRow] = {}
         self._cells: dict[int, dict[str, Text]] = {}   # what each visible cell holds now
         self._signature: list[tuple[str, int]] = []
@@ -138,7 +57,7 @@ class BatchTable(DataTable):
 
     def layout_for(self, width: int) -> bool:
         """Pick columns for this width; rebuild only if the set or widths changed. True if rebuilt."""
-        chosen = choose_columns(width)
+        chosen = choose_columns(width, self.all_columns)
         signature = [(c.key, w) for c, w in chosen]
         if signature == self._signature:
             return False
@@ -151,8 +70,7 @@ class BatchTable(DataTable):
         self._widths = dict(signature)
         self.columns_shown = [c for c, _ in chosen]
         for col, w in chosen:
-            self.add_column(Text(col.label, style="bold", justify="right" if col.key in _RIGHT else "left"),
-                            width=w, key=col.key)
+            self.add_column(col.header(), width=w, key=col.key)
         for row in rows:
             self.put(row, self._now, row.local_id in self._marked)
         if cursor_key is not None:
@@ -193,7 +111,7 @@ class BatchTable(DataTable):
         """Add the row, or update only the cells whose content changed."""
         self._now = now
         (self._marked.add if marked else self._marked.discard)(row.local_id)
-        ctx = CellContext(now, marked, self._widths)
+        ctx = CellContext(now, marked, self._widths, self.overview)
         key = str(row.local_id)
         old = self._cells.get(row.local_id)
         if old is None:
@@ -205,7 +123,7 @@ class BatchTable(DataTable):
                 if only_ticking and not col.ticks:
                     continue
                 cell = col.render(row, ctx)
-                if not _same(old.get(col.key), cell):
+                if not same_cell(old.get(col.key), cell):
                     self.update_cell(key, col.key, cell)
                     old[col.key] = cell
         self._rows[row.local_id] = row
@@ -235,9 +153,3 @@ class BatchTable(DataTable):
         if cursor_key is not None:
             self._keep_cursor(cursor_key)
 
-
-_RIGHT = {"errored", "done", "succeeded", "canceled", "expired", "age", "expires", "cost"}
-
-
-def _same(a: Text | None, b: Text) -> bool:
-    return a is not None and a.plain == b.plain and a.style == b.style and a.spans == b.spans

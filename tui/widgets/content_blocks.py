@@ -14,18 +14,10 @@ import orjson
 from rich.text import Text
 
 from tui.core.safe_text import safe_text
+from tui.core.words import byte_size
 
 TEXT_LIMIT = 100_000
 HEADING = "bold #4aa3ff"
-
-
-def human_bytes(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 def body(text: object, out: Text, *, style: str = "", limit: int = TEXT_LIMIT) -> None:
@@ -61,7 +53,7 @@ def _source(source: Any) -> str:
     kind = source.get("type")
     if kind == "base64":
         data = source.get("data") or ""
-        return f"{source.get('media_type', '?')}, base64, {human_bytes(len(data) * 3 // 4)}"
+        return f"{source.get('media_type', '?')}, base64, {byte_size(len(data) * 3 // 4)}"
     if kind == "url":
         return f"url {source.get('url', '?')}"
     if kind == "file":
@@ -148,11 +140,3 @@ def content(value: Any, out: Text) -> None:
     elif value is not None:
         json_text(value, out)
 
-
-def plain_text(blocks: Any) -> str:
-    """The text blocks of a response joined, for the clipboard."""
-    if isinstance(blocks, str):
-        return blocks
-    if not isinstance(blocks, list):
-        return ""
-    return "\n\n".join(str(b.get("text", "")) for b in blocks if isinstance(b, dict) and b.get("type") == "text")

@@ -10,7 +10,6 @@ on screen. `home`/`end` ask for the first/last window. The table never touches S
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.binding import Binding
@@ -19,12 +18,13 @@ from textual.geometry import Size
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
+from tui import render
 from tui.core.models import ResultRow
 from tui.core.safe_text import safe_text
+from tui.widgets.columns import CELL_PADDING, CellContext, Column, choose_columns
 
 PAGE = 100
 WINDOW = 3 * PAGE
-CELL_PADDING = 1
 
 RESULT_STYLES = {"succeeded": "green", "errored": "bold red", "canceled": "magenta", "expired": "yellow"}
 
@@ -65,9 +65,7 @@ def tokens_cell(row: ResultRow) -> Text:
 
 
 def cost_cell(row: ResultRow) -> Text:
-    if row.cost_usd is None:
-        return Text("—", style="dim", justify="right")
-    return Text(f"${row.cost_usd:.4f}", justify="right", no_wrap=True)
+    return render.cost(row.cost_usd, places=4)
 
 
 def preview_cell(row: ResultRow, width: int = 200) -> Text:
@@ -79,41 +77,20 @@ def preview_cell(row: ResultRow, width: int = 200) -> Text:
                 overflow="ellipsis")
 
 
-@dataclass(frozen=True, slots=True)
-class Col:
-    key: str
-    label: str
-    width: int        # at 80 columns
-    wide: int         # at 120 columns and more
-    min_total: int = 0  # shown only when the table is at least this wide
+def _columns(wide: bool) -> tuple[Column[ResultRow], ...]:
+    """The request table's columns; from 120 columns on, id, detail and tokens get more room."""
+    return (
+        Column("custom_id", "custom_id", 26 if wide else 16, lambda r, c: id_cell(r.custom_id, c.widths["custom_id"])),
+        Column("result", "Result", 9, lambda r, c: result_badge(r.result_type)),
+        Column("detail", "Error / stop", 21 if wide else 12, lambda r, c: detail_cell(r)),
+        Column("tokens", "Tokens", 13 if wide else 9, lambda r, c: tokens_cell(r), right=True),
+        Column("cost", "Cost", 9, lambda r, c: cost_cell(r), min_table=140, right=True),
+        Column("preview", "Preview", 10, lambda r, c: preview_cell(r, c.widths["preview"]), flex=True),
+    )
 
 
-COLUMNS = (
-    Col("custom_id", "custom_id", 16, 26),
-    Col("result", "Result", 9, 9),
-    Col("detail", "Error / stop", 12, 21),
-    Col("tokens", "Tokens", 9, 13),
-    Col("cost", "Cost", 9, 9, min_total=140),
-    Col("preview", "Preview", 0, 0),
-)
-_RENDER = {  # column key -> cell of a row at a width
-    "custom_id": lambda r, w: id_cell(r.custom_id, w),
-    "result": lambda r, w: result_badge(r.result_type),
-    "detail": lambda r, w: detail_cell(r),
-    "tokens": lambda r, w: tokens_cell(r),
-    "cost": lambda r, w: cost_cell(r),
-    "preview": preview_cell,
-}
-
-
-def choose_columns(width: int) -> list[tuple[Col, int]]:
-    """Columns and widths for a table `width` cells wide; the preview takes what is left."""
-    wide = width >= 120
-    cols = [c for c in COLUMNS if width >= c.min_total]
-    budget = width - 2 - 2 * CELL_PADDING * len(cols)  # the scrollbar, the padding
-    fixed = sum(c.wide if wide else c.width for c in cols if c.key != "preview")
-    return [(c, (c.wide if wide else c.width) if c.key != "preview" else max(10, budget - fixed))
-            for c in cols]
+NARROW, WIDE = _columns(False), _columns(True)
+WIDE_FROM = 120
 
 
 class RequestTable(DataTable):
@@ -146,24 +123,25 @@ class RequestTable(DataTable):
         self._asked: str | None = None            # a NeedRows is on its way
         self._rebuilding = False
         self._signature: list[tuple[str, int]] = []
-        self._cols: list[tuple[str, int]] = []   # (column key, width) shown
+        self._cols: list[Column[ResultRow]] = []   # the columns shown
+        self._ctx = CellContext()
 
     # -- layout --------------------------------------------------------------------------------
 
     def layout_for(self, width: int) -> None:
-        chosen = choose_columns(width)
+        chosen = choose_columns(width, WIDE if width >= WIDE_FROM else NARROW)
         signature = [(c.key, w) for c, w in chosen]
         if signature == self._signature:
             return
         self._signature = signature
-        self._cols = signature
+        self._cols = [c for c, _ in chosen]
+        self._ctx = CellContext(widths=dict(signature))
         key, offset = self.cursor_key(), self._cursor_offset()
         self._rebuilding = True
         try:
             self.clear(columns=True)
             for col, w in chosen:
-                justify = "right" if col.key in ("tokens", "cost") else "left"
-                self.add_column(Text(col.label, style="bold", justify=justify), width=w, key=col.key)
+                self.add_column(col.header(), width=w, key=col.key)
         finally:
             self._rebuilding = False
         self._fill(key, offset)
@@ -240,8 +218,8 @@ class RequestTable(DataTable):
             if new is None or new == old:
                 continue
             self.window[index] = new
-            for col, width in self._cols:
-                self.update_cell(old.custom_id, col, _RENDER[col](new, width))
+            for col in self._cols:
+                self.update_cell(old.custom_id, col.key, col.render(new, self._ctx))
 
     def _cursor_offset(self) -> int | None:
         if not self.window:
@@ -253,9 +231,9 @@ class RequestTable(DataTable):
         self._rebuilding = True
         try:
             self.clear()
-            cols = self._cols
+            cols, ctx = self._cols, self._ctx
             for row in self.window:
-                self.add_row(*(_RENDER[c](row, w) for c, w in cols), key=row.custom_id)
+                self.add_row(*(col.render(row, ctx) for col in cols), key=row.custom_id)
             # Sizing is cheap here (see _update_dimensions): do it now rather than on idle, so the scroll
             # lands before the next frame and the rows are drawn once, in their place.
             self._new_rows.clear()

@@ -15,7 +15,7 @@ from tui import render
 from tui.core.models import ResultRow
 from tui.core.safe_text import safe_text
 from tui.widgets import content_blocks as cb
-from tui.widgets import cost_time_cells
+from tui.widgets import overview_cells
 from tui.widgets.request_table import RESULT_STYLES
 
 _SHOWN_PARAMS = ("model", "max_tokens", "system", "messages", "tools")
@@ -96,7 +96,7 @@ def _usage(message: dict[str, Any], row: ResultRow | None, out: Text) -> None:
     if row is not None and row.cost_usd is None:
         out.append(" (price unknown)", style="dim")
     elif row is not None:
-        out.append_text(cost_time_cells.saving_note(row.cost_usd))
+        out.append_text(overview_cells.saving_note(row.cost_usd))
 
 
 def result_view(raw: dict[str, Any] | None, row: ResultRow | None, batch_ended: bool) -> Text:
@@ -156,16 +156,3 @@ def raw_view(value: Any, title: str) -> Text:
         cb.json_text(value, out)
     return out
 
-
-def response_text(raw: dict[str, Any] | None) -> str:
-    """What `y` copies: the response's text blocks, or the error message."""
-    result = raw.get("result") if isinstance(raw, dict) else None
-    if not isinstance(result, dict):
-        return ""
-    if result.get("type") == "succeeded":
-        return cb.plain_text((result.get("message") or {}).get("content"))
-    if result.get("type") == "errored":
-        error = result.get("error") or {}
-        inner = error.get("error") if isinstance(error.get("error"), dict) else error
-        return str(inner.get("message", ""))
-    return ""

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.core.models import BatchRow
+from tui.core.money.pricing import format_usd
 
 
 def totals_text(rows: Iterable[BatchRow], *, shown: int | None = None, marked: int = 0,
@@ -46,7 +47,7 @@ def totals_text(rows: Iterable[BatchRow], *, shown: int | None = None, marked: i
     if failed:
         text.append(f"{failed:,}", style="bold yellow")
         text.append(" canc/exp  ")
-    text.append(f"${spend:,.2f}" if spend_known else "$—", style="bold green" if spend_known else "dim")
+    text.append(format_usd(spend, places=2) if spend_known else "$—", style="bold green" if spend_known else "dim")
     text.append(" spent")
     if sort:
         text.append(f"   sort: {sort}", style="dim")

@@ -24,6 +24,7 @@ import orjson
 from tui.core.journal.connection import Journal
 from tui.core.journal.lineage import family_ids, family_of_job, iter_final_results
 from tui.core.models import BatchRow
+from tui.core.words import response_text
 from tui.core.journal.batches import get_batch
 
 FORMATS = ("jsonl", "csv")
@@ -210,17 +211,6 @@ def _parse(raw: Any) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def response_text(result_line: dict[str, Any]) -> str:
-    """The text blocks of a succeeded result's message, joined."""
-    result = result_line.get("result")
-    message = result.get("message") if isinstance(result, dict) else None
-    content = message.get("content") if isinstance(message, dict) else None
-    if not isinstance(content, list):
-        return ""
-    return "".join(b.get("text", "") for b in content
-                   if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str))
 
 
 def _csv_row(r: dict[str, Any], params: dict[tuple[int, str], bytes], joined: bool) -> list[Any]:

@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
-from tui.core.config import APP_NAME
+from tui.core.config import user_config_dir
 
 PRICES_ENV = "CLAUDE_BATCH_TUI_PRICES"
 RATE_FIELDS = ("input", "output", "cache_write", "cache_read")
@@ -121,9 +121,7 @@ def user_prices_path() -> Path:
     env = os.environ.get(PRICES_ENV)
     if env:
         return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "prices.json"
+    return user_config_dir() / "prices.json"
 
 
 def _shipped_text() -> str:
@@ -258,10 +256,24 @@ def realtime_cost_usd(model: str | None, input_tokens: Any, output_tokens: Any, 
                     batch=False, table=table)
 
 
-def format_usd(value: float | None) -> str:
-    """`$12.34`, `$0.0042` under a cent, `unknown price` for None."""
+def format_usd(value: float | None, *, places: int | None = None) -> str:
+    """`$12.34`, `$0.0042` under a cent, `unknown price` for None; `places` fixes the decimals (a request's
+    cost: `$0.0123`)."""
     if value is None:
         return UNKNOWN_PRICE
+    if places is not None:
+        return f"${value:,.{places}f}"
     if 0 < abs(value) < 0.01:
         return f"${value:.4f}"
     return f"${value:,.2f}"
+
+
+def price_note() -> str:
+    """One line on the prices in force (when they were checked, the discount, how to override), plus what is
+    wrong with the user's price file if anything is."""
+    table = price_table()
+    note = (f"Prices checked {table.checked_on}; batch = {table.batch_discount:.0%} of standard. "
+            f"Override: prices.json (${PRICES_ENV}).")
+    if table.problem:
+        note += f"\n{table.problem}"
+    return note

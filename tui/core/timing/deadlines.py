@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow
-from tui.core.safe_text import safe_text
+from tui.core.words import batch_name, duration
 from tui.core.journal.batches import list_batches
 
 HOUR = 3600.0
@@ -32,22 +32,7 @@ LOST = "lost"                       # never (fully) ingested and no longer on th
 class Countdown:
     seconds: float                  # until the moment; <= 0 when it has passed
     level: str                      # ok | warn | danger | passed
-    text: str                       # "23h 59m", "5m 03s", "expired"
-
-
-def format_duration(seconds: float) -> str:
-    """Compact and fixed-ish width: `2d 04h`, `47h 59m`, `5m 03s`, `42s` (days from 48 hours up)."""
-    s = max(0, int(seconds))
-    days, rest = divmod(s, 86_400) if s >= 2 * 86_400 else (0, s)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours:02d}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
+    text: str                       # "23h59m", "5m03s" (`words.duration`), "expiring"
 
 
 def expires_at(batch: BatchRow) -> float | None:
@@ -70,7 +55,7 @@ def expiry_countdown(batch: BatchRow, now: float) -> Countdown | None:
     if left <= 0:
         return Countdown(left, "passed", "expiring")   # the server has yet to move it to ended
     level = "danger" if left <= DANGER_BEFORE else "warn" if left <= WARN_BEFORE else "ok"
-    return Countdown(left, level, format_duration(left))
+    return Countdown(left, level, duration(left))
 
 
 def retention_countdown(batch: BatchRow, now: float) -> Countdown | None:
@@ -82,7 +67,7 @@ def retention_countdown(batch: BatchRow, now: float) -> Countdown | None:
     if left <= 0 or batch.archived_at is not None:
         return Countdown(min(left, 0.0), "passed", "deleted on server")
     level = "danger" if left <= DAY else "warn" if left <= 3 * DAY else "ok"
-    return Countdown(left, level, format_duration(left))
+    return Countdown(left, level, duration(left))
 
 
 def _server_has_results(batch: BatchRow, now: float) -> bool:
@@ -135,8 +120,7 @@ async def take_expiry_warnings(journal: Journal, now: float | None = None) -> li
 
 def expiry_notice(batch: BatchRow, now: float) -> str:
     """The near-expiry notification, as plain text (TUI: `notify(..., markup=False)`; CLI: stderr)."""
-    left = format_duration((expires_at(batch) or now) - now)
-    name = safe_text(batch.label or batch.job_name or batch.id or f"batch {batch.local_id}", limit=60,
-                     single_line=True)
+    left = duration((expires_at(batch) or now) - now)
+    name = batch_name(batch)
     return (f"{name} expires in {left} with {batch.counts.processing:,} requests still processing; "
             "unfinished requests will come back as expired.")

@@ -1,6 +1,6 @@
 """Everything the dashboard shows about cost and time, read in one go (a few queries, not a few per batch):
 spend per batch and in total, throughput series per batch and for all batches, ETAs, and which ended
-batches' results are waiting for ingest, kept only locally, or lost. Screens call `load_facts` in a worker.
+batches' results are waiting for ingest, kept only locally, or lost. Screens call `load_overview` in a worker.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ def span_label(seconds: float) -> str:
 
 
 @dataclass(slots=True)
-class Facts:
+class Overview:
+    """The dashboard's cost and time, for the batches shown: what its header line and cost/time columns draw."""
+
     now: float = 0.0
     spend: dict[int, Spend] = field(default_factory=dict)
     total: Spend = field(default_factory=Spend)
@@ -40,23 +42,23 @@ class Facts:
 
 
 class SeriesCache:
-    """What stops changing is kept between loads: ended batches' sparklines. (Spend sums are kept by
-    `tui.core.money.spend` for every reader.)"""
+    """What stops changing is kept between loads: ended batches' sparklines. (Result sums are kept by
+    `tui.core.journal.sums` for every reader.)"""
 
     def __init__(self) -> None:
         self.ended: dict[int, list[int]] = {}
 
 
-async def load_facts(journal: Journal, rows: Iterable[BatchRow], now: float | None = None,
-                     cache: SeriesCache | None = None) -> Facts:
+async def load_overview(journal: Journal, rows: Iterable[BatchRow], now: float | None = None,
+                     cache: SeriesCache | None = None) -> Overview:
     now = journal.clock.now() if now is None else now
     rows = list(rows)
     table = price_table()
-    facts = Facts(now=now, prices_checked_on=table.checked_on, prices_problem=table.problem)
+    overview = Overview(now=now, prices_checked_on=table.checked_on, prices_problem=table.problem)
     cache = cache or SeriesCache()
-    facts.spend = await batch_spend(journal, [r.local_id for r in rows], table=table)   # sums kept in spend
-    for spend in facts.spend.values():
-        facts.total = facts.total + spend
+    overview.spend = await batch_spend(journal, [r.local_id for r in rows], table=table)   # sums kept in spend
+    for spend in overview.spend.values():
+        overview.total = overview.total + spend
 
     need = [r.local_id for r in rows if r.local_id not in cache.ended and r.created_at is not None]
     moves: dict[int, list[tp.Move]] = {}
@@ -65,26 +67,26 @@ async def load_facts(journal: Journal, rows: Iterable[BatchRow], now: float | No
     history = await tp.ended_durations(journal) if any(r.unfinished for r in rows) else []
     for row in rows:
         if row.local_id in cache.ended:
-            facts.series[row.local_id] = cache.ended[row.local_id]
+            overview.series[row.local_id] = cache.ended[row.local_id]
         elif row.created_at is not None:
             series = tp.life_series(row, moves.get(row.local_id, []), now, BATCH_BUCKETS)
-            facts.series[row.local_id] = series
+            overview.series[row.local_id] = series
             if row.processing_status == "ended" and row.ended_at is not None and row.ended_at <= now:
                 cache.ended[row.local_id] = series
         if row.unfinished:
             rate = tp.rate_from(moves.get(row.local_id, []), now)
             eta = tp.eta_for(row, now, rate, tp.similar(history, row.total, row.local_id))
             if eta is not None:
-                facts.eta[row.local_id] = eta
+                overview.eta[row.local_id] = eta
         where = tl.results_location(row, now)
         if where == tl.ON_SERVER:
-            facts.awaiting_ingest.append(row.local_id)
+            overview.awaiting_ingest.append(row.local_id)
         elif where == tl.LOCAL_ONLY:
-            facts.local_only.append(row.local_id)
+            overview.local_only.append(row.local_id)
         elif where == tl.LOST:
-            facts.lost.append(row.local_id)
-    facts.all_span, facts.all_series = await tp.all_series(journal, now, ALL_BUCKETS)
-    return facts
+            overview.lost.append(row.local_id)
+    overview.all_span, overview.all_series = await tp.all_series(journal, now, ALL_BUCKETS)
+    return overview
 
 
 @dataclass(frozen=True, slots=True)

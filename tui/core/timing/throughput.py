@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow
-from tui.core.timing.deadlines import format_duration
+from tui.core.words import duration
 
 NO_ESTIMATE = "no estimate yet"
 SIMILAR_RATIO = 2.0          # "similar size": between half and twice the request count
@@ -167,14 +167,14 @@ def eta_for(batch: BatchRow, now: float, rate: float | None, durations: list[flo
         return None
     if rate:
         left = batch.counts.processing / rate
-        return Eta(left, "counts", "~" + format_duration(left),
+        return Eta(left, "counts", "~" + duration(left),
                    f"from the counts: {rate * 60:.1f} requests/min over the last polls")
     if durations and batch.created_at is not None:
         typical = statistics.median(durations)
         left = batch.created_at + typical - now
         n = len(durations)
-        detail = (f"{n} similar batch{'es' if n != 1 else ''} took {format_duration(typical)} (median); "
+        detail = (f"{n} similar batch{'es' if n != 1 else ''} took {duration(typical)} (median); "
                   "counts only move when a batch ends")
-        return Eta(max(left, 0.0), "similar", "~" + format_duration(left) if left > 0 else "any moment", detail)
+        return Eta(max(left, 0.0), "similar", "~" + duration(left) if left > 0 else "any moment", detail)
     return Eta(None, None, NO_ESTIMATE,
                "counts only move when a batch ends, and no ended batch of similar size is known yet")

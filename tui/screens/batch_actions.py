@@ -10,19 +10,29 @@ for the actions in `BATCH_ACTIONS`. Everything shown from outside goes through `
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual import work
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
-from tui.core.actions.cancel import cancel_refusal
-from tui.core.actions.delete import delete_refusal
+from tui.core.actions.cancel import CancelOutcome, cancel_batches, cancel_refusal
+from tui.core.actions.delete import DeleteOutcome, delete_batches, delete_refusal
+from tui.core.actions.export import ExportError, ExportOptions, export_results
+from tui.core.actions.retry import RetryError, select_retry, send_retry, retry_refusal
+from tui.core.journal.lineage import family_ids
 from tui.core.models import BatchRow, SweepResult
-from tui.core.actions.retry import retry_refusal
 from tui.core.safe_text import safe_text
+from tui.core.words import batch_name
 from tui.messages import BatchesUpdated
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.export_dialog import ExportDialog, ExportRequest
+from tui.screens.retry_dialog import RetryChoice, RetryDialog
+
+if TYPE_CHECKING:
+    from tui.app import BatchApp
 
 DASHBOARD_BINDINGS = [
     Binding("c", "cancel_batches", "Cancel", tooltip="cancel the marked batches (or the one under the cursor)",
@@ -42,30 +52,41 @@ BATCH_ACTIONS = frozenset({"cancel_batches", "retry_failures", "export_results",
 MAX_NOTIFIED = 5
 
 
-def _name(row: BatchRow) -> str:
-    from tui import render
-
-    return render.batch_name(row).plain
-
-
 def can_export(row: BatchRow) -> bool:
     return row.results_ingested > 0 or row.parent_id is not None
 
 
-class BatchActions:
-    """Mixin for a `Screen`: c / r / e / D acting on `action_targets()`."""
+class ActionHost(Protocol):
+    """What `BatchActions` needs of the screen it is mixed into."""
 
-    # The batches a key acts on: defined by each screen using this mixin (the dashboard gives its marked rows
-    # or the one under the cursor, the batch screen its own batch).
-    action_targets: Callable[[], list[BatchRow]]
+    @property
+    def app(self) -> BatchApp: ...
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None: ...
+    def refresh_bindings(self) -> None: ...
+    def action_targets(self) -> list[BatchRow]:
+        """The batches a key acts on: the dashboard's marked rows or the one under the cursor; a batch's own."""
+    def current_batch(self) -> BatchRow | None:
+        """The batch under the cursor (retry and export act on one)."""
+    def clear_marks(self) -> None:
+        """After an action on marked batches: unmark them (a screen without marks does nothing)."""
+
+
+if TYPE_CHECKING:
+    _Host = ActionHost
+else:
+    _Host = object
+
+
+class BatchActions(_Host):
+    """Mixin for a `Screen`: c / r / e / D acting on `action_targets()`."""
 
     def _single_target(self) -> BatchRow | None:
         """Retry and export act on one batch: the only target, else the one under the cursor."""
         targets = self.action_targets()
         if len(targets) == 1:
             return targets[0]
-        current = getattr(self, "current_batch", None)
-        return current() if callable(current) else None
+        return self.current_batch()
 
     def batch_action_allowed(self, action: str) -> bool:
         targets = self.action_targets()
@@ -87,22 +108,20 @@ class BatchActions:
         self.refresh_bindings()
 
     def _connected(self) -> bool:
-        if getattr(self.app, "client", None) is None or getattr(self.app, "journal", None) is None:
+        if self.app.client is None or self.app.journal is None:
             self.notify("Not connected yet; try again in a moment.", severity="warning", timeout=3)
             return False
         return True
 
-    def _tell(self, text: str, *, severity: str = "information", timeout: float = 6) -> None:
+    def _tell(self, text: str, *, severity: SeverityLevel = "information", timeout: float = 6) -> None:
         self.notify(safe_text(text, limit=400), markup=False, severity=severity, timeout=timeout)
 
-    def _changed(self, rows: list[BatchRow | None]) -> None:
+    def _changed(self, rows: Sequence[BatchRow | None]) -> None:
         self.app.broadcast(BatchesUpdated, SweepResult(changed=[r for r in rows if r is not None]))
 
     # -- cancel --------------------------------------------------------------------------------------------------
 
     def action_cancel_batches(self) -> None:
-        from tui.screens.confirm import ConfirmScreen
-
         targets = self.action_targets()
         rows = [r for r in targets if cancel_refusal(r) is None]
         if not rows:
@@ -111,14 +130,14 @@ class BatchActions:
             return
         if not self._connected():
             return
-        lines = [f"{_name(r)}  ({r.id}) — {r.counts.processing or r.total:,} request(s) still processing"
+        lines = [f"{batch_name(r)}  ({r.id}) — {r.counts.processing or r.total:,} request(s) still processing"
                  for r in rows]
         if len(targets) > len(rows):
             lines.append(f"{len(targets) - len(rows)} selected batch(es) have ended or are already canceling: "
                          "left alone")
         lines.append("Requests already running may still finish; the rest end as canceled.")
         ids = [r.local_id for r in rows]
-        title = f"Cancel {len(rows)} batch(es)?" if len(rows) > 1 else f"Cancel {_name(rows[0])}?"
+        title = f"Cancel {len(rows)} batch(es)?" if len(rows) > 1 else f"Cancel {batch_name(rows[0])}?"
         self.app.push_screen(
             ConfirmScreen(title, lines, yes_label="Cancel batch" + ("es" if len(rows) > 1 else ""),
                           no_label="Keep running"),
@@ -126,22 +145,18 @@ class BatchActions:
 
     @work(group="actions", exit_on_error=False)
     async def _run_cancel(self, local_ids: list[int]) -> None:
-        from tui.core.actions.cancel import cancel_batches
-
         outcomes = await cancel_batches(self.app.journal, self.app.client, local_ids, actor="tui")
         self._changed([o.batch for o in outcomes])
         self._report(outcomes, "canceling")
         if any(o.ok for o in outcomes):
-            clear = getattr(self, "clear_marks", None)
-            if callable(clear):
-                clear()
+            self.clear_marks()
             self.app.poll_now()
 
-    def _report(self, outcomes: list[Any], verb: str) -> None:
+    def _report(self, outcomes: Sequence[CancelOutcome | DeleteOutcome], verb: str) -> None:
         ok = [o for o in outcomes if o.ok]
         failed = [o for o in outcomes if not o.ok]
         if ok:
-            names = ", ".join(_name(o.batch) if o.batch else o.key for o in ok[:MAX_NOTIFIED])
+            names = ", ".join(batch_name(o.batch) if o.batch else o.key for o in ok[:MAX_NOTIFIED])
             more = f" and {len(ok) - MAX_NOTIFIED} more" if len(ok) > MAX_NOTIFIED else ""
             self._tell(f"{verb}: {names}{more}")
         for o in failed[:MAX_NOTIFIED]:
@@ -164,9 +179,6 @@ class BatchActions:
 
     @work(group="actions", exit_on_error=False)
     async def _prepare_retry(self, local_id: int) -> None:
-        from tui.core.actions.retry import RetryError, select_retry
-        from tui.screens.retry_dialog import RetryDialog
-
         try:
             selection = await select_retry(self.app.journal, local_id)
         except RetryError as exc:
@@ -180,9 +192,7 @@ class BatchActions:
                              lambda choice: self._send_retry(local_id, choice) if choice else None)
 
     @work(group="actions", exit_on_error=False)
-    async def _send_retry(self, local_id: int, choice: Any) -> None:
-        from tui.core.actions.retry import RetryError, select_retry, send_retry
-
+    async def _send_retry(self, local_id: int, choice: RetryChoice) -> None:
         try:
             selection = await select_retry(self.app.journal, local_id, all_errors=choice.all_errors,
                                            include=["canceled"] if choice.include_canceled else [])
@@ -208,23 +218,18 @@ class BatchActions:
             self._tell("Export works on one batch (or its job) at a time: move the cursor to it.",
                        severity="warning")
             return
-        if getattr(self.app, "journal", None) is None:
+        if self.app.journal is None:
             self._tell("The journal is not open yet.", severity="warning")
             return
         self._prepare_export(row)
 
     @work(group="actions", exit_on_error=False)
     async def _prepare_export(self, row: BatchRow) -> None:
-        from tui.core.journal.lineage import family_ids
-        from tui.screens.export_dialog import ExportDialog
-
         family = await family_ids(self.app.journal, row)
         self.app.push_screen(ExportDialog(row, family_size=len(family)),
                              lambda request: self._confirm_export(row, request) if request else None)
 
-    def _confirm_export(self, row: BatchRow, request: Any) -> None:
-        from tui.screens.confirm import ConfirmScreen
-
+    def _confirm_export(self, row: BatchRow, request: ExportRequest) -> None:
         path = Path(request.path)
         if not path.exists():
             self._run_export(row.local_id, request.path, request.options)
@@ -235,9 +240,7 @@ class BatchActions:
                                          dataclasses.replace(request.options, force=True)) if yes else None)
 
     @work(group="actions", exit_on_error=False)
-    async def _run_export(self, local_id: int, path: str, options: Any) -> None:
-        from tui.core.actions.export import ExportError, export_results
-
+    async def _run_export(self, local_id: int, path: str, options: ExportOptions) -> None:
         try:
             outcome = await export_results(self.app.journal, local_id, path, options, actor="tui")
         except ExportError as exc:
@@ -250,8 +253,6 @@ class BatchActions:
     # -- delete --------------------------------------------------------------------------------------------------
 
     def action_delete_batches(self) -> None:
-        from tui.screens.confirm import ConfirmScreen
-
         targets = self.action_targets()
         rows = [r for r in targets if delete_refusal(r) is None]
         if not rows:
@@ -260,7 +261,7 @@ class BatchActions:
             return
         if not self._connected():
             return
-        lines = [f"{_name(r)}  ({r.id or 'never sent'}) — {r.results_ingested:,} result(s) in the journal"
+        lines = [f"{batch_name(r)}  ({r.id or 'never sent'}) — {r.results_ingested:,} result(s) in the journal"
                  for r in rows]
         if len(targets) > len(rows):
             lines.append(f"{len(targets) - len(rows)} selected batch(es) have not ended: left alone")
@@ -272,11 +273,8 @@ class BatchActions:
 
     @work(group="actions", exit_on_error=False)
     async def _run_delete(self, local_ids: list[int], forget: bool) -> None:
-        from tui.core.actions.delete import delete_batches
-
         outcomes = await delete_batches(self.app.journal, self.app.client, local_ids, forget=forget, actor="tui")
         self._changed([o.batch for o in outcomes])
         self._report(outcomes, "forgotten" if forget else "deleted")
-        clear = getattr(self, "clear_marks", None)
-        if callable(clear) and any(o.ok for o in outcomes):
-            clear()
+        if any(o.ok for o in outcomes):
+            self.clear_marks()

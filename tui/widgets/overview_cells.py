@@ -1,6 +1,6 @@
 """Cost and time as table cells and header pieces: spend and saving, the expiry countdown with colour
-escalation, throughput sparklines and ETAs. Pure functions of a `BatchRow`, a time and the `Facts` the
-screen loaded (`tui.core.timing.overview.load_facts`); nothing here touches the journal.
+escalation, throughput sparklines and ETAs. Pure functions of a `BatchRow`, a time and the `Overview` the
+screen loaded (`tui.core.timing.overview.load_overview`); nothing here touches the journal.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui.core.timing import deadlines as tl
-from tui.core.timing.overview import BatchCostTime, Facts, span_label
+from tui.core.timing.overview import BatchCostTime, Overview, span_label
 from tui.core.models import BatchRow
 from tui.core.money.pricing import UNKNOWN_PRICE, format_usd, price_table
 from tui.core.money.spend import Spend
@@ -16,7 +16,6 @@ from tui.core.timing.throughput import Eta
 from tui.widgets.sparkline import sparkline
 
 LEVEL_STYLES = {"ok": "", "warn": "bold yellow", "danger": "bold white on red", "passed": "bold red"}
-NO_FACTS = Facts()
 
 
 def countdown(row: BatchRow, now: float) -> Text:
@@ -70,16 +69,16 @@ def eta_cell(eta: Eta | None) -> Text:
     return Text(text, style="" if eta.basis == "counts" else "italic", justify="right", no_wrap=True)
 
 
-def spark_cell(facts: Facts, row: BatchRow) -> Text:
-    series = facts.series.get(row.local_id)
+def spark_cell(overview: Overview, row: BatchRow) -> Text:
+    series = overview.series.get(row.local_id)
     return sparkline(series) if series else Text("", no_wrap=True)
 
 
-def header(facts: Facts) -> Text:
+def header(overview: Overview) -> Text:
     """`saved $1.23 vs standard  ▁▂▅█▃ 1h  2 local only`: the header's cost/time line (the totals line
     above it already says what was spent)."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    total = facts.total
+    total = overview.total
     text.append("saved ", style="dim")
     if total.saving_usd is not None:
         text.append(format_usd(total.saving_usd), style="bold green")
@@ -88,16 +87,16 @@ def header(facts: Facts) -> Text:
     text.append(" vs standard", style="dim")
     if total.unknown:
         text.append(f"  {total.unknown:,} at unknown price", style="yellow")
-    if facts.all_series:
+    if overview.all_series:
         text.append("  ")
-        text.append_text(sparkline(facts.all_series))
-        text.append(f" {span_label(facts.all_span)}", style="dim")
-    if facts.lost:
-        text.append(f"  {len(facts.lost)} lost", style="bold red")
-    if facts.awaiting_ingest:
-        text.append(f"  {len(facts.awaiting_ingest)} to save", style="yellow")
-    if facts.local_only:
-        text.append(f"  {len(facts.local_only)} local only", style="cyan")
+        text.append_text(sparkline(overview.all_series))
+        text.append(f" {span_label(overview.all_span)}", style="dim")
+    if overview.lost:
+        text.append(f"  {len(overview.lost)} lost", style="bold red")
+    if overview.awaiting_ingest:
+        text.append(f"  {len(overview.awaiting_ingest)} to save", style="yellow")
+    if overview.local_only:
+        text.append(f"  {len(overview.local_only)} local only", style="cyan")
     return text
 
 

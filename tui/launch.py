@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from tui.core import config
+from tui.core.safe_text import safe_text
 
 NO_KEY = """\
 claude-batch-tui needs an Anthropic API key to watch your batches.
@@ -19,10 +20,6 @@ claude-batch-tui needs an Anthropic API key to watch your batches.
   Or try it without a key:    claude-batch-tui --demo
   (a built-in emulator runs example batches on your machine; nothing is sent anywhere)
 """
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The TUI's options (--demo, --journal, --base-url) live on the main parser."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,9 +36,15 @@ def run(args: argparse.Namespace) -> int:
     else:
         journal_path = config.journal_path(getattr(args, "journal", None))
 
+    try:
+        keymap = config.load_keymap(config.keymap_path())
+    except config.KeymapError as exc:
+        print(f"claude-batch-tui: {safe_text(exc)}", file=sys.stderr)
+        return 2
+
     from tui.app import make_app
 
-    app = make_app(journal_path=journal_path, api_key=api_key, base_url=base_url, demo=demo)
+    app = make_app(journal_path=journal_path, api_key=api_key, base_url=base_url, demo=demo, keymap=keymap)
     try:
         app.run()
     finally:

@@ -1,5 +1,5 @@
 """The UI side of `n` (new batch from a file): open the `SubmitDialog`, then send its checked plan with
-`core.submit.submit` in an async worker on the app's loop and say what happened.
+`tui.core.submit.send.submit` in an async worker on the app's loop and say what happened.
 
 Submit is journal-first: the intents are committed before anything is sent, so a failure here leaves
 either nothing (the journal refused) or rows the poller's `recover()` finishes. Every outcome is a
@@ -8,37 +8,54 @@ notification (`markup=False`); the new rows appear on the dashboard at once and 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from textual import work
+from textual.notifications import SeverityLevel
 
-from tui.core.models import SweepResult
+from tui.core.api.errors import describe_api_error
+from tui.core.models import BatchRow, SweepResult
 from tui.core.safe_text import safe_text
+from tui.core.submit.check import PlanError
+from tui.core.submit.send import AlreadySubmitted, submit
 from tui.messages import BatchesUpdated
+from tui.screens.submit_dialog import SubmitDialog, SubmitRequest
+
+if TYPE_CHECKING:
+    from tui.app import BatchApp
+
+
+class SubmitHost(Protocol):
+    """What `SubmitFlow` needs of the screen it is mixed into."""
+
+    @property
+    def app(self) -> BatchApp: ...
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None: ...
+
+
+if TYPE_CHECKING:
+    _Host = SubmitHost
+else:
+    _Host = object
 
 MAX_NOTIFIED = 5
 
 
-class SubmitFlow:
+class SubmitFlow(_Host):
     """Mixin for a `Screen`: `action_new_batch` (bind it to `n`)."""
 
     def action_new_batch(self) -> None:
-        from tui.screens.submit_dialog import SubmitDialog
-
-        if getattr(self.app, "client", None) is None or getattr(self.app, "journal", None) is None:
+        if self.app.client is None or self.app.journal is None:
             self.notify("Not connected yet; try again in a moment.", severity="warning", timeout=3)
             return
         self.app.push_screen(SubmitDialog(), lambda request: self._send_plan(request) if request else None)
 
-    def _say(self, text: str, *, severity: str = "information", timeout: float = 8) -> None:
+    def _say(self, text: str, *, severity: SeverityLevel = "information", timeout: float = 8) -> None:
         self.notify(safe_text(text, limit=400), markup=False, severity=severity, timeout=timeout)
 
     @work(group="submit", exit_on_error=False)
-    async def _send_plan(self, request: Any) -> None:
-        from tui.core.api.errors import describe_api_error
-        from tui.core.submit.check import PlanError
-        from tui.core.submit.send import AlreadySubmitted, submit
-
+    async def _send_plan(self, request: SubmitRequest) -> None:
         plan = request.plan
         n = len(plan.chunks)
         self._say(f"Sending {plan.request_count:,} request(s) in {n:,} batch(es)…", timeout=3)
@@ -59,7 +76,7 @@ class SubmitFlow:
         self._report_sent(plan.source, rows)
         self.app.poll_now()
 
-    def _report_sent(self, source: str, rows: list[Any]) -> None:
+    def _report_sent(self, source: str, rows: list[BatchRow]) -> None:
         created = [r.id for r in rows if r.id]
         if created:
             more = f" and {len(created) - MAX_NOTIFIED} more" if len(created) > MAX_NOTIFIED else ""
