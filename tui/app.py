@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
-from tui.core.api.client import make_client
+from tui.core.api.client import make_client, preload_sdk
 from tui.core.clock import Clock
 from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow, SweepResult
@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
     from tui.core.poll.ingest import IngestReport
     from tui.core.poll.loop import Poller
+
+DEMO_POLL_INTERVAL = 1.0   # the demo's batches last seconds, not hours: poll them often
+
 
 class BatchApp(App[None]):
     CSS_PATH = "app.tcss"
@@ -113,8 +116,8 @@ class BatchApp(App[None]):
             if not sdk.done():
                 sdk.cancel()
         self.client = make_client(self.api_key or "", self.base_url)
-        # The demo's batches last seconds, not hours: poll them often.
-        self.poller = poller_class(self.journal, self.client, **({"min_interval": 1.0} if self.demo else {}))
+        self.poller = poller_class(self.journal, self.client, min_interval=DEMO_POLL_INTERVAL) if self.demo \
+            else poller_class(self.journal, self.client)
         self.ready.set()
         where = self.base_url or "api.anthropic.com"
         self.set_status(f"connected to {where}" + (" (demo emulator)" if self.demo else ""))
@@ -150,11 +153,13 @@ class BatchApp(App[None]):
 
     @work(group="poll", exit_on_error=False)
     async def _poll_once(self) -> None:
+        assert self.poller is not None, "polled only once connected"
         self.on_sweep(await self.poller.sweep(force=True))
 
     @work(group="poll", exit_on_error=False)
     async def _poll_loop(self) -> None:
         """The one poll loop (`Poller.run`): awaits its own sweep, then sleeps until due or poked."""
+        assert self.poller is not None, "the loop starts only once connected"
         await self.poller.run(self.on_sweep, stop_event=self._stop_polling, on_ingest=self.on_ingest)
 
     def on_ingest(self, report: IngestReport, row: BatchRow | None) -> None:
@@ -208,7 +213,7 @@ class BatchApp(App[None]):
     def action_quit_app(self) -> None:
         self.exit()
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         if len(self.screen_stack) > 1:
             self.pop_screen()
 
@@ -240,8 +245,7 @@ class BatchApp(App[None]):
 
 def _import_sdk() -> type[Poller]:
     """The slow imports (the SDK, and the poller that uses it); returns the poller class."""
-    import anthropic  # noqa: F401
-
+    preload_sdk()
     from tui.core.poll.loop import Poller
 
     return Poller

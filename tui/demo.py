@@ -26,7 +26,10 @@ from tui.core.submit.check import plan_from_requests
 from tui.core.submit.send import submit
 
 if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
+
     from tui.app import BatchApp
+    from tui.core.journal.connection import Journal
     from tui.emulator import Emulator, EmulatorConfig
 
 SEED = 7
@@ -75,6 +78,12 @@ def requests_for(story: Story, rng: random.Random) -> Iterator[tuple[str, bytes]
         yield f"{stem}-{i:05d}", orjson.dumps(params)
 
 
+def _connected(app: BatchApp) -> tuple[Journal, AsyncAnthropic]:
+    """The app's journal and client: the story plays only after `app.ready`, when both are set."""
+    assert app.journal is not None and app.client is not None, "the story waits for app.ready"
+    return app.journal, app.client
+
+
 def _import_emulator() -> tuple[type[Emulator], type[EmulatorConfig]]:
     from tui.emulator import Emulator, EmulatorConfig
 
@@ -116,7 +125,7 @@ class DemoEnvironment:
         # 20,000 requests take a moment to build and check: in a thread, so the screen keeps moving
         plan = await asyncio.to_thread(
             lambda: plan_from_requests(list(requests_for(story, self.rng)), source=story.name))
-        rows = await submit(app.journal, app.client, plan, again=True)
+        rows = await submit(*_connected(app), plan, again=True)
         self.local_ids[story.name] = rows[0].local_id
         app.poll_now()
         return rows[0].local_id
@@ -151,20 +160,20 @@ class DemoEnvironment:
     async def retry_when_ingested(self, app: BatchApp, local_id: int, *, request_ms: float) -> None:
 
         for _ in range(300):   # the poller notices the end and ingests the results: a few seconds
-            batch = await get_batch(app.journal, local_id)
+            batch = await get_batch(_connected(app)[0], local_id)
             if batch is not None and batch.ingest_state == "complete":
                 break
             await asyncio.sleep(0.1)
         else:
             return
-        selection = await select_retry(app.journal, local_id)
+        selection = await select_retry(_connected(app)[0], local_id)
         self.emulator.config = dataclasses.replace(self.emulator.config, request_ms=request_ms, fail_requests=0.0)
-        await send_retry(app.journal, app.client, selection, actor="demo")
+        await send_retry(*_connected(app), selection, actor="demo")
         app.poll_now()
 
     async def cancel(self, app: BatchApp, local_id: int) -> None:
 
-        for outcome in await cancel_batches(app.journal, app.client, [local_id], actor="demo"):
+        for outcome in await cancel_batches(*_connected(app), [local_id], actor="demo"):
             if not outcome.ok:
                 app.notify(outcome.message, markup=False, severity="warning")
         app.poll_now()

@@ -169,7 +169,7 @@ async def test_keys_in_the_batch_screen(journal_path, emulator_factory, tmp_path
                 cursor_to(app, first.local_id)
                 await press(app, pilot, "enter")
                 screen = app.screen
-                assert type(screen).__name__ == "BatchScreen" and screen.batch.local_id == first.local_id
+                assert type(screen).__name__ == "BatchScreen" and screen.row.local_id == first.local_id
                 assert screen.check_action("cancel_batches", ()) is False
                 await press(app, pilot, "e")
                 assert isinstance(app.screen, ExportDialog) and app.screen.family_size == 1
@@ -247,4 +247,4 @@ async def test_cancel_from_the_batch_screen(journal_path, emulator_factory):
             assert app.screen is screen
             assert (await _row(journal_path, row.local_id)).processing_status == "canceling"
             await settle(app, pilot)
-            assert screen.batch.processing_status == "canceling"  # the facts re-read the journal
+            assert screen.row.processing_status == "canceling"  # the facts re-read the journal

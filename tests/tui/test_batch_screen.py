@@ -217,10 +217,10 @@ async def test_a_settled_batch_ignores_sweeps_about_other_batches(journal_file):
         con.close()
         app.broadcast(BatchesUpdated, SweepResult(changed=[]))
         await settle(app, pilot)
-        assert screen.batch.label == "support tickets"  # nothing re-read
+        assert screen.row.label == "support tickets"  # nothing re-read
         app.broadcast(BatchesUpdated, SweepResult(changed=[await get_batch(app.journal, 1)]))
         await settle(app, pilot)
-        assert screen.batch.label == "renamed" and "renamed" in text_of(app)
+        assert screen.row.label == "renamed" and "renamed" in text_of(app)
 
 
 async def test_an_empty_filter_says_so_and_hides_open(journal_path):

@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 
 # C0 controls (minus \n and \t, handled by the caller's choice), DEL, C1 controls.
-_C0 = {i: chr(0x2400 + i) for i in range(0x20)}  # U+2400.. "Control Pictures": ␀ ␁ … ␛ …
-_C0[0x7F] = "\u2421"  # ␡
+_C0 = {**{i: chr(0x2400 + i) for i in range(0x20)}, 0x7F: "\u2421"}  # U+2400.. "Control Pictures": ␀ … ␛ … ␡
 # Characters that reorder or hide text: bidi embeddings/overrides/isolates, marks, zero-width, BOM, etc.
 _INVISIBLE = (
     "\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"

@@ -3,10 +3,12 @@
 Every read runs in an async worker on the app's loop (`tui.core.journal.pages`, keyset pages) and comes back as a
 message; only the handlers touch widgets. The table holds one window of rows (`RequestTable`), so opening,
 paging to the end and filtering a 100,000-request batch each cost one or two indexed queries.
-Other features add keys to `BINDINGS` (with ids) and act on `current_request()` / `batch`.
+Other features add keys to `BINDINGS` (with ids) and act on `current_request()` / `row` (the batch).
 """
 
 from __future__ import annotations
+
+from typing import TypedDict
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,15 +19,22 @@ from textual.widgets import DataTable, Input, Static
 from tui.screens.batch_actions import BATCH_ACTIONS, BATCH_BINDINGS, BatchActions
 from tui.core.journal import pages
 from tui.core.journal import batches
-from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow, ResultRow, SweepResult
 from tui.screens.base import AppScreen
+from tui.screens.request import RequestScreen
 from tui.messages import BatchesUpdated, JournalReady
 from tui.widgets.app_footer import AppFooter
 from tui.widgets.batch_facts import BatchFacts, Facts
 from tui.widgets.request_table import PAGE, WINDOW, RequestTable
 from tui.widgets.result_filter import error_summary_line, filter_line, position_line
 from tui.widgets.status_line import StatusLine
+
+
+class Query(TypedDict):
+    """The filter and search in force, as keyword arguments of the journal's page reads."""
+
+    result_type: str | None
+    search: str | None
 
 
 class FactsLoaded(Message):
@@ -84,13 +93,13 @@ class BatchScreen(BatchActions, AppScreen[None]):
     def __init__(self, batch_local_id: int) -> None:
         super().__init__()
         self.batch_local_id = batch_local_id
-        self.batch: BatchRow | None = None
+        self.row: BatchRow | None = None
         self.filter = "all"
         self.search: str | None = None
         self.counts: dict[str, int] | None = None
         self.summary: list[tuple[str, int]] = []
         self._ticket = 0                  # the newest window load; older answers are dropped
-        self._request_screen = None       # the RequestScreen we opened, to follow its n/p on return
+        self._request_screen: RequestScreen | None = None   # the one we opened, to follow its n/p on return
         self.loaded = False
 
     def compose(self) -> ComposeResult:
@@ -118,11 +127,6 @@ class BatchScreen(BatchActions, AppScreen[None]):
     def table(self) -> RequestTable:
         return self.query_one(RequestTable)
 
-    @property
-    def journal(self) -> Journal:
-        assert self.app.journal is not None, "screens load only after JournalReady"
-        return self.app.journal
-
     def current_request(self) -> ResultRow | None:
         return self.table.current()
 
@@ -137,12 +141,12 @@ class BatchScreen(BatchActions, AppScreen[None]):
 
     def _settled(self) -> bool:
         """Ended with its results in: only a sweep or an action that names it can change what it shows."""
-        b = self.batch
+        b = self.row
         return b is not None and b.processing_status == "ended" and b.ingest_state in ("complete", "unavailable")
 
     def _mentioned(self, result: SweepResult) -> bool:
         """The batch itself, or a retry of it, is among the rows the sweep (or an action) changed."""
-        my_id = self.batch.id if self.batch else None
+        my_id = self.row.id if self.row else None
         return any(r.local_id == self.batch_local_id or (my_id is not None and r.parent_id == my_id)
                    for r in (*result.changed, *result.ended, *result.adopted))
 
@@ -159,7 +163,7 @@ class BatchScreen(BatchActions, AppScreen[None]):
             await self._window_first(self._next_ticket())
         if facts:
             batch = await batches.get_batch(journal, self.batch_local_id)
-            changed = _changed(self.batch, batch)
+            changed = _changed(self.row, batch)
             self.post_message(FactsLoaded(await self._facts(batch)))
             if window is None and self.loaded and not changed:
                 return
@@ -218,7 +222,7 @@ class BatchScreen(BatchActions, AppScreen[None]):
         self.post_message(WindowLoaded(rows, start, len(before) < PAGE, len(after) <= WINDOW - PAGE,
                                        select=key, ticket=ticket))
 
-    def _query(self) -> dict:
+    def _query(self) -> Query:
         return {"result_type": None if self.filter == "all" else self.filter, "search": self.search}
 
     @on(RequestTable.NeedRows)
@@ -236,10 +240,11 @@ class BatchScreen(BatchActions, AppScreen[None]):
 
     @work(group="batch-page", exclusive=True, exit_on_error=False)
     async def _load_page(self, message: RequestTable.NeedRows) -> None:
-        direction = {"after": message.anchor} if message.where == "after" else {"before": message.anchor}
+        after, before = (message.anchor, None) if message.where == "after" else (None, message.anchor)
+        query = self._query()
         try:
-            rows = await pages.page(self.journal, self.batch_local_id, limit=PAGE + 1, **direction,
-                                     **self._query())
+            rows = await pages.page(self.journal, self.batch_local_id, after=after, before=before, limit=PAGE + 1,
+                                    result_type=query["result_type"], search=query["search"])
         except Exception:
             self.post_message(PageLoaded(message, [], False))  # the table may ask again; the app shows why
             raise
@@ -253,7 +258,7 @@ class BatchScreen(BatchActions, AppScreen[None]):
         if message.facts is None:
             self.query_one(BatchFacts).show_missing(self.batch_local_id)
         else:
-            self.batch = message.facts.batch
+            self.row = message.facts.batch
             self.query_one(BatchFacts).show(message.facts, self.app.clock.now())
             self.refresh_bindings()
         self.loaded = True
@@ -306,10 +311,10 @@ class BatchScreen(BatchActions, AppScreen[None]):
     # -- keys ----------------------------------------------------------------------------------
 
     def action_targets(self) -> list[BatchRow]:
-        return [self.batch] if self.batch is not None else []
+        return [self.row] if self.row is not None else []
 
     def current_batch(self) -> BatchRow | None:
-        return self.batch
+        return self.row
 
     def clear_marks(self) -> None:
         """A batch's own view has no marks."""
@@ -359,7 +364,6 @@ class BatchScreen(BatchActions, AppScreen[None]):
         row = self.table.current()
         if row is None:
             return
-        from tui.screens.request import RequestScreen
 
         total = None if self.counts is None else self.counts.get(self.filter)
         self._request_screen = RequestScreen(self.batch_local_id, row.custom_id, **self._query(),

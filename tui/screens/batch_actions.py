@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from textual import work
 from textual.binding import Binding
@@ -27,12 +27,10 @@ from tui.core.models import BatchRow, SweepResult
 from tui.core.safe_text import safe_text
 from tui.core.words import batch_name
 from tui.messages import BatchesUpdated
+from tui.screens.base import AppScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.export_dialog import ExportDialog, ExportRequest
 from tui.screens.retry_dialog import RetryChoice, RetryDialog
-
-if TYPE_CHECKING:
-    from tui.app import BatchApp
 
 DASHBOARD_BINDINGS = [
     Binding("c", "cancel_batches", "Cancel", tooltip="cancel the marked batches (or the one under the cursor)",
@@ -56,30 +54,20 @@ def can_export(row: BatchRow) -> bool:
     return row.results_ingested > 0 or row.parent_id is not None
 
 
-class ActionHost(Protocol):
-    """What `BatchActions` needs of the screen it is mixed into."""
+class BatchActions(AppScreen[None]):
+    """c / r / e / D acting on `action_targets()`, for the screens that show batches (mixed in before their
+    base: `class DashboardScreen(..., BatchActions, ...)`)."""
 
-    @property
-    def app(self) -> BatchApp: ...
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = True) -> None: ...
-    def refresh_bindings(self) -> None: ...
     def action_targets(self) -> list[BatchRow]:
         """The batches a key acts on: the dashboard's marked rows or the one under the cursor; a batch's own."""
+        return []
+
     def current_batch(self) -> BatchRow | None:
         """The batch under the cursor (retry and export act on one)."""
+        return None
+
     def clear_marks(self) -> None:
-        """After an action on marked batches: unmark them (a screen without marks does nothing)."""
-
-
-if TYPE_CHECKING:
-    _Host = ActionHost
-else:
-    _Host = object
-
-
-class BatchActions(_Host):
-    """Mixin for a `Screen`: c / r / e / D acting on `action_targets()`."""
+        """After an action on marked batches: unmark them (a screen without marks has nothing to do)."""
 
     def _single_target(self) -> BatchRow | None:
         """Retry and export act on one batch: the only target, else the one under the cursor."""
@@ -138,14 +126,13 @@ class BatchActions(_Host):
         lines.append("Requests already running may still finish; the rest end as canceled.")
         ids = [r.local_id for r in rows]
         title = f"Cancel {len(rows)} batch(es)?" if len(rows) > 1 else f"Cancel {batch_name(rows[0])}?"
-        self.app.push_screen(
-            ConfirmScreen(title, lines, yes_label="Cancel batch" + ("es" if len(rows) > 1 else ""),
-                          no_label="Keep running"),
-            lambda yes: self._run_cancel(ids) if yes else None)
+        self.ask(ConfirmScreen(title, lines, yes_label="Cancel batch" + ("es" if len(rows) > 1 else ""),
+                               no_label="Keep running"),
+                 lambda yes: self._run_cancel(ids))
 
     @work(group="actions", exit_on_error=False)
     async def _run_cancel(self, local_ids: list[int]) -> None:
-        outcomes = await cancel_batches(self.app.journal, self.app.client, local_ids, actor="tui")
+        outcomes = await cancel_batches(self.journal, self.client, local_ids, actor="tui")
         self._changed([o.batch for o in outcomes])
         self._report(outcomes, "canceling")
         if any(o.ok for o in outcomes):
@@ -180,7 +167,7 @@ class BatchActions(_Host):
     @work(group="actions", exit_on_error=False)
     async def _prepare_retry(self, local_id: int) -> None:
         try:
-            selection = await select_retry(self.app.journal, local_id)
+            selection = await select_retry(self.journal, local_id)
         except RetryError as exc:
             self._tell(f"Cannot retry: {exc}", severity="warning")
             return
@@ -188,16 +175,15 @@ class BatchActions(_Host):
             self._tell("Nothing to resend: " + "; ".join(selection.summary_lines()[1:] or ["no failures"]),
                        severity="warning")
             return
-        self.app.push_screen(RetryDialog(selection),
-                             lambda choice: self._send_retry(local_id, choice) if choice else None)
+        self.ask(RetryDialog(selection), lambda choice: self._send_retry(local_id, choice))
 
     @work(group="actions", exit_on_error=False)
     async def _send_retry(self, local_id: int, choice: RetryChoice) -> None:
         try:
-            selection = await select_retry(self.app.journal, local_id, all_errors=choice.all_errors,
+            selection = await select_retry(self.journal, local_id, all_errors=choice.all_errors,
                                            include=["canceled"] if choice.include_canceled else [])
             self._tell(f"Sending {selection.count:,} request(s) again…", timeout=3)
-            rows = await send_retry(self.app.journal, self.app.client, selection, actor="tui")
+            rows = await send_retry(self.journal, self.client, selection, actor="tui")
         except RetryError as exc:
             self._tell(f"Retry not sent: {exc}", severity="error", timeout=12)
             return
@@ -225,24 +211,22 @@ class BatchActions(_Host):
 
     @work(group="actions", exit_on_error=False)
     async def _prepare_export(self, row: BatchRow) -> None:
-        family = await family_ids(self.app.journal, row)
-        self.app.push_screen(ExportDialog(row, family_size=len(family)),
-                             lambda request: self._confirm_export(row, request) if request else None)
+        family = await family_ids(self.journal, row)
+        self.ask(ExportDialog(row, family_size=len(family)), lambda request: self._confirm_export(row, request))
 
     def _confirm_export(self, row: BatchRow, request: ExportRequest) -> None:
         path = Path(request.path)
         if not path.exists():
             self._run_export(row.local_id, request.path, request.options)
             return
-        self.app.push_screen(
-            ConfirmScreen("Replace the existing file?", [str(path)], yes_label="Replace", no_label="Keep it"),
-            lambda yes: self._run_export(row.local_id, request.path,
-                                         dataclasses.replace(request.options, force=True)) if yes else None)
+        self.ask(ConfirmScreen("Replace the existing file?", [str(path)], yes_label="Replace", no_label="Keep it"),
+                 lambda yes: self._run_export(row.local_id, request.path,
+                                              dataclasses.replace(request.options, force=True)))
 
     @work(group="actions", exit_on_error=False)
     async def _run_export(self, local_id: int, path: str, options: ExportOptions) -> None:
         try:
-            outcome = await export_results(self.app.journal, local_id, path, options, actor="tui")
+            outcome = await export_results(self.journal, local_id, path, options, actor="tui")
         except ExportError as exc:
             self._tell(f"Export failed: {exc}", severity="error", timeout=12)
             return
@@ -269,11 +253,11 @@ class BatchActions(_Host):
         ids = [r.local_id for r in rows]
         screen = ConfirmScreen(f"Delete {len(rows)} batch(es) on the server?", lines, yes_label="Delete",
                                no_label="Keep", checkbox="also forget the local results (cannot be undone)")
-        self.app.push_screen(screen, lambda yes: self._run_delete(ids, screen.checked) if yes else None)
+        self.ask(screen, lambda yes: self._run_delete(ids, screen.checked))
 
     @work(group="actions", exit_on_error=False)
     async def _run_delete(self, local_ids: list[int], forget: bool) -> None:
-        outcomes = await delete_batches(self.app.journal, self.app.client, local_ids, forget=forget, actor="tui")
+        outcomes = await delete_batches(self.journal, self.client, local_ids, forget=forget, actor="tui")
         self._changed([o.batch for o in outcomes])
         self._report(outcomes, "forgotten" if forget else "deleted")
         if any(o.ok for o in outcomes):

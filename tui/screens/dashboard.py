@@ -138,7 +138,7 @@ class DashboardScreen(DashboardOverview, BatchActions, SubmitFlow, AppScreen[Non
         try:
             while True:
                 self._dirty = False
-                rows = await batches.list_batches(self.app.journal)
+                rows = await batches.list_batches(self.journal)
                 self.post_message(BatchesLoaded(rows))
                 if not self._dirty:
                     break

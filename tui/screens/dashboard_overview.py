@@ -10,8 +10,6 @@ header line, and re-renders the rows.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
-
 from textual import work
 from textual.message import Message
 from textual.widgets import Static
@@ -19,11 +17,9 @@ from textual.widgets import Static
 from tui.core.models import BatchRow
 from tui.core.timing.deadlines import expiry_notice, take_expiry_warnings
 from tui.core.timing.overview import Overview, SeriesCache, load_overview
+from tui.screens.base import AppScreen
 from tui.widgets import overview_cells as cells
 from tui.widgets.batch_table import BatchTable
-
-if TYPE_CHECKING:
-    from tui.app import BatchApp
 
 
 class OverviewBar(Static):
@@ -49,26 +45,11 @@ class OverviewLoaded(Message):
         self.warned = warned
 
 
-class OverviewHost(Protocol):
-    """What `DashboardOverview` needs of the screen it is mixed into."""
+class DashboardOverview(AppScreen[None]):
+    """Mixed into the dashboard screen: `load_overview(rows)` after every load of its rows."""
 
-    @property
-    def app(self) -> BatchApp: ...
-    @property
-    def table(self) -> BatchTable: ...
-    def apply(self) -> None: ...
-    def post_message(self, message: Message) -> bool: ...
-    def query_one(self, selector: type[OverviewBar]) -> OverviewBar: ...
-
-
-if TYPE_CHECKING:
-    _Host = OverviewHost
-else:
-    _Host = object
-
-
-class DashboardOverview(_Host):
-    """Mixin for the dashboard screen: `load_overview(rows)` after every load of its rows."""
+    def apply(self) -> None:
+        """Redraw the rows from what the screen holds (the dashboard defines it)."""
 
     _ov_cache: SeriesCache | None = None
     _ov_rows: list[BatchRow] | None = None
@@ -89,16 +70,14 @@ class DashboardOverview(_Host):
         try:
             while self._ov_rows is not None:
                 rows, self._ov_rows = self._ov_rows, None
-                journal = self.app.journal
-                assert journal is not None
-                overview = await load_overview(journal, rows, self.app.clock.now(), self._ov_cache)
-                warned = await take_expiry_warnings(journal, overview.now)
+                overview = await load_overview(self.journal, rows, self.app.clock.now(), self._ov_cache)
+                warned = await take_expiry_warnings(self.journal, overview.now)
                 self.post_message(OverviewLoaded(overview, warned))
         finally:
             self._ov_loading = False
 
     def on_overview_loaded(self, message: OverviewLoaded) -> None:
-        self.table.overview = message.overview
+        self.query_one(BatchTable).overview = message.overview
         self.query_one(OverviewBar).show_overview(message.overview)
         self.apply()
         for row in message.warned:

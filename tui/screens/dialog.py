@@ -10,10 +10,12 @@ from typing import TypeVar
 
 from textual.screen import ModalScreen
 
+from tui.screens.base import AppScreen
+
 ResultType = TypeVar("ResultType")
 
 
-class DialogScreen(ModalScreen[ResultType]):
+class DialogScreen(AppScreen[ResultType], ModalScreen[ResultType]):
     DEFAULT_CSS = """
     DialogScreen { align: center middle; }
     DialogScreen #dialog {

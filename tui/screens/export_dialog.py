@@ -19,6 +19,7 @@ from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Stat
 from tui.core.actions.export import ExportOptions
 from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
+from tui.core.words import batch_name, short_id
 from tui.screens.dialog import DialogScreen
 
 
@@ -29,11 +30,11 @@ class ExportRequest:
 
 
 def default_name(batch: BatchRow, *, final: bool, fmt: str) -> str:
-    short = (batch.id or f"local{batch.local_id}")[-8:]
+    short = short_id(batch).replace("#", "local")
     return f"{'job-of-' if final else 'batch-'}{short}{'-final' if final else ''}.{fmt}"
 
 
-class ExportDialog(DialogScreen[ExportRequest | None]):
+class ExportDialog(DialogScreen[ExportRequest]):
     DEFAULT_CSS = """
     ExportDialog .row { height: auto; }
     ExportDialog .label { width: 8; color: $text-muted; }
@@ -48,14 +49,14 @@ class ExportDialog(DialogScreen[ExportRequest | None]):
 
     def __init__(self, batch: BatchRow, *, family_size: int = 1, folder: Path | None = None) -> None:
         super().__init__()
-        self.batch = batch
+        self.row = batch
         self.family_size = family_size
         self.folder = folder or Path.cwd()
         self._auto_name = ""
 
     def compose(self) -> ComposeResult:
         final = self.family_size > 1
-        name = safe_text(self.batch.label or self.batch.job_name or self.batch.id or "", limit=50)
+        name = batch_name(self.row)
         with Vertical(id="dialog"):
             yield Static(Text(f"Export the results of {name}"), id="title")
             with Horizontal(classes="row"):
@@ -77,7 +78,7 @@ class ExportDialog(DialogScreen[ExportRequest | None]):
                     yield RadioButton("failed", id="failed")
             yield Checkbox("with each request's params (joined)", id="joined", compact=True)
             yield Checkbox("CSV for Excel (UTF-8 byte-order mark)", id="bom", compact=True)
-            self._auto_name = str(self.folder / default_name(self.batch, final=final, fmt="csv"))
+            self._auto_name = str(self.folder / default_name(self.row, final=final, fmt="csv"))
             with Horizontal(classes="row"):
                 yield Static("file", classes="label")
                 yield Input(value=self._auto_name, id="path", compact=True)
@@ -98,7 +99,7 @@ class ExportDialog(DialogScreen[ExportRequest | None]):
         box = self.query_one("#path", Input)
         if box.value != self._auto_name:
             return
-        self._auto_name = str(self.folder / default_name(self.batch, final=self._pressed("scope") == "final",
+        self._auto_name = str(self.folder / default_name(self.row, final=self._pressed("scope") == "final",
                                                          fmt=self._pressed("format") or "csv"))
         box.value = self._auto_name
 

@@ -105,7 +105,7 @@ class RequestScreen(AppScreen[None]):
 
     @work(group="request-detail", exclusive=True, exit_on_error=False)
     async def _load(self, custom_id: str, want_position: bool) -> None:
-        journal = self.app.journal
+        journal = self.journal
         params, raw, row = await pages.request_detail(journal, self.batch_local_id, custom_id)
         batch = await batches.get_batch(journal, self.batch_local_id)
         position = None
@@ -118,13 +118,13 @@ class RequestScreen(AppScreen[None]):
 
     @work(group="request-step", exclusive=True, exit_on_error=False)
     async def _step(self, direction: int) -> None:
-        nxt = await pages.neighbour(self.app.journal, self.batch_local_id, self.custom_id, direction,
+        nxt = await pages.neighbour(self.journal, self.batch_local_id, self.custom_id, direction,
                                      self.result_type, self.search)
         if nxt is None:
             self.post_message(EdgeReached(direction))
             return
-        params, raw, row = await pages.request_detail(self.app.journal, self.batch_local_id, nxt.custom_id)
-        batch = await batches.get_batch(self.app.journal, self.batch_local_id)
+        params, raw, row = await pages.request_detail(self.journal, self.batch_local_id, nxt.custom_id)
+        batch = await batches.get_batch(self.journal, self.batch_local_id)
         position = None if self.position is None else self.position + direction
         self.post_message(DetailLoaded(nxt.custom_id, params, raw, row, batch, position))
 

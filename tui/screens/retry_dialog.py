@@ -25,7 +25,7 @@ class RetryChoice:
     include_canceled: bool = False
 
 
-class RetryDialog(DialogScreen[RetryChoice | None]):
+class RetryDialog(DialogScreen[RetryChoice]):
     DEFAULT_CSS = """
     RetryDialog #dialog { border: thick $warning 80%; }
     RetryDialog #kinds { height: auto; max-height: 8; }

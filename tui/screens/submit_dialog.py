@@ -28,6 +28,7 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Static
 
 from tui.core.submit.check import MAX_REQUESTS, Plan, PlanError
+from tui.core.submit.send import find_submitted
 from tui.core.submit.summary import plan_summary
 from tui.core.safe_text import safe_text
 from tui.screens.dialog import DialogScreen
@@ -103,7 +104,7 @@ class PathInput(Input):
             self.screen.focus_next()
 
 
-class SubmitDialog(DialogScreen[SubmitRequest | None]):
+class SubmitDialog(DialogScreen[SubmitRequest]):
     DEFAULT_CSS = """
     SubmitDialog #dialog { width: 78; }
     SubmitDialog .row { height: auto; }
@@ -266,9 +267,8 @@ class SubmitDialog(DialogScreen[SubmitRequest | None]):
     @work(group="submit-check", exit_on_error=False)
     async def _look_up(self, checked: Checked) -> None:
         """Has this content been submitted before? (the journal, on the app's loop)"""
-        from tui.core.submit.send import find_submitted
-
-        seen = await find_submitted(self.app.journal, checked.plan.sha256)
+        assert checked.plan is not None, "only a checked plan is looked up"
+        seen = await find_submitted(self.journal, checked.plan.sha256)
         self.post_message(self.Ready(checked.token, checked.plan, checked.summary, seen))
 
     def on_submit_dialog_ready(self, message: Ready) -> None:

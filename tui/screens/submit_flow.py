@@ -8,8 +8,6 @@ notification (`markup=False`); the new rows appear on the dashboard at once and 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
-
 from textual import work
 from textual.notifications import SeverityLevel
 
@@ -19,37 +17,20 @@ from tui.core.safe_text import safe_text
 from tui.core.submit.check import PlanError
 from tui.core.submit.send import AlreadySubmitted, submit
 from tui.messages import BatchesUpdated
+from tui.screens.base import AppScreen
 from tui.screens.submit_dialog import SubmitDialog, SubmitRequest
-
-if TYPE_CHECKING:
-    from tui.app import BatchApp
-
-
-class SubmitHost(Protocol):
-    """What `SubmitFlow` needs of the screen it is mixed into."""
-
-    @property
-    def app(self) -> BatchApp: ...
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = True) -> None: ...
-
-
-if TYPE_CHECKING:
-    _Host = SubmitHost
-else:
-    _Host = object
 
 MAX_NOTIFIED = 5
 
 
-class SubmitFlow(_Host):
-    """Mixin for a `Screen`: `action_new_batch` (bind it to `n`)."""
+class SubmitFlow(AppScreen[None]):
+    """`action_new_batch` (bind it to `n`), for a screen to mix in before its base."""
 
     def action_new_batch(self) -> None:
         if self.app.client is None or self.app.journal is None:
             self.notify("Not connected yet; try again in a moment.", severity="warning", timeout=3)
             return
-        self.app.push_screen(SubmitDialog(), lambda request: self._send_plan(request) if request else None)
+        self.ask(SubmitDialog(), self._send_plan)
 
     def _say(self, text: str, *, severity: SeverityLevel = "information", timeout: float = 8) -> None:
         self.notify(safe_text(text, limit=400), markup=False, severity=severity, timeout=timeout)
@@ -60,7 +41,7 @@ class SubmitFlow(_Host):
         n = len(plan.chunks)
         self._say(f"Sending {plan.request_count:,} request(s) in {n:,} batch(es)…", timeout=3)
         try:
-            rows = await submit(self.app.journal, self.app.client, plan, label=request.label, again=request.again)
+            rows = await submit(self.journal, self.client, plan, label=request.label, again=request.again)
         except AlreadySubmitted as exc:
             self._say(f"Not sent: {plan.source} was submitted meanwhile (job #{exc.job_id}); press n to "
                       "check it again", severity="error", timeout=15)

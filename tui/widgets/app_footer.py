@@ -11,6 +11,7 @@ right edge could cut is never that.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from textual import events
 from textual.widget import Widget
@@ -21,7 +22,7 @@ FIRST = ("help", "quit_app", "back")
 LAST_RESORT = ("cycle_sort", "toggle_mark")   # hints left out only when the keys do not fit even tight
 
 
-def _width(keys: list[Widget], *, tight: bool) -> int:
+def _width(keys: list[Any], *, tight: bool) -> int:
     """Cells the compact footer needs for these keys (each: key, a space unless tight, word, a margin)."""
     return sum(len(k.key_display) + (0 if tight or not k.description else 1) + len(k.description) + 1
                for k in keys if hasattr(k, "key_display"))   # FooterKeys (Textual keeps the class private)

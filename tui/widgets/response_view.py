@@ -93,10 +93,11 @@ def _usage(message: dict[str, Any], row: ResultRow | None, out: Text) -> None:
     out.append("  ".join(f"{name} {n:,}" for name, n in parts if isinstance(n, int)))
     out.append("\ncost ", style="dim")
     out.append(render.cost(row.cost_usd if row else None))
-    if row is not None and row.cost_usd is None:
-        out.append(" (price unknown)", style="dim")
-    elif row is not None:
-        out.append_text(overview_cells.saving_note(row.cost_usd))
+    if row is not None:
+        if row.cost_usd is None:
+            out.append(" (price unknown)", style="dim")
+        else:
+            out.append_text(overview_cells.saving_note(row.cost_usd))
 
 
 def result_view(raw: dict[str, Any] | None, row: ResultRow | None, batch_ended: bool) -> Text:
@@ -128,8 +129,8 @@ def result_view(raw: dict[str, Any] | None, row: ResultRow | None, batch_ended: 
         _usage(message, row, out)
         cb.content(message.get("content"), out)
     elif kind == "errored":
-        error = result.get("error") or {}
-        inner = error.get("error") if isinstance(error.get("error"), dict) else error
+        error = result["error"] if isinstance(result.get("error"), dict) else {}
+        inner = error["error"] if isinstance(error.get("error"), dict) else error
         out.append("  ")
         out.append(safe_text(inner.get("type", "unknown error"), limit=80, single_line=True), style="bold red")
         if error.get("request_id"):

@@ -21,3 +21,9 @@ def make_client(api_key: str, base_url: str | None = None, *, max_retries: int =
 
     return anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=max_retries,
                                     timeout=timeout)
+
+
+def preload_sdk() -> None:
+    """Import the SDK now (~1 s): the TUI calls this in a thread after its first frame, so the first call
+    that needs it does not stall the event loop."""
+    import anthropic  # noqa: F401
