@@ -26,6 +26,8 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     monkeypatch.setenv("CLAUDE_BATCH_TUI_JOURNAL", str(home / "journal.sqlite"))
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    for var in ("CLAUDE_BATCH_TUI_KEYMAP", "CLAUDE_BATCH_TUI_PRICES"):
+        monkeypatch.delenv(var, raising=False)
 
 
 @pytest.fixture

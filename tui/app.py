@@ -237,7 +237,8 @@ class BatchApp(App[None]):
                 continue
             seen.add(binding.action)
             node = active.node
-            help_text = binding.tooltip or f"key: {self.get_key_display(binding)}"
+            help_text = f"{binding.tooltip or binding.description} · key {self.get_key_display(binding)}" + \
+                (f" · id {binding.id} (keymap.toml)" if binding.id else "")
             yield SystemCommand(binding.description, help_text,
                                 lambda node=node, action=binding.action: self.call_later(self.run_action, action, node))
         yield from super().get_system_commands(screen)
