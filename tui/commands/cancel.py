@@ -6,6 +6,7 @@ import argparse
 
 from tui.commands._session import (CommandError, add_yes, confirm, finish, make_cli_client, open_journal,
                                    resolve_batches, say, warn)
+from tui.core.words import batch_name
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +27,7 @@ async def _run(args: argparse.Namespace) -> int:
         if not todo:
             return 1
         for batch in todo:
-            say(f"cancel {batch.id} ({batch.label or batch.job_name or 'no label'}): "
+            say(f"cancel {batch.id} ({batch_name(batch)}): "
                 f"{batch.counts.processing or batch.total} request(s) still processing")
         if not confirm(f"Cancel {len(todo)} batch(es)?", yes=args.yes):
             raise CommandError("nothing canceled")

@@ -16,6 +16,7 @@ from textual.widgets import Button, Checkbox, Static
 
 from tui.core.actions.retry import RetrySelection
 from tui.core.safe_text import safe_text
+from tui.core.words import batch_name
 from tui.screens.dialog import DialogScreen
 
 
@@ -44,7 +45,7 @@ class RetryDialog(DialogScreen[RetryChoice]):
 
     def compose(self) -> ComposeResult:
         sel = self.selection
-        name = safe_text(sel.source.label or sel.source.job_name or sel.source.id or "", limit=60)
+        name = batch_name(sel.source)
         with Vertical(id="dialog"):
             yield Static(Text(f"Retry the failures of {name}"), id="title")
             with VerticalScroll(id="kinds"):
