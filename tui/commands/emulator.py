@@ -79,7 +79,7 @@ async def _serve(config: EmulatorConfig, state: Path | None) -> None:
         loop.add_signal_handler(sig, stop.set)
     emu = Emulator(config)
     loaded = state is not None and state.exists()
-    if loaded:
+    if state is not None and loaded:
         state_file.load(emu, state)
     try:
         async with emu:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Protocol
 
 RESULT_TYPES = ("succeeded", "errored", "canceled", "expired")
 UNFINISHED = ("in_progress", "canceling")
+
+
+class Record(Protocol):
+    """A row read by column name: a `sqlite3.Row` (a dict would do too)."""
+
+    def keys(self) -> Collection[str]: ...
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 @dataclass(slots=True, frozen=True)
@@ -72,7 +81,7 @@ class BatchRow:
         return self.counts.total or (self.intent_request_count or 0)
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> BatchRow:
+    def from_row(cls, row: Record) -> BatchRow:
         keys = row.keys()
 
         def get(name: str, default: Any = None) -> Any:

@@ -127,7 +127,9 @@ def error_message(result_line: Any) -> str:
     result = result_line.get("result") if isinstance(result_line, dict) else None
     if not isinstance(result, dict) or result.get("type") != "errored":
         return ""
-    error = result.get("error") if isinstance(result.get("error"), dict) else {}
-    inner = error.get("error") if isinstance(error.get("error"), dict) else error
+    outer = result.get("error")
+    error = outer if isinstance(outer, dict) else {}
+    nested = error.get("error")
+    inner = nested if isinstance(nested, dict) else error
     message = inner.get("message", "")
     return message if isinstance(message, str) else str(message)

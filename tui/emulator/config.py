@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 MAX_BODY_BYTES = 256 * 1024 * 1024
 
@@ -45,3 +46,23 @@ class EmulatorConfig:
             raise ValueError(f"time_scale must be positive, got {self.time_scale}")
         if min(self.request_ms, self.latency_ms, self.rate_limit_rpm, self.slow_create_answer_ms) < 0:
             raise ValueError("request_ms, latency_ms, rate_limit_rpm and slow_create_answer_ms must not be negative")
+
+
+class EmulatorOverrides(TypedDict, total=False):
+    """Keyword overrides of `EmulatorConfig` fields (`Emulator(config, fail_http=0.2)`): one key per field."""
+
+    host: str
+    port: int
+    seed: int
+    time_scale: float
+    request_ms: float
+    api_key: str | None
+    fail_http: float
+    fail_requests: float
+    cut_results: float
+    latency_ms: float
+    rate_limit_rpm: float
+    ambiguous_creates: float
+    slow_create_answer_ms: float
+    max_body_bytes: int
+    start_at: float | None

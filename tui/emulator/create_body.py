@@ -67,7 +67,9 @@ class _Reader:
     async def peek(self) -> str:
         """The next non-whitespace character ('' at the end of the body)."""
         while True:
-            self.pos = _WS.match(self.buf, self.pos).end()
+            blank = _WS.match(self.buf, self.pos)
+            assert blank is not None   # `*` matches the empty string too
+            self.pos = blank.end()
             if self.pos < len(self.buf):
                 return self.buf[self.pos]
             if not await self.more():

@@ -7,11 +7,12 @@ import dataclasses
 import random
 import time
 from collections import Counter, deque
+from typing import Unpack
 
 from aiohttp import web
 
 from tui.emulator.batch import Batch
-from tui.emulator.config import EmulatorConfig
+from tui.emulator.config import EmulatorConfig, EmulatorOverrides
 from tui.emulator.responses import Summary
 from tui.emulator.server import build_app
 from tui.emulator.wire import make_id
@@ -29,7 +30,7 @@ class Emulator:
     when a client stops reading a results stream early.
     """
 
-    def __init__(self, config: EmulatorConfig | None = None, **overrides: object) -> None:
+    def __init__(self, config: EmulatorConfig | None = None, **overrides: Unpack[EmulatorOverrides]) -> None:
         self.config = dataclasses.replace(config or EmulatorConfig(), **overrides)
         self.stats: Counter[str] = Counter()
         self._batches: dict[str, Batch] = {}  # creation order, oldest first

@@ -103,7 +103,8 @@ def summarize(custom_id: str, params: dict) -> Summary:
     tools = params.get("tools")
     pieces: list[Any] = list(tools) if isinstance(tools, list) else []
     pieces.extend(_blocks(params.get("system")))
-    messages = params.get("messages") if isinstance(params.get("messages"), list) else []
+    given_messages = params.get("messages")
+    messages = given_messages if isinstance(given_messages, list) else []
     last_user = ""
     for message in messages:
         content = message.get("content") if isinstance(message, dict) else None
@@ -120,8 +121,9 @@ def summarize(custom_id: str, params: dict) -> Summary:
             cache_chars = chars
             cache_key = hasher.copy().digest()
     input_tokens = tokens(chars) + 4 * len(messages) + 3
-    model = params.get("model") if isinstance(params.get("model"), str) else ""
-    max_tokens = params.get("max_tokens") if isinstance(params.get("max_tokens"), int) else 1
+    given_model, given_max = params.get("model"), params.get("max_tokens")
+    model = given_model if isinstance(given_model, str) else ""
+    max_tokens = given_max if isinstance(given_max, int) else 1
     snippet = _SPACES.sub(" ", last_user).strip()[:60]
     digest = int.from_bytes(hasher.digest()[:8])
     return Summary(custom_id, error, sys.intern(model[:100]),

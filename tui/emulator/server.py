@@ -254,7 +254,9 @@ async def _stream_lines(request: web.Request, response: web.StreamResponse, batc
         if cut_after is not None and count >= cut_after:
             _emu(request).stats["fault_cut_results"] += 1
             await response.write(b"".join(lines) + b'{"custom_id":')
-            request.transport.abort()  # the connection drops mid-body, as a flaky network would
+            transport = request.transport
+            assert transport is not None   # the write just went through: the connection is up
+            transport.abort()  # the connection drops mid-body, as a flaky network would
             return
         if len(lines) >= RESULT_CHUNK_LINES:
             await response.write(b"".join(lines))

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Unpack
 
-from tui.emulator.config import EmulatorConfig
+from tui.emulator.config import EmulatorConfig, EmulatorOverrides
 from tui.emulator.emulator import Emulator
 
 
 class EmulatorThread:
     """`with EmulatorThread(EmulatorConfig(...)) as emu:` yields a started `Emulator` served from a thread."""
 
-    def __init__(self, config: EmulatorConfig | None = None, **overrides: object) -> None:
+    def __init__(self, config: EmulatorConfig | None = None, **overrides: Unpack[EmulatorOverrides]) -> None:
         self.emulator = Emulator(config, **overrides)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="emulator", daemon=True)

@@ -58,7 +58,7 @@ async def cancel_batches(journal: Journal, client: Any, keys: Iterable[int | str
             except Exception as exc:  # noqa: BLE001 - every failure becomes a message, none is swallowed
                 return None, describe_api_error(exc)
 
-    pending: dict[int, asyncio.Task] = {}
+    pending: dict[int, asyncio.Task[tuple[Any, str | None]]] = {}
     refusals: dict[int, str] = {}
     for i, (key, batch) in enumerate(zip(keys, rows)):
         if batch is None:
@@ -72,6 +72,7 @@ async def cancel_batches(journal: Journal, client: Any, keys: Iterable[int | str
     async with journal.transaction():
         for i, (answer, error) in answers.items():
             batch = rows[i]
+            assert batch is not None   # only batches found were asked
             if error is None:
                 await apply_server_state(journal, batch.local_id, answer)
                 await journal.record_event("canceled", batch_local_id=batch.local_id, job_id=batch.job_id,
@@ -86,11 +87,13 @@ async def cancel_batches(journal: Journal, client: Any, keys: Iterable[int | str
         if i in refusals:
             outcomes.append(CancelOutcome(str(key), False, refusals[i], rows[i]))
             continue
+        batch = rows[i]
+        assert batch is not None   # not refused: found
         answer, error = answers[i]
         if error is not None:
-            outcomes.append(CancelOutcome(str(key), False, f"could not cancel {rows[i].id}: {error}", rows[i]))
+            outcomes.append(CancelOutcome(str(key), False, f"could not cancel {batch.id}: {error}", batch))
             continue
-        after = await get_batch(journal, rows[i].local_id)
+        after = await get_batch(journal, batch.local_id)
         status = after.processing_status if after else "?"
-        outcomes.append(CancelOutcome(str(key), True, f"{rows[i].id}: {status}", after))
+        outcomes.append(CancelOutcome(str(key), True, f"{batch.id}: {status}", after))
     return outcomes

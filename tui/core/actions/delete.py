@@ -60,7 +60,7 @@ async def delete_batches(journal: Journal, client: Any, keys: Iterable[int | str
         return None
 
     refusals: dict[int, str] = {}
-    pending: dict[int, asyncio.Task] = {}
+    pending: dict[int, asyncio.Task[str | None]] = {}
     for i, (key, batch) in enumerate(zip(keys, rows)):
         if batch is None:
             refusals[i] = f"no batch matches {key!r} in the journal"
@@ -74,6 +74,7 @@ async def delete_batches(journal: Journal, client: Any, keys: Iterable[int | str
     async with journal.transaction():
         for i, error in errors.items():
             batch = rows[i]
+            assert batch is not None   # only batches found were asked
             detail = {"by": actor, "batch_id": batch.id, "forget": forget}
             if error is not None:
                 await journal.record_event("delete_failed", batch_local_id=batch.local_id, job_id=batch.job_id,
@@ -93,7 +94,9 @@ async def delete_batches(journal: Journal, client: Any, keys: Iterable[int | str
         batch = rows[i]
         if i in refusals:
             outcomes.append(DeleteOutcome(str(key), False, refusals[i], batch))
-        elif errors[i] is not None:
+            continue
+        assert batch is not None   # not refused: found
+        if errors[i] is not None:
             outcomes.append(DeleteOutcome(str(key), False, f"could not delete {batch.id}: {errors[i]}", batch))
         elif forget:
             outcomes.append(DeleteOutcome(str(key), True,

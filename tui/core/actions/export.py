@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from tui.core.journal.connection import Journal
+from tui.core.journal.connection import Journal, all_rows
 from tui.core.journal.lineage import family_ids, family_of_job, iter_final_results
 from tui.core.models import BatchRow
 from tui.core.words import response_text
@@ -90,7 +90,7 @@ async def _find_job(journal: Journal, text: str) -> Any:
         async with journal.db.execute("SELECT id, name FROM jobs WHERE id = ?", (int(text),)) as cur:
             return await cur.fetchone()
     async with journal.db.execute("SELECT id, name FROM jobs WHERE name = ? LIMIT 2", (text,)) as cur:
-        rows = await cur.fetchall()
+        rows = await all_rows(cur)
     if len(rows) > 1:
         raise ExportError(f"several jobs are named {text!r}; name one as job:N (see `list`)")
     return rows[0] if rows else None

@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.core.journal.connection import Journal
+from tui.core.journal.connection import Journal, all_rows
 from tui.core.models import BatchRow
+from tui.core.words import batch_name
 from tui.core.journal.batches import get_batch
 
 HELD_BACK_ERRORS = frozenset({
@@ -89,7 +90,7 @@ def retry_refusal(batch: BatchRow) -> str | None:
 
 def retry_label(source: BatchRow) -> str:
     """"retry of NAME", then "retry #2 of NAME" for a retry of that retry, and so on."""
-    base = source.label or source.job_name or source.id or f"#{source.local_id}"
+    base = batch_name(source)
     found = re.fullmatch(r"retry(?: #(\d+))? of (.+)", base, flags=re.DOTALL)
     if found is None:
         return f"retry of {base}"
@@ -126,7 +127,7 @@ async def select_retry(journal: Journal, key: int | str, *, include: Iterable[st
     after = ""
     while True:
         async with journal.db.execute(sql, (batch.local_id, after, CHUNK)) as cur:
-            rows = await cur.fetchall()
+            rows = await all_rows(cur)
         if not rows:
             break
         for cid, rtype, etype, params in rows:

@@ -13,7 +13,8 @@ def describe_api_error(exc: BaseException) -> str:
         return "could not reach the server"
     if isinstance(exc, anthropic.APIStatusError):
         body = exc.body if isinstance(exc.body, dict) else {}
-        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        inner = body.get("error")
+        error = inner if isinstance(inner, dict) else {}
         kind = error.get("type") or "error"
         message = error.get("message") or exc.message
         return f"HTTP {exc.status_code} {kind}: {message}"

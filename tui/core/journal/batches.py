@@ -6,12 +6,14 @@ Shared by submit (fills an intent with the created batch), the poller (updates, 
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
 from tui.core.clock import parse_ts
-from tui.core.journal.connection import Journal
+from tui.core.journal.connection import Journal, all_rows
 from tui.core.models import BatchRow
 from tui.core.journal.sums import result_sums, version_of
 
@@ -20,7 +22,7 @@ _SELECT = """
     FROM batches b LEFT JOIN jobs j ON j.id = b.job_id
 """
 
-async def _with_costs(journal: Journal, rows: list[Any]) -> list[BatchRow]:
+async def _with_costs(journal: Journal, rows: Iterable[sqlite3.Row]) -> list[BatchRow]:
     batches = [BatchRow.from_row(r) for r in rows]
     sums = await result_sums(journal, {b.local_id: version_of(b.results_ingested, b.ingest_state, b.id)
                                        for b in batches})
@@ -73,7 +75,7 @@ async def get_batch(journal: Journal, key: int | str) -> BatchRow | None:
         _SELECT + " WHERE b.id LIKE ? ESCAPE '\\' OR b.id LIKE ? ESCAPE '\\' LIMIT 2",
         (esc + "%", "%" + esc),
     ) as cur:
-        rows = await cur.fetchall()
+        rows = await all_rows(cur)
     return (await _with_costs(journal, rows))[0] if len(rows) == 1 else None
 
 

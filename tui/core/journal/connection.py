@@ -14,7 +14,7 @@ import sqlite3
 import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 import orjson
@@ -32,6 +32,19 @@ _BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_BUSY_SNAPSHOT)
 
 class JournalError(Exception):
     """The journal cannot be opened or is newer than this program."""
+
+
+async def one_row(cur: aiosqlite.Cursor) -> sqlite3.Row:
+    """The row of a query that always yields one: an aggregate (COUNT, MIN, EXISTS), a PRAGMA, or a row the
+    caller knows is there."""
+    row = await cur.fetchone()
+    assert row is not None, "the query yielded no row"
+    return row
+
+
+async def all_rows(cur: aiosqlite.Cursor) -> list[sqlite3.Row]:
+    """`cur.fetchall()` as the list it is (aiosqlite hands back sqlite3's list but declares an Iterable)."""
+    return cast("list[sqlite3.Row]", await cur.fetchall())
 
 
 def _secure_paths(path: Path) -> None:
@@ -95,7 +108,7 @@ class Journal:
 
     async def _migrate(self) -> None:
         async with self.db.execute("PRAGMA user_version") as cur:
-            (version,) = await cur.fetchone()
+            (version,) = await one_row(cur)
         if version > SCHEMA_VERSION:
             raise JournalError(
                 f"journal {self.path} has schema version {version}; this program knows up to "
@@ -105,7 +118,7 @@ class Journal:
             async with self.transaction():
                 # re-check under the write lock: another process may have migrated meanwhile
                 async with self.db.execute("PRAGMA user_version") as cur:
-                    (now_version,) = await cur.fetchone()
+                    (now_version,) = await one_row(cur)
                 if now_version != number:
                     continue
                 for statement in _split_sql(MIGRATIONS[number]):

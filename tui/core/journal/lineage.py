@@ -11,7 +11,7 @@ from bisect import bisect_right
 from collections.abc import AsyncIterator
 from typing import Any
 
-from tui.core.journal.connection import Journal
+from tui.core.journal.connection import Journal, one_row
 from tui.core.models import BatchRow
 from tui.core.journal.schema import NOT_SUCCEEDED
 from tui.core.journal.batches import get_batch
@@ -149,5 +149,5 @@ async def final_summary(journal: Journal, local_ids: list[int]) -> tuple[int, in
            f"  WHERE f.n = (SELECT COUNT(*) FROM results a WHERE a.batch_local_id IN ({marks})"
            f"  AND a.custom_id = f.custom_id))")
     async with journal.db.execute(sql, [*local_ids, *local_ids, *local_ids]) as cur:
-        total, never_ok = await cur.fetchone()
+        total, never_ok = await one_row(cur)
     return int(total), int(total) - int(never_ok)

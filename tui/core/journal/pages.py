@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from tui.core.journal.connection import Journal
+from tui.core.journal.connection import Journal, one_row
 from tui.core.models import RESULT_TYPES, BatchRow, ResultRow
 from tui.core.journal.schema import NOT_SUCCEEDED
 from tui.core.journal.batches import get_batch
@@ -136,7 +136,7 @@ async def counts_by_type(journal: Journal, batch_local_id: int, search: str | No
 
 async def _scalar(journal: Journal, sql: str, args: list[Any]) -> int:
     async with journal.db.execute(sql, args) as cur:
-        row = await cur.fetchone()
+        row = await one_row(cur)
     return int(row[0] or 0)
 
 

@@ -177,7 +177,8 @@ def _build(entries: Mapping[str, tuple[Mapping[str, Any], str, str]], checked_on
                                      "\"long_context\" needs \"above_input_tokens\" (an integer) and four rates")
             long_rates = _rates(long_entry, text, where, family, "long_context.")
             long_above = long_entry["above_input_tokens"]
-        name = entry.get("name") if isinstance(entry.get("name"), str) else family
+        given = entry.get("name")
+        name = given if isinstance(given, str) else family
         models[family] = ModelPrice(family, name, _rates(entry, text, where, family), long_rates, long_above)
         names = entry.get("aliases", [])
         if not isinstance(names, list) or not all(isinstance(a, str) for a in names):

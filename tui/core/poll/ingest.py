@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.core.journal.connection import Journal
+from tui.core.journal.connection import Journal, one_row
 from tui.core.poll.result_lines import Coster, parse_line
 
 # One write transaction per this many lines or bytes, whichever comes first. Results arrive in random
@@ -190,7 +190,7 @@ class _Sink:
             if parts:
                 await db.executemany(_UPSERT, self._parsed(first, parts))
             async with db.execute("SELECT COUNT(*) FROM results WHERE batch_local_id = ?", (self.local_id,)) as cur:
-                (report.results_ingested,) = await cur.fetchone()
+                (report.results_ingested,) = await one_row(cur)
             before = report.state
             if report.results_ingested >= report.expected and (report.results_ingested or final):
                 report.state = "complete"

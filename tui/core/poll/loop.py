@@ -20,7 +20,7 @@ from typing import Any
 from tui.core.api.errors import describe_api_error
 from tui.core.clock import Clock
 from tui.core.poll.ingest import READ_WHOLE, IngestReport, ingest
-from tui.core.journal.connection import Journal
+from tui.core.journal.connection import Journal, one_row
 from tui.core.models import BatchRow, SweepResult
 from tui.core.poll.sweep_plan import PollPlan, retry_after_seconds
 from tui.core.poll.sweep_write import SweepWriter, backoff
@@ -132,7 +132,7 @@ class Poller:
         async with self.journal.db.execute(
                 "SELECT EXISTS (SELECT 1 FROM batches WHERE intent_state IN ('intent', 'sending') AND id IS NULL)"
                 ) as cur:
-            (waiting,) = await cur.fetchone()
+            (waiting,) = await one_row(cur)
         if not waiting:
             return float("inf")
         if self._recovering is not None and not self._recovering.done():
@@ -314,7 +314,7 @@ class Poller:
             "SELECT MIN(COALESCE(next_poll_at, 0)) FROM batches WHERE id IS NOT NULL AND gone = 0 "
             "AND deleted_at IS NULL AND (processing_status IN ('in_progress', 'canceling') "
             "OR processing_status IS NULL)") as cur:
-            (soonest,) = await cur.fetchone()
+            (soonest,) = await one_row(cur)
         delay = self.max_interval if soonest is None else soonest - now
         if self.adopt and self._last_adopt_scan is not None:
             delay = min(delay, self._last_adopt_scan + ADOPT_EVERY - now)

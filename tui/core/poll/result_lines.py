@@ -118,8 +118,8 @@ def _careful_row(local_id: int, line: bytes, obj: Any, cost: Coster) -> tuple[tu
         preview = _preview(content) if isinstance(content, list) else None
     if rtype != "succeeded":
         price = 0.0 if rtype in _KNOWN_TYPES else None      # errored, canceled, expired: not billed
-    elif model and tokens[0] is not None and tokens[1] is not None:
-        price = cost(model, *tokens)
+    elif model and (i := tokens[0]) is not None and (o := tokens[1]) is not None:
+        price = cost(model, i, o, tokens[2], tokens[3])
     else:
         price = None
     row = (local_id, cid, rtype, etype, emsg, stop, model, *tokens, price, preview, line)

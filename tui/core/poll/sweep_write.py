@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from tui.core.journal.connection import Journal
+from tui.core.journal.connection import Journal, one_row
 from tui.core.poll.sweep_plan import PollPlan, next_interval, server_changed
 from tui.core.journal.batches import server_fields
 
@@ -86,7 +86,7 @@ class SweepWriter:
         db = self.journal.db
         async with db.execute("SELECT COUNT(*) FROM batches WHERE id IS NULL AND intent_state NOT IN "
                               "('failed', 'created')") as cur:
-            (in_flight,) = await cur.fetchone()
+            (in_flight,) = await one_row(cur)
         if in_flight:
             return []   # a submission is under way: its new batch must fill its intent, not be adopted
         ids = orjson.dumps([b.id for b in plan.foreign]).decode()

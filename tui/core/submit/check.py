@@ -321,6 +321,7 @@ class _Builder:
         except orjson.JSONEncodeError:   # parsed fine (up to 1024 levels) but too deep to re-encode (254)
             self.problem(line, "params are nested too deeply (more than 254 levels)")
             return None
+        assert isinstance(custom_id, str)   # any other custom_id made the line bad above
         self._count(line, params["model"], params["max_tokens"], params,
                     len(encoded) + len(custom_id) + ITEM_OVERHEAD)
         return encoded

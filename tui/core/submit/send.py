@@ -33,7 +33,7 @@ from typing import Any
 
 from tui.core.api.errors import describe_api_error
 from tui.core.clock import parse_ts
-from tui.core.journal.connection import Journal
+from tui.core.journal.connection import Journal, one_row
 from tui.core.models import BatchRow
 from tui.core.submit.check import Plan, PlanError, plan, plan_from_requests
 from tui.core.journal.batches import apply_server_state, get_batch
@@ -125,15 +125,17 @@ async def record_intents(journal: Journal, plan: Plan, *, label: str | None = No
                 "INSERT INTO jobs(name, source_path, source_sha256, request_count, created_at) VALUES (?,?,?,?,?)",
                 (name, str(plan.path) if plan.path else None, plan.sha256, plan.request_count, now))
             job_id = cur.lastrowid
+            assert job_id is not None   # set by the INSERT
             lock = JobLock(journal.path, job_id)
             if not lock.try_acquire():
                 raise RuntimeError(f"job lock {lock.path} is held by another process")
-            local_ids = []
+            local_ids: list[int] = []
             for chunk in plan.chunks:
                 cur = await db.execute(
                     "INSERT INTO batches(job_id, chunk_index, parent_id, label, intent_state,"
                     " intent_request_count, intent_bytes) VALUES (?,?,?,?, 'intent', ?,?)",
                     (job_id, chunk.index, parent_id, label, chunk.request_count, chunk.bytes))
+                assert cur.lastrowid is not None   # set by the INSERT
                 local_ids.append(cur.lastrowid)
             rows: list[tuple[int, str, bytes]] = []
             for chunk_index, custom_id, params in plan.iter_requests():
@@ -231,7 +233,7 @@ class _Sender:
         async with self.journal.db.execute(
                 "SELECT local_id, intent_state, intent_request_count, intent_sent_at FROM batches"
                 " WHERE local_id = ?", (local_id,)) as cur:
-            return await cur.fetchone()
+            return await one_row(cur)
 
     async def _one(self, local_id: int) -> None:
         row = await self._row(local_id)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from tui.core.timing import throughput as tp
 from tui.core.timing import deadlines as tl
-from tui.core.journal.connection import Journal
+from tui.core.journal.connection import Journal, one_row
 from tui.core.models import BatchRow
 from tui.core.money.pricing import price_table
 from tui.core.money.spend import Spend, batch_spend, job_spend
@@ -105,7 +105,7 @@ async def batch_cost_time(journal: Journal, batch: BatchRow, now: float) -> Batc
     if batch.job_id is None:
         return BatchCostTime(spend, eta)
     async with journal.db.execute("SELECT COUNT(*) FROM batches WHERE job_id = ?", (batch.job_id,)) as cur:
-        (n,) = await cur.fetchone()
+        (n,) = await one_row(cur)
     if n < 2:
         return BatchCostTime(spend, eta)
     return BatchCostTime(spend, eta, await job_spend(journal, batch.job_id), n)
