@@ -37,3 +37,14 @@ def test_emulator_imports_nothing_from_core_or_ui():
             "'tui.widgets'))]; print(bad)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_every_config_field_can_be_overridden_by_keyword():
+    """`Emulator(config, **overrides)` is typed by `EmulatorOverrides`: it must name exactly the config's fields."""
+    import dataclasses
+    import typing
+
+    from tui.emulator.config import EmulatorConfig, EmulatorOverrides
+
+    fields = {f.name: f.type for f in dataclasses.fields(EmulatorConfig)}
+    assert set(typing.get_type_hints(EmulatorOverrides)) == set(fields)
