@@ -5,13 +5,23 @@ It listens to `app.status_signal` (published by the app), so any screen can show
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
 from tui.core.safe_text import safe_text
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from tui.app import BatchApp
+
 
 class StatusLine(Static):
+    if TYPE_CHECKING:
+        app = getters.app(BatchApp)
+
     DEFAULT_CSS = """
     StatusLine {
         height: 1;
@@ -27,10 +37,8 @@ class StatusLine(Static):
     """
 
     def on_mount(self) -> None:
-        signal = getattr(self.app, "status_signal", None)
-        if signal is not None:
-            signal.subscribe(self, self._show)
-            self._show(getattr(self.app, "status", ("", False)))
+        self.app.status_signal.subscribe(self, self._show)
+        self._show(self.app.status)
 
     def _show(self, status: tuple[str, bool]) -> None:
         text, error = status
