@@ -124,7 +124,10 @@ async def test_csv_round_trip_of_hostile_texts(journal, tmp_path):
                     lines=[succeeded_line(f"t{i}", t) for i, t in enumerate(texts)])
     out = await export_results(journal, "msgbatch_hostile", tmp_path / "h.csv")
     rows = _read_csv(out.path)
-    assert [r["response_text"] for r in rows] == texts
+    # the formula gets a leading quote for spreadsheets (tests/core/test_export_formulas.py); nothing else changes
+    assert [r["response_text"] for r in rows] == ["'" + t if t.startswith("=") else t for t in texts]
+    raw = await export_results(journal, "msgbatch_hostile", tmp_path / "raw.csv", ExportOptions(raw_cells=True))
+    assert [r["response_text"] for r in _read_csv(raw.path)] == texts
 
 
 async def test_refusals_are_clear_and_leave_nothing_behind(journal, tmp_path):

@@ -1,5 +1,6 @@
 """`claude-batch-tui export ID_OR_JOB -o FILE [--format jsonl|csv] [--only succeeded|failed] [--joined]
-[--final] [--force]`: write results from the journal (works after the server has deleted them)."""
+[--final] [--bom] [--raw-cells] [--force]`: write results from the journal (works after the server has deleted
+them). CSV cells that a spreadsheet would run as formulas get a leading `'` unless `--raw-cells`."""
 
 from __future__ import annotations
 
@@ -22,6 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the whole job of this batch, merged: one row per custom_id, newest success wins")
     parser.add_argument("--bom", action="store_true",
                         help="CSV: start with a UTF-8 byte-order mark, so Excel opens non-ASCII text correctly")
+    parser.add_argument("--raw-cells", action="store_true",
+                        help="CSV, for programs, not spreadsheets: write every cell exactly as stored. By default "
+                             "a cell starting with =, +, -, @, a tab or a carriage return (a formula to Excel, "
+                             "LibreOffice or Google Sheets) gets a ' in front so it shows as text; numbers we "
+                             "write (tokens, cost) are never changed. JSONL is always as received")
     parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
 
@@ -45,7 +51,7 @@ async def _run(args: argparse.Namespace) -> int:
         if not force:
             raise CommandError("nothing written")
     options = ExportOptions(fmt=_format(args), only=args.only, joined=args.joined, final=args.final, force=force,
-                            bom=args.bom)
+                            bom=args.bom, raw_cells=args.raw_cells)
     journal = await open_journal(args)
     try:
         try:

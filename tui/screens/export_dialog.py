@@ -1,5 +1,6 @@
 """Where and how to export: format, this batch or its whole job (final answer per custom_id), which
-results, joined with the requests or not, and the file. Returns an `ExportRequest` or None.
+results, joined with the requests or not, a BOM for Excel, raw cells (no quote before formula-like CSV cells;
+for programs, off by default), and the file. Returns an `ExportRequest` or None.
 
 `enter` in the file name (or the Export button) exports; `escape` closes. Whether an existing file may be
 replaced is asked afterwards by the caller (a `ConfirmScreen`), never assumed.
@@ -41,7 +42,7 @@ class ExportDialog(DialogScreen[ExportRequest]):
     ExportDialog RadioSet { width: 1fr; }
     ExportDialog RadioSet.across { layout: horizontal; }
     ExportDialog RadioSet.across > RadioButton { width: auto; margin-right: 2; }
-    ExportDialog #joined, ExportDialog #bom { margin-left: 8; }
+    ExportDialog #joined, ExportDialog #bom, ExportDialog #raw_cells { margin-left: 8; }
     ExportDialog #path { width: 1fr; }
     ExportDialog #problem { display: none; color: $warning; margin-left: 8; }
     """
@@ -78,6 +79,10 @@ class ExportDialog(DialogScreen[ExportRequest]):
                     yield RadioButton("failed", id="failed")
             yield Checkbox("with each request's params (joined)", id="joined", compact=True)
             yield Checkbox("CSV for Excel (UTF-8 byte-order mark)", id="bom", compact=True)
+            yield Checkbox("raw cells (for programs, not spreadsheets)", id="raw_cells", compact=True,
+                           tooltip="Off: a CSV cell starting with = + - @, a tab or a carriage return gets a ' "
+                                   "in front, so a spreadsheet shows it instead of running it as a formula. "
+                                   "On: every cell exactly as stored. JSONL is always as received.")
             self._auto_name = str(self.folder / default_name(self.row, final=final, fmt="csv"))
             with Horizontal(classes="row"):
                 yield Static("file", classes="label")
@@ -114,7 +119,8 @@ class ExportDialog(DialogScreen[ExportRequest]):
         options = ExportOptions(fmt=self._pressed("format") or "csv", only=None if only in ("", "all") else only,
                                 joined=self.query_one("#joined", Checkbox).value,
                                 final=self._pressed("scope") == "final",
-                                bom=self.query_one("#bom", Checkbox).value)
+                                bom=self.query_one("#bom", Checkbox).value,
+                                raw_cells=self.query_one("#raw_cells", Checkbox).value)
         return ExportRequest(str(Path(path).expanduser()), options)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -5,7 +5,8 @@ place (mode 0600), and never replaces an existing file unless told to (`force`).
 - JSONL: each result line exactly as received, or (`joined`) `{"custom_id", "batch_id", "params", "result"}`.
 - CSV: one row per custom_id (UTF-8, RFC 4180: CRLF between rows, fields with commas, quotes or newlines
   quoted; `bom` adds a byte-order mark so Excel detects UTF-8), columns in `CSV_COLUMNS` (+ `params`
-  when joined).
+  when joined). Every cell goes through `spreadsheet_cell`: text that a spreadsheet would run as a formula
+  gets a leading `'` unless `raw_cells` asks for the values verbatim (for programs, not spreadsheets).
 - A job (or `final` on a batch) merges the family's batches and retries: the newest success per custom_id.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -34,6 +36,48 @@ CSV_COLUMNS = (
     "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens",
     "cost_usd", "batch_id",
 )
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV Injection"; a leading tab or
+# carriage return can hide one from a quick look and some spreadsheets strip it and read on).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object, *, raw: bool = False) -> str:
+    """One cell of a spreadsheet export, as text: the CSV writer's only way to a cell, and the one any later
+    spreadsheet format (XLSX, ODS) must use too.
+
+    Formula injection: Excel, LibreOffice and Google Sheets run a cell whose text starts with `=`, `+`, `-` or
+    `@` as a formula (`=HYPERLINK(...)` leaks data, `=cmd|...` runs programs), whether or not the CSV quotes it;
+    a leading tab or carriage return is treated the same way. Model answers, custom_ids, error types and
+    messages, stop reasons, result types, batch ids and the joined params all come from outside, so any of them
+    starting with one of `FORMULA_TRIGGERS` gets a single quote in front, as OWASP recommends: the spreadsheet
+    shows the text and runs nothing. Nothing else in the cell changes (the csv module still quotes it), and a
+    cell that does not start with a trigger is written exactly as it is.
+
+    Numbers are told apart by type, never by how a text looks. An `int` or a finite `float` is a value the
+    journal stores as a number (token counts, cost in USD) and is written as the number it is, negative or not:
+    `-5` or `-0.25` is read by every spreadsheet as a number, not a formula, and purely numeric fields may be
+    left alone (OWASP). Text that merely looks like a number is still text and gets its quote: a model's
+    answer "-5" becomes `'-5`, because "looks numeric" is exactly the test that escapes get wrong (`-2+3`,
+    `-1e5`, `-inf` all look nearly numeric and are formulas or errors to a spreadsheet). A float that is not
+    finite is text to a spreadsheet and is handled as text. `None` is an empty cell.
+
+    `raw=True` (`export --raw-cells`, the dialog's "raw cells" box) writes every cell verbatim, for programs
+    that read the file; such a file must not be opened in a spreadsheet. The quote is not undone on reading
+    (a text that itself started with `'=` would look the same), so a program that needs the exact text asks for
+    raw cells or reads the JSONL export, which is never changed."""
+    if type(value) is str:
+        text = value
+    elif value is None:
+        return ""
+    elif isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    elif isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    else:
+        text = str(value)
+    if not raw and text.startswith(FORMULA_TRIGGERS):
+        return "'" + text
+    return text
 
 
 class ExportError(Exception):
@@ -48,6 +92,7 @@ class ExportOptions:
     final: bool = False            # for a batch: export its whole job, newest success per custom_id
     force: bool = False            # replace an existing file
     bom: bool = False              # CSV: start with a UTF-8 byte-order mark (for Excel)
+    raw_cells: bool = False        # CSV: cells verbatim, no quote before formula-like text (for programs)
 
 
 @dataclass(slots=True, frozen=True)
@@ -139,7 +184,8 @@ async def export_results(journal: Journal, key: str | int, dest: str | os.PathLi
         await journal.record_event(
             "exported", batch_local_id=target.batch.local_id if target.batch else None, job_id=target.job_id,
             detail={"by": actor, "path": str(path), "rows": rows, "format": options.fmt,
-                    "final": options.final, "only": options.only, "joined": options.joined})
+                    "final": options.final, "only": options.only, "joined": options.joined,
+                    "raw_cells": options.raw_cells})
     return ExportOutcome(path, rows, target)
 
 
@@ -176,7 +222,9 @@ async def _write(journal: Journal, out: Any, target: ExportTarget, options: Expo
             rows = [r for r in rows if r["result_type"] != "succeeded"]
         params = await _params_for(journal, rows) if options.joined else {}
         if writer is not None:
-            writer.writerows(_csv_row(r, params, options.joined) for r in rows)
+            raw = options.raw_cells
+            writer.writerows([spreadsheet_cell(cell, raw=raw) for cell in _csv_row(r, params, options.joined)]
+                             for r in rows)
         else:
             out.write(b"".join(_jsonl_line(r, params, options.joined) for r in rows))
         count += len(rows)
@@ -214,16 +262,17 @@ def _parse(raw: Any) -> dict[str, Any]:
 
 
 def _csv_row(r: dict[str, Any], params: dict[tuple[int, str], bytes], joined: bool) -> list[Any]:
+    """The cells of one row as values (text, numbers, None); `spreadsheet_cell` turns each into its text."""
     cost = r["cost_usd"]
     row = [
-        r["custom_id"], r["result_type"], r["error_type"] or "", r["error_message"] or "",
-        r["stop_reason"] or "", response_text(_parse(r["raw"])),
-        *("" if r[c] is None else r[c] for c in CSV_COLUMNS[6:10]),
-        "" if cost is None else repr(float(cost)), r["batch_id"] or "",
+        r["custom_id"], r["result_type"], r["error_type"], r["error_message"],
+        r["stop_reason"], response_text(_parse(r["raw"])),
+        *(r[c] for c in CSV_COLUMNS[6:10]),
+        float(cost) if isinstance(cost, int) else cost, r["batch_id"],
     ]
     if joined:
         blob = params.get((r["batch_local_id"], r["custom_id"]))
-        row.append(blob.decode("utf-8", "replace") if blob is not None else "")
+        row.append(blob.decode("utf-8", "replace") if blob is not None else None)
     return row
 
 
