@@ -1,4 +1,9 @@
-"""Time, injected: core code asks a Clock, so tests and snapshots can fix the hour."""
+"""Time, injected: core code asks a Clock, so tests and snapshots can fix the hour.
+
+Two kinds of time: `now()` is the wall clock (unix seconds), for what dates mean (a batch's created_at and
+expires_at, the journal's timestamps, shared with other processes); `monotonic()` never steps back or jumps,
+for intervals and deadlines inside one process (when to poll again, how long a pause lasts), so an NTP step or
+a laptop or VM resuming neither stops polling nor makes it spin."""
 
 from __future__ import annotations
 
@@ -7,22 +12,35 @@ from datetime import UTC, datetime
 
 
 class Clock:
-    """Wall-clock time as unix seconds (float)."""
+    """Wall-clock time as unix seconds (float), and a monotonic clock for intervals."""
 
     def now(self) -> float:
         return time.time()
 
+    def monotonic(self) -> float:
+        return time.monotonic()
+
 
 class FixedClock(Clock):
-    """A clock that only moves when told to."""
+    """A clock that only moves when told to: `advance` moves both clocks (time passes), `step` only the wall
+    clock (an NTP correction, a resumed VM)."""
 
     def __init__(self, at: float) -> None:
         self.at = at
+        self.ticks = 0.0
 
     def now(self) -> float:
         return self.at
 
+    def monotonic(self) -> float:
+        return self.ticks
+
     def advance(self, seconds: float) -> None:
+        self.at += seconds
+        self.ticks += seconds
+
+    def step(self, seconds: float) -> None:
+        """The wall clock is set forward (or back, with a negative step); no time passes."""
         self.at += seconds
 
 

@@ -4,7 +4,8 @@ One loop (`Poller.run`) awaits its own sweep before it sleeps, so it never overl
 server is. A sweep asks only for the batches that are due (per-batch `next_poll_at`: young, cancelling or
 nearly-expiring batches often, old ones rarely, ended ones never). Few due batches are `retrieve`d under a
 concurrency bound; many are read from `list` pages (1000 a page, newest first) until all were seen, so a
-thousand active batches cost a couple of requests. The SDK's own retries are off for polling: 429, 529 and
+thousand active batches cost a couple of requests. Waits inside the process (pauses, retries, the deadlines it
+wrote) run on the clock's monotonic time, so a wall-clock step does not stop polling (`Schedule`). The SDK's own retries are off for polling: 429, 529 and
 connection errors pause the whole poller (honouring `retry-after`), other failures back off per batch, and
 a 404 marks a batch gone without deleting anything. Each sweep writes its changes in one transaction.
 """
@@ -22,8 +23,8 @@ from tui.core.clock import Clock
 from tui.core.poll.ingest import READ_WHOLE, IngestReport, ingest
 from tui.core.journal.connection import Journal, one_row
 from tui.core.models import BatchRow, SweepResult
-from tui.core.poll.sweep_plan import PollPlan, retry_after_seconds
-from tui.core.poll.sweep_write import SweepWriter, backoff
+from tui.core.poll.sweep_plan import MAX_RETRY_AFTER, PollPlan, Schedule, retry_after_seconds
+from tui.core.poll.sweep_write import MAX_BACKOFF, SweepWriter, backoff
 from tui.core.journal.batches import get_batch, get_batches, server_fields
 from tui.core.submit.send import SETTLE_AFTER, recover
 
@@ -32,6 +33,9 @@ MAX_LIST_PAGES = 5            # beyond this, the batches still unseen are retrie
 ADOPT_EVERY = 60.0            # seconds between adoption scans when sweeping by retrieve
 MIN_DELAY = 0.2               # the loop never spins faster than this
 RECOVER_EVERY = 6             # poll intervals (min_interval) between tries to send or settle waiting submissions
+_PLAN_COLUMNS = ("local_id, id, processing_status, n_processing, n_succeeded, n_errored, n_canceled, n_expired, "
+                 "created_at, expires_at, ended_at, cancel_initiated_at, archived_at, results_url, next_poll_at, "
+                 "poll_errors")
 
 
 class Poller:
@@ -48,17 +52,18 @@ class Poller:
         self.adopt = adopt
         self.min_interval = min_interval
         self.max_interval = max(max_interval, min_interval)
-        self._pause_until = 0.0          # the whole poller waits (429, overloaded, server unreachable)
+        self._pause_until = float("-inf")   # monotonic: the whole poller waits (429, overloaded, unreachable)
         self._pause_errors = 0           # such errors in a row: any answer from the server ends the streak
         self._pause_told = False         # the pause is a server's retry-after (kept even by a forced sweep)
-        self._last_adopt_scan: float | None = None
+        self._last_adopt_scan: float | None = None   # monotonic
         self._wake = asyncio.Event()       # poll now (forced: every unfinished batch, and a recovery try)
         self._recovered = asyncio.Event()  # a background recovery ended: an ordinary sweep shows what it sent
         self._ingest_sem = asyncio.Semaphore(ingest_concurrency)
         self._ingesting: dict[int, asyncio.Task[None]] = {}
-        self._ingest_retry_at: dict[int, float] = {}
+        self._ingest_retry_at: dict[int, float] = {}   # monotonic
         self._ingest_failures: dict[int, int] = {}
         self._writer = SweepWriter(journal, self.min_interval, self.max_interval, adopt)
+        self._schedule = Schedule(horizon=max(self.max_interval, MAX_BACKOFF, MAX_RETRY_AFTER))
         self.recover_every = recover_every if recover_every is not None else RECOVER_EVERY * self.min_interval
         self.settle_after = settle_after
         self._recovering: asyncio.Task[list[str]] | None = None
@@ -156,7 +161,7 @@ class Poller:
 
     async def _start_ingests(self, on_ingest: Callable[[IngestReport, BatchRow | None], Any] | None) -> float:
         """Start an ingest task for every ended batch whose results are not all in; seconds to the next retry."""
-        now = self.clock.now()
+        now = self.clock.monotonic()
         async with self.journal.db.execute(
             "SELECT local_id FROM batches WHERE processing_status = 'ended' AND id IS NOT NULL AND gone = 0 "
             "AND deleted_at IS NULL AND ingest_state IN ('none', 'partial') "
@@ -168,7 +173,7 @@ class Poller:
         for lid in wanted:
             if lid in self._ingesting:
                 continue
-            at = self._ingest_retry_at.get(lid, 0.0)
+            at = self._ingest_retry_at.get(lid, float("-inf"))
             if at > now:
                 next_retry = min(next_retry, at - now)
                 continue
@@ -191,7 +196,7 @@ class Poller:
                 self._ingest_retry_at.pop(lid, None)
             else:
                 failures = self._ingest_failures[lid] = self._ingest_failures.get(lid, 0) + 1
-                self._ingest_retry_at[lid] = self.clock.now() + backoff(self.min_interval, failures)
+                self._ingest_retry_at[lid] = self.clock.monotonic() + backoff(self.min_interval, failures)
             if on_ingest is not None:
                 await _maybe_await(on_ingest(report, await get_batch(self.journal, lid)))
         finally:
@@ -201,33 +206,31 @@ class Poller:
 
     async def sweep(self, *, force: bool = False) -> SweepResult:
         """Poll the due unfinished batches (all of them with `force`), write what changed, say what changed."""
-        now = self.clock.now()
+        now, mono = self.clock.now(), self.clock.monotonic()
         result = SweepResult()
-        if now < self._pause_until and force and not self._pause_told:
-            self._pause_until = 0.0    # "poll now" overrides our own backoff, never a server's retry-after
-        if now < self._pause_until:
+        if mono < self._pause_until and force and not self._pause_told:
+            self._pause_until = float("-inf")   # "poll now" overrides our own backoff, never a server's retry-after
+        if mono < self._pause_until:
             if force:
                 result.errors.append(f"the server asked us to wait; polling again in "
-                                     f"{self._pause_until - now:.0f} s")
-            result.next_delay = self._pause_until - now
+                                     f"{self._pause_until - mono:.0f} s")
+            result.next_delay = self._pause_until - mono
             return result
-        plan = PollPlan(await self._unfinished(), now, force)
-        scan = self.adopt and (self._last_adopt_scan is None or now - self._last_adopt_scan >= ADOPT_EVERY)
+        plan = PollPlan(await self._unfinished(), now, force, lambda row: self._schedule.wait(row, now, mono))
+        scan = self.adopt and (self._last_adopt_scan is None or mono - self._last_adopt_scan >= ADOPT_EVERY)
         if len(plan.due) >= self.list_threshold:
             await self._read_pages(plan, result, until_all_seen=True)
         elif scan:
             await self._read_pages(plan, result, until_all_seen=False)
         if not plan.failed_all:
             await self._retrieve(plan, result)
-        await self._write(plan, result, now)
-        result.next_delay = await self._next_delay(now)
+        await self._write(plan, result, now, mono)
+        result.next_delay = await self._next_delay(now, mono)
         return result
 
-    async def _unfinished(self) -> list[Any]:
+    async def _unfinished(self, columns: str = _PLAN_COLUMNS) -> list[Any]:
         async with self.journal.db.execute(
-            "SELECT local_id, id, processing_status, n_processing, n_succeeded, n_errored, n_canceled, n_expired, "
-            "created_at, expires_at, ended_at, cancel_initiated_at, archived_at, results_url, next_poll_at, "
-            "poll_errors FROM batches WHERE id IS NOT NULL AND gone = 0 AND deleted_at IS NULL "
+            f"SELECT {columns} FROM batches WHERE id IS NOT NULL AND gone = 0 AND deleted_at IS NULL "
             "AND (processing_status IN ('in_progress', 'canceling') OR processing_status IS NULL)") as cur:
             return list(await cur.fetchall())
 
@@ -241,11 +244,11 @@ class Poller:
                 page = await self.poll_client.messages.batches.list(**kwargs)
             except Exception as exc:
                 self._note_error(exc, result, "list batches")
-                self._last_adopt_scan = plan.now      # the next adoption scan waits its turn too
+                self._last_adopt_scan = self.clock.monotonic()   # the next adoption scan waits its turn too
                 if until_all_seen:
                     plan.fail_all(describe_api_error(exc), self._retry_at(exc))
                 return
-            self._last_adopt_scan = plan.now
+            self._last_adopt_scan = self.clock.monotonic()
             self._pause_errors = 0
             for batch in page.data:
                 why = _unreadable(batch)
@@ -264,7 +267,7 @@ class Poller:
 
         async def one(row: Any) -> None:
             async with sem:
-                if self.clock.now() < self._pause_until:
+                if self.clock.monotonic() < self._pause_until:
                     return   # a 429 elsewhere in this sweep: leave it due, the pause decides
                 result.http_requests += 1
                 try:
@@ -294,31 +297,30 @@ class Poller:
             self._pause_errors += 1
             told = retry_after_seconds(exc)
             wait = told if told is not None else backoff(self.min_interval, self._pause_errors)
-            until = self.clock.now() + wait
+            until = self.clock.monotonic() + wait
             if until > self._pause_until:
                 self._pause_until, self._pause_told = until, told is not None
 
     def _retry_at(self, exc: BaseException) -> float | None:
+        """The wall time a batch's retry-after ends (written to the journal as its next_poll_at)."""
         after = retry_after_seconds(exc)
         return self.clock.now() + after if after else None
 
-    async def _write(self, plan: PollPlan, result: SweepResult, now: float) -> None:
-        changed_ids, ended_ids, adopted_ids = await self._writer.write(plan, now)
+    async def _write(self, plan: PollPlan, result: SweepResult, now: float, mono: float) -> None:
+        changed_ids, ended_ids, adopted_ids, scheduled = await self._writer.write(plan, now)
+        for batch_id, next_at in scheduled.items():
+            self._schedule.wrote(batch_id, next_at, now, mono)
         rows = {row.local_id: row for row in await get_batches(self.journal, changed_ids + adopted_ids)}
         result.changed = [rows[i] for i in changed_ids if i in rows]
         result.ended = [rows[i] for i in ended_ids if i in rows]
         result.adopted = [rows[i] for i in adopted_ids if i in rows]
 
-    async def _next_delay(self, now: float) -> float:
-        async with self.journal.db.execute(
-            "SELECT MIN(COALESCE(next_poll_at, 0)) FROM batches WHERE id IS NOT NULL AND gone = 0 "
-            "AND deleted_at IS NULL AND (processing_status IN ('in_progress', 'canceling') "
-            "OR processing_status IS NULL)") as cur:
-            (soonest,) = await one_row(cur)
-        delay = self.max_interval if soonest is None else soonest - now
+    async def _next_delay(self, now: float, mono: float) -> float:
+        rows = await self._unfinished("id, next_poll_at")
+        delay = min((self._schedule.wait(row, now, mono) for row in rows), default=self.max_interval)
         if self.adopt and self._last_adopt_scan is not None:
-            delay = min(delay, self._last_adopt_scan + ADOPT_EVERY - now)
-        delay = max(delay, self._pause_until - now)
+            delay = min(delay, self._last_adopt_scan + ADOPT_EVERY - mono)
+        delay = max(delay, self._pause_until - mono)
         return max(MIN_DELAY, min(delay, self.max_interval))
 
 

@@ -1,10 +1,10 @@
 """What one poll sweep is about (pure bookkeeping, no I/O): which batches are due, what was seen of them,
 which failed, which are gone, which batches on the account the journal does not know; plus the per-batch
-interval policy and `retry-after` parsing."""
+interval policy, `retry-after` parsing and the in-process schedule that keeps wall-clock steps harmless."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from tui.core.clock import parse_ts
@@ -14,13 +14,53 @@ _COMPARED = ("processing_status", "n_processing", "n_succeeded", "n_errored", "n
 MAX_RETRY_AFTER = 600.0
 
 
-class PollPlan:
-    """The unfinished batches of the journal (rows) and what a sweep learns about them."""
+class Schedule:
+    """When each unfinished batch is due again, as this process knows it.
 
-    def __init__(self, rows: list[Any], now: float, force: bool) -> None:
+    The journal's `next_poll_at` is wall time: every process on the journal (a `watch`, the TUI) reads and
+    writes it, and wall time is the only clock they share. Inside one process a deadline it wrote itself is
+    also kept on the monotonic clock, and the batch is due when either has passed: a wall clock stepped back
+    (NTP, a laptop or VM resuming) cannot hold polling back, and one stepped forward only polls early. A
+    deadline this process did not write (another process's, or one left from before a restart) is read as
+    wall time, but one further ahead than `horizon` (the longest wait any poller writes: its max interval, the
+    backoff cap, the retry-after cap) can only come from a clock step, so the batch is due now.
+    """
+
+    def __init__(self, horizon: float) -> None:
+        self.horizon = horizon
+        self._own: dict[str, tuple[float, float]] = {}   # batch id -> (next_poll_at written, monotonic deadline)
+
+    def wrote(self, batch_id: str, next_poll_at: float | None, now: float, mono: float) -> None:
+        """This process wrote `next_poll_at` for the batch at wall time `now` / monotonic time `mono`."""
+        if next_poll_at is None:
+            self._own.pop(batch_id, None)
+        else:
+            self._own[batch_id] = (next_poll_at, mono + (next_poll_at - now))
+
+    def wait(self, row: Any, now: float, mono: float) -> float:
+        """Seconds until the batch of this journal row is due (0 or less: due now)."""
+        next_at = row["next_poll_at"]
+        if next_at is None:
+            return 0.0
+        left = next_at - now
+        own = self._own.get(row["id"])
+        if own is not None and own[0] == next_at:
+            return min(left, own[1] - mono)
+        return 0.0 if left > self.horizon else left
+
+
+class PollPlan:
+    """The unfinished batches of the journal (rows) and what a sweep learns about them. `wait` gives the
+    seconds until a row is due (a `Schedule`'s); without it, the row's `next_poll_at` against `now`."""
+
+    def __init__(self, rows: list[Any], now: float, force: bool,
+                 wait: Callable[[Any], float] | None = None) -> None:
         self.now = now
         self.rows = {row["id"]: row for row in rows}
-        self.due = [row for row in rows if force or row["next_poll_at"] is None or row["next_poll_at"] <= now]
+        if wait is None:
+            self.due = [row for row in rows if force or row["next_poll_at"] is None or row["next_poll_at"] <= now]
+        else:
+            self.due = [row for row in rows if force or wait(row) <= 0]
         self.seen: dict[str, Any] = {}             # id -> MessageBatch, for rows of the journal
         self.foreign: list[Any] = []               # MessageBatch the journal may not know (adoption)
         self.gone_rows: list[Any] = []

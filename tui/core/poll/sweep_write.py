@@ -35,9 +35,12 @@ class SweepWriter:
         interval = next_interval(fields, now, self.min_interval, self.max_interval)
         return None if interval is None else now + interval
 
-    async def write(self, plan: PollPlan, now: float) -> tuple[list[int], list[int], list[int]]:
-        """Everything the sweep learned, in one transaction: (changed, ended, adopted) local ids."""
+    async def write(self, plan: PollPlan, now: float
+                    ) -> tuple[list[int], list[int], list[int], dict[str, float | None]]:
+        """Everything the sweep learned, in one transaction: (changed, ended, adopted) local ids, and the
+        `next_poll_at` written for each batch id (for the poller's in-process schedule)."""
         changed: list[int] = []
+        scheduled: dict[str, float | None] = {}
         ended: list[int] = []
         updates: list[tuple] = []
         snapshots: list[tuple] = []
@@ -46,11 +49,12 @@ class SweepWriter:
         for row, batch in plan.learned():
             fields = server_fields(batch)
             local_id = row["local_id"]
+            next_at = scheduled[row["id"]] = self._next_at(fields, now)
             if not server_changed(row, fields):
-                quiet.append((now, self._next_at(fields, now), local_id))
+                quiet.append((now, next_at, local_id))
                 continue
             changed.append(local_id)
-            updates.append((*(fields[c] for c in _STATE_COLUMNS), now, self._next_at(fields, now), local_id))
+            updates.append((*(fields[c] for c in _STATE_COLUMNS), now, next_at, local_id))
             snapshots.append((local_id, now, fields["n_processing"], fields["n_succeeded"], fields["n_errored"],
                               fields["n_canceled"], fields["n_expired"]))
             if fields["processing_status"] == "ended" and row["processing_status"] != "ended":
@@ -63,8 +67,10 @@ class SweepWriter:
         changed += [row["local_id"] for row in plan.gone_rows]
         failed = [(error, max(now + backoff(self.min_interval, row["poll_errors"] + 1), retry_at or 0.0),
                    row["local_id"]) for row, error, retry_at in plan.failures]
+        scheduled.update({row["id"]: None for row in plan.gone_rows})
+        scheduled.update({row["id"]: at for (row, _, _), (_, at, _) in zip(plan.failures, failed)})
         if not (updates or quiet or gone or failed or (self.adopt and plan.foreign)):
-            return changed, ended, []          # nothing learned: do not take the write lock
+            return changed, ended, [], scheduled          # nothing learned: do not take the write lock
         async with self.journal.transaction() as db:
             await db.executemany(_UPDATE_STATE, updates)
             await db.executemany("INSERT OR REPLACE INTO snapshots(batch_local_id, at, n_processing, n_succeeded, "
@@ -76,10 +82,10 @@ class SweepWriter:
             await db.executemany("UPDATE batches SET poll_errors = poll_errors + 1, last_poll_error = ?, "
                                  "next_poll_at = ? WHERE local_id = ?", failed)
             await db.executemany(_EVENT, events)
-            adopted = await self._adopt(plan, now)
-        return changed, ended, adopted
+            adopted = await self._adopt(plan, now, scheduled)
+        return changed, ended, adopted, scheduled
 
-    async def _adopt(self, plan: PollPlan, now: float) -> list[int]:
+    async def _adopt(self, plan: PollPlan, now: float, scheduled: dict[str, float | None]) -> list[int]:
         """Record batches seen on the account that the journal does not know (inside the sweep's transaction)."""
         if not self.adopt or not plan.foreign:
             return []
@@ -99,8 +105,8 @@ class SweepWriter:
         rows = []
         for batch in new.values():
             fields = server_fields(batch)
-            rows.append((batch.id, *(fields[c] for c in _STATE_COLUMNS), 1, "created", now,
-                         self._next_at(fields, now)))
+            next_at = scheduled[batch.id] = self._next_at(fields, now)
+            rows.append((batch.id, *(fields[c] for c in _STATE_COLUMNS), 1, "created", now, next_at))
         await db.executemany(f"INSERT INTO batches({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                              rows)
         async with db.execute("SELECT local_id, id FROM batches WHERE id IN (SELECT value FROM json_each(?))",

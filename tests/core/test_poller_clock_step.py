@@ -1,0 +1,70 @@
+"""A wall clock stepped back (NTP, a laptop or VM resuming) does not stop the poller: inside one process it
+waits on the monotonic clock; a journal deadline too far ahead to be real is due at once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tests.core.poll_helpers import create_recorded
+from tui.core.clock import Clock, FixedClock
+from tui.core.poll.loop import MIN_DELAY, Poller
+
+
+class SteppedClock(Clock):
+    """The real clocks, with the wall clock set back by `behind` seconds once told to (the monotonic one goes on)."""
+
+    def __init__(self) -> None:
+        self.behind = 0.0
+
+    def now(self) -> float:
+        return time.time() - self.behind
+
+
+async def test_a_clock_stepped_back_an_hour_mid_run_does_not_stop_sweeps(journal, client, emulator) -> None:
+    await create_recorded(journal, client, 10_000)           # still running for the whole test
+    clock = SteppedClock()
+    poller = Poller(journal, client, adopt=False, clock=clock, min_interval=0.1)
+    stop = asyncio.Event()
+    sweeps: list = []
+
+    def on_sweep(result) -> None:
+        sweeps.append(result)
+        if len(sweeps) == 1:
+            clock.behind = 3600.0                             # the wall clock jumps back an hour
+        if sum(s.http_requests for s in sweeps[1:]) >= 3:
+            stop.set()
+
+    await asyncio.wait_for(poller.run(on_sweep, stop_event=stop), timeout=60)
+    assert sweeps[0].http_requests == 1 and all(s.errors == [] for s in sweeps)
+    assert all(s.next_delay <= max(0.1, MIN_DELAY) + 1e-6 for s in sweeps[1:]), [s.next_delay for s in sweeps]
+
+
+async def test_stepped_back_clock_in_one_process_keeps_the_interval(journal, client, emulator) -> None:
+    await create_recorded(journal, client, 10_000)
+    clock = FixedClock(time.time())
+    poller = Poller(journal, client, adopt=False, clock=clock, min_interval=5.0)
+    assert (await poller.sweep()).http_requests == 1
+    clock.step(-3600)                                         # wall time goes back an hour, no time passes
+    waiting = await poller.sweep()
+    assert waiting.http_requests == 0 and 0 < waiting.next_delay <= 5.0
+    clock.advance(5.0)
+    assert (await poller.sweep()).http_requests == 1          # due after the interval, as if nothing happened
+    clock.step(+3600)                                         # and forward again: polls early, never later
+    assert (await poller.sweep()).http_requests == 1
+
+
+async def test_a_journal_deadline_further_ahead_than_any_interval_is_due(journal, client, emulator) -> None:
+    """Another process (or this one before a restart) wrote next_poll_at before the clock went back an hour:
+    nothing writes a deadline that far ahead, so the batch is polled now rather than in an hour."""
+    local_id, _ = await create_recorded(journal, client, 10_000)
+    clock = FixedClock(time.time())
+    async with journal.transaction() as db:
+        await db.execute("UPDATE batches SET next_poll_at = ? WHERE local_id = ?", (clock.now() + 3600 + 5, local_id))
+    fresh = Poller(journal, client, adopt=False, clock=clock, min_interval=5.0)
+    result = await fresh.sweep()
+    assert result.http_requests == 1 and result.next_delay <= 5.0
+    async with journal.transaction() as db:                   # a deadline within reach is still honoured
+        await db.execute("UPDATE batches SET next_poll_at = ? WHERE local_id = ?", (clock.now() + 120, local_id))
+    other = Poller(journal, client, adopt=False, clock=clock, min_interval=5.0)
+    assert (await other.sweep()).http_requests == 0
