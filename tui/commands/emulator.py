@@ -51,6 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="share of requests that end errored (api_error / overloaded_error)")
     parser.add_argument("--cut-results", type=_rate, default=0.0, metavar="RATE",
                         help="share of results downloads cut off part-way")
+    parser.add_argument("--foreign-results", type=_rate, default=0.0, metavar="RATE",
+                        help="after that share of results lines, add a line for a custom_id never sent in the batch")
+    parser.add_argument("--missing-results", type=_rate, default=0.0, metavar="RATE",
+                        help="leave that share of results lines out of the results stream")
+    parser.add_argument("--duplicate-results", type=_rate, default=0.0, metavar="RATE",
+                        help="send that share of results lines twice")
     parser.add_argument("--latency-ms", type=_non_negative, default=0.0, metavar="MS",
                         help="delay added to every answer")
     parser.add_argument("--rate-limit", type=_non_negative, default=0.0, metavar="RPM",
@@ -68,6 +74,8 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     return EmulatorConfig(host=args.host, port=args.port, seed=args.seed, time_scale=args.time_scale,
                           request_ms=args.request_ms, api_key=args.api_key, fail_http=args.fail_http,
                           fail_requests=args.fail_requests, cut_results=args.cut_results,
+                          foreign_results=args.foreign_results, missing_results=args.missing_results,
+                          duplicate_results=args.duplicate_results,
                           latency_ms=args.latency_ms, ambiguous_creates=args.ambiguous_creates,
                           rate_limit_rpm=args.rate_limit, slow_create_answer_ms=args.slow_create_answers)
 

@@ -119,6 +119,32 @@ class Batch:
         }
 
     # -- results ---------------------------------------------------------------------------------------------------
+    def stream(self, foreign: float = 0.0, missing: float = 0.0, duplicate: float = 0.0) -> Iterator[tuple[str, dict]]:
+        """The results stream as served, with the mismatch faults: (kind, line) in order, kind `line` (a true
+        line), `duplicate` (a true line sent again), `foreign` (a line for a custom_id never sent in this batch)
+        or `missing` (a true line left out: not sent). Drawn from the batch's seed, so every download is alike."""
+        if not (foreign or missing or duplicate):
+            for line in self.result_lines():
+                yield "line", line
+            return
+        rng = random.Random(f"{self.seed}:{self.seq}:stream")
+        sent = {s.custom_id for s in self.summaries} if foreign else set()
+        k = 0
+        for line in self.result_lines():
+            left_out, twice, stranger = rng.random() < missing, rng.random() < duplicate, rng.random() < foreign
+            if left_out:
+                yield "missing", line
+                continue
+            yield "line", line
+            if twice:
+                yield "duplicate", line
+            if stranger:
+                k += 1
+                cid = f"not-sent-{self.seq}-{k}"
+                while cid in sent:
+                    cid += "x"
+                yield "foreign", {"custom_id": cid, "result": line["result"]}
+
     def result_lines(self) -> Iterator[dict]:
         """Every results line, in processing order (not input order), generated on the fly."""
         _, done, rest = self.end()

@@ -15,8 +15,8 @@ class EmulatorConfig:
     `request_ms` is the emulated time one request takes; requests of a batch run one after another, so a
     batch of N requests ends N * request_ms after it was created (1,000 requests: 10 s by default).
     `time_scale` multiplies the emulated clock (3600: an emulated hour per real second).
-    The `fail_*`, `cut_results`, `latency_ms`, `ambiguous_creates` and `slow_create_answer_ms` knobs inject
-    faults; all are off by default. Fault knobs are read on every request, so a test may swap
+    The `fail_*`, `cut_results`, `*_results` (foreign, missing, duplicate lines), `latency_ms`,
+    `ambiguous_creates` and `slow_create_answer_ms` knobs inject faults; all are off by default. Fault knobs are read on every request, so a test may swap
     `emulator.config` to change them.
     """
 
@@ -29,6 +29,10 @@ class EmulatorConfig:
     fail_http: float = 0.0  # share of HTTP answers that are 429 / 500 / 529
     fail_requests: float = 0.0  # share of requests that end errored (api_error / overloaded_error)
     cut_results: float = 0.0  # share of results streams cut off part-way
+    # Results streams that do not match the batch (per line, seeded per batch: every download is the same):
+    foreign_results: float = 0.0    # after that share of lines, a line for a custom_id never sent in the batch
+    missing_results: float = 0.0    # that share of lines left out of the stream
+    duplicate_results: float = 0.0  # that share of lines sent twice
     latency_ms: float = 0.0  # added to every answer
     rate_limit_rpm: float = 0.0  # requests per minute before 429s (token bucket, real time); 0 = no limit
     ambiguous_creates: float = 0.0  # share of creates carried out but answered 500 (a retry then duplicates)
@@ -38,7 +42,8 @@ class EmulatorConfig:
     start_at: float | None = None  # emulated unix time at start (default: the wall clock); it then moves on
 
     def __post_init__(self) -> None:
-        for name in ("fail_http", "fail_requests", "cut_results", "ambiguous_creates"):
+        for name in ("fail_http", "fail_requests", "cut_results", "ambiguous_creates", "foreign_results",
+                     "missing_results", "duplicate_results"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
@@ -60,6 +65,9 @@ class EmulatorOverrides(TypedDict, total=False):
     fail_http: float
     fail_requests: float
     cut_results: float
+    foreign_results: float
+    missing_results: float
+    duplicate_results: float
     latency_ms: float
     rate_limit_rpm: float
     ambiguous_creates: float

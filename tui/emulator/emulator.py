@@ -26,8 +26,9 @@ class Emulator:
 
     `stats` counts HTTP requests: `requests` (all), one key per route (`create`, `retrieve`, `list`,
     `cancel`, `delete`, `results`, `unknown`), one per injected fault (`fault_429`, `fault_500`, `fault_529`,
-    `fault_403`, `fault_cut_results`, `fault_ambiguous_create`), `rate_limited`, and `results_abandoned`
-    when a client stops reading a results stream early.
+    `fault_403`, `fault_cut_results`, `fault_ambiguous_create`; and per results line served wrong,
+    `fault_foreign_results`, `fault_missing_results`, `fault_duplicate_results`), `rate_limited`, and
+    `results_abandoned` when a client stops reading a results stream early.
     """
 
     def __init__(self, config: EmulatorConfig | None = None, **overrides: Unpack[EmulatorOverrides]) -> None:
@@ -112,6 +113,20 @@ class Emulator:
         if batch.status(self.now()) != "ended":
             raise ValueError(f"batch {batch_id} has not ended")
         return {line["custom_id"]: line for line in batch.result_lines()}
+
+    def results_injected(self, batch_id: str) -> dict[str, list[str]]:
+        """What the results stream of an ended batch gets wrong under the current config: {"foreign": custom_ids
+        never sent, "missing": custom_ids left out, "duplicate": custom_ids sent twice}. `results_for` stays the
+        truth (every line the batch has); the stream is that, less `missing`, plus the others."""
+        batch = self._batches[batch_id]
+        if batch.status(self.now()) != "ended":
+            raise ValueError(f"batch {batch_id} has not ended")
+        found: dict[str, list[str]] = {"foreign": [], "missing": [], "duplicate": []}
+        config = self.config
+        for kind, line in batch.stream(config.foreign_results, config.missing_results, config.duplicate_results):
+            if kind != "line":
+                found[kind].append(line["custom_id"])
+        return found
 
     async def wait_until_ended(self, batch_id: str, timeout: float = 30.0) -> dict:
         """Wait (real time) until the batch has ended; return its MessageBatch JSON. TimeoutError after timeout."""

@@ -248,8 +248,16 @@ async def _results(request: web.Request) -> web.StreamResponse:
 
 
 async def _stream_lines(request: web.Request, response: web.StreamResponse, batch, cut_after: int | None) -> None:
+    emu = _emu(request)
+    config = emu.config
     lines: list[bytes] = []
-    for count, line in enumerate(batch.result_lines(), 1):
+    count = 0
+    for kind, line in batch.stream(config.foreign_results, config.missing_results, config.duplicate_results):
+        if kind != "line":
+            emu.stats[f"fault_{kind}_results"] += 1
+            if kind == "missing":
+                continue
+        count += 1
         lines.append(orjson.dumps(line) + b"\n")
         if cut_after is not None and count >= cut_after:
             _emu(request).stats["fault_cut_results"] += 1
