@@ -8,7 +8,9 @@ one poll loop. Screens learn of changes through `JournalReady` and `BatchesUpdat
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from tui.core.poll.loop import Poller
 
 DEMO_POLL_INTERVAL = 1.0   # the demo's batches last seconds, not hours: poll them often
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)   # end the app cleanly, restoring the terminal
 
 
 class BatchApp(App[None]):
@@ -73,6 +76,7 @@ class BatchApp(App[None]):
         self.ready = asyncio.Event()       # journal, client and poller are set
         self._stop_polling = asyncio.Event()
         self._poll_worker: Worker | None = None
+        self._signals_caught: list[int] = []
 
     # -- screens -------------------------------------------------------------------------------
 
@@ -91,6 +95,7 @@ class BatchApp(App[None]):
     # -- start-up ------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self._catch_signals()
         if self.keymap:
             self.set_keymap(self.keymap)
         self.set_status("opening the journal…")
@@ -127,6 +132,7 @@ class BatchApp(App[None]):
             self._poll_worker = self._poll_loop()
 
     async def on_unmount(self) -> None:
+        self._release_signals()
         self._stop_polling.set()
         if self._poll_worker is not None:
             self._poll_worker.cancel()
@@ -136,6 +142,34 @@ class BatchApp(App[None]):
             await self.journal.close()
         if self.demo_env is not None:
             await self.demo_env.stop()
+
+    # -- signals -------------------------------------------------------------------------------
+
+    def _catch_signals(self) -> None:
+        """SIGTERM (`kill`, a service manager) and SIGHUP (the terminal or the SSH connection went away) end
+        the app as `q` does, so the terminal is restored (alternate screen left, cursor shown, mouse off) and
+        the journal closed, instead of the process dying mid-screen. Only on a real terminal: a headless run
+        (the tests' Pilot) leaves its process's handlers alone."""
+        if self.is_headless:
+            return
+        loop = asyncio.get_running_loop()
+        for signum in EXIT_SIGNALS:
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):   # not the main thread
+                loop.add_signal_handler(signum, self._exit_on_signal, signum)
+                self._signals_caught.append(signum)
+
+    def _exit_on_signal(self, signum: int) -> None:
+        """The first signal exits cleanly (exit status 128 + the signal, as the shell reports a kill); a second
+        one while that is under way is not caught again, so it ends the process at once."""
+        self._release_signals()
+        self.exit(return_code=128 + signum)
+
+    def _release_signals(self) -> None:
+        with contextlib.suppress(RuntimeError):     # the loop is already closed
+            loop = asyncio.get_running_loop()
+            for signum in self._signals_caught:
+                loop.remove_signal_handler(signum)
+        self._signals_caught.clear()
 
     # -- polling -------------------------------------------------------------------------------
 
