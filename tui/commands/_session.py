@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 from tui.core.safe_text import safe_text
 
 PLACEHOLDER_KEY = "no-key-needed"  # for a --base-url server that accepts any key (the emulator)
+JOURNAL_TROUBLE = 2                # the exit code when the journal cannot be opened, read or written
+
+# the journals a command opened, so `finish` can name the file when SQLite reports damage or a full disk
+_OPENED: ContextVar[list[Path]] = ContextVar("opened_journals")
 
 
 class CommandError(Exception):
@@ -23,10 +29,14 @@ async def open_journal(args: argparse.Namespace) -> Any:
     from tui.core.config import journal_path
     from tui.core.journal.connection import Journal, JournalError
 
+    path = journal_path(getattr(args, "journal", None))
+    opened = _OPENED.get(None)
+    if opened is not None:
+        opened.append(path)
     try:
-        return await Journal.open(journal_path(getattr(args, "journal", None)))
+        return await Journal.open(path)
     except JournalError as exc:
-        raise CommandError(str(exc), 2) from None
+        raise CommandError(str(exc), JOURNAL_TROUBLE) from None
 
 
 def make_cli_client(args: argparse.Namespace) -> Any:
@@ -86,11 +96,25 @@ def add_yes(parser: argparse.ArgumentParser) -> None:
 
 
 def finish(runner: Any) -> int:
-    """Run an async command body; turn a CommandError into its message and exit code."""
+    """Run an async command body; turn a CommandError into its message and exit code, and a journal that
+    turns out damaged, or a disk that fills, into one line naming the file and what to do (exit 2)."""
     import asyncio
 
+    from tui.core.journal.connection import JournalError, journal_problem
+
+    opened: list[Path] = []
+    token = _OPENED.set(opened)
     try:
         return asyncio.run(runner)
     except CommandError as exc:
         warn(f"claude-batch-tui: {exc}")
         return exc.code
+    except Exception as exc:
+        problem = exc if isinstance(exc, JournalError) else \
+            journal_problem(exc, opened[-1]) if opened else None
+        if problem is None:
+            raise
+        warn(f"claude-batch-tui: {problem}".replace("\n", " "))
+        return JOURNAL_TROUBLE
+    finally:
+        _OPENED.reset(token)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shlex
 import sqlite3
 import stat
 from collections.abc import AsyncIterator
@@ -31,7 +32,53 @@ _BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_BUSY_SNAPSHOT)
 
 
 class JournalError(Exception):
-    """The journal cannot be opened or is newer than this program."""
+    """The journal cannot be opened, read or written: its one-line message says what is wrong with which file
+    and what to do. `kind`: "damaged" (not a database, or a damaged page), "foreign" (another program's
+    database), "newer" (a newer schema), "access" (not a file, cannot be opened), "full" (the disk is full),
+    "io" (the disk failed a read or write)."""
+
+    def __init__(self, message: str, kind: str = "access") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+    @property
+    def fatal(self) -> bool:
+        """Nothing more can be done with this journal until the user acts (a full disk or an I/O error may pass)."""
+        return self.kind not in ("full", "io")
+
+
+def doctor_hint(path: Path) -> str:
+    """What to do with a journal that cannot be read: the words every front end uses."""
+    where = shlex.quote(str(path))
+    return (f"restore it from a backup, or run `claude-batch-tui doctor --journal {where}` to check it and "
+            "copy what is readable into a new journal")
+
+
+def journal_problem(exc: BaseException, path: str | os.PathLike[str]) -> JournalError | None:
+    """`exc` as a `JournalError` when it says the journal file itself is unusable (not a database, damaged,
+    the disk full or failing, cannot be opened); None for anything else (a busy lock, a constraint, a bug)."""
+    path = Path(path)
+    if isinstance(exc, JournalError):
+        return exc
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    text = str(exc) or type(exc).__name__
+    if code == sqlite3.SQLITE_NOTADB or (not code and "not a database" in text):
+        return JournalError(f"{path} is not a journal ({text}): {doctor_hint(path)}", "damaged")
+    if code == sqlite3.SQLITE_CORRUPT or (not code and "malformed" in text):
+        return JournalError(f"journal {path} is damaged ({text}): {doctor_hint(path)}", "damaged")
+    if code == sqlite3.SQLITE_FULL:
+        return JournalError(f"journal {path}: the disk is full ({text}); the change was not saved and nothing "
+                            "was lost. Free some space and try again", "full")
+    if code == sqlite3.SQLITE_IOERR:
+        return JournalError(f"journal {path}: the disk failed to read or write it ({text}); nothing more was "
+                            "saved. Check free space, file size limits and the disk, then run "
+                            f"`claude-batch-tui doctor --journal {shlex.quote(str(path))}`", "io")
+    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH, sqlite3.SQLITE_READONLY):
+        return JournalError(f"cannot use journal {path} ({text}): it must be a file you can read and write, "
+                            "in a folder you can write", "access")
+    return None
 
 
 async def one_row(cur: aiosqlite.Cursor) -> sqlite3.Row:
@@ -51,6 +98,10 @@ def _secure_paths(path: Path) -> None:
     folder = path.parent
     if not folder.exists():
         folder.mkdir(parents=True, mode=0o700, exist_ok=True)  # another process may create it meanwhile
+    if path.exists() and not path.is_file():
+        what = "a folder" if path.is_dir() else "not a regular file"
+        raise JournalError(f"journal {path} is {what}, not a journal file: point --journal at a file "
+                           "(or remove it to start a new journal there)", "access")
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
@@ -84,20 +135,27 @@ class Journal:
             _secure_paths(path)
             db = await aiosqlite.connect(path, isolation_level=None)
         except OSError as exc:
-            raise JournalError(f"cannot open journal {path}: {exc.strerror or exc}") from exc
+            raise JournalError(f"cannot open journal {path}: {exc.strerror or exc}; it must be a file you can "
+                               "read and write, in a folder you can write", "access") from exc
+        except sqlite3.DatabaseError as exc:
+            raise (journal_problem(exc, path) or JournalError(f"cannot open journal {path}: {exc}")) from exc
         db.row_factory = aiosqlite.Row
         journal = cls(db, path, clock or Clock())
         try:
             await journal._configure()
             await journal._migrate()
-        except BaseException:
+        except BaseException as exc:
             await db.close()
+            problem = journal_problem(exc, path)
+            if problem is not None and problem is not exc:
+                raise problem from exc
             raise
         _fix_modes(path)
         return journal
 
     async def _configure(self) -> None:
         await self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await self._refuse_foreign()   # before WAL mode is set: that rewrites the file's header
         await self.db.execute("PRAGMA page_size = 16384")   # a new journal only: rows of ~1 KB (results, params)
         # switching a new file to WAL takes an exclusive lock: SQLite answers BUSY at once, without its busy
         # wait, while another process creating the same journal holds one
@@ -112,8 +170,10 @@ class Journal:
         if version > SCHEMA_VERSION:
             raise JournalError(
                 f"journal {self.path} has schema version {version}; this program knows up to "
-                f"{SCHEMA_VERSION}. Upgrade claude-batch-tui."
+                f"{SCHEMA_VERSION}. Upgrade claude-batch-tui.", "newer"
             )
+        if version < SCHEMA_VERSION:
+            await self._check_before_migrating(version)
         for number in range(version, SCHEMA_VERSION):
             async with self.transaction():
                 # re-check under the write lock: another process may have migrated meanwhile
@@ -124,6 +184,40 @@ class Journal:
                 for statement in _split_sql(MIGRATIONS[number]):
                     await self.db.execute(statement)
                 await self.db.execute(f"PRAGMA user_version = {number + 1}")
+
+    async def _refuse_foreign(self) -> None:
+        """Never touch another program's database (tables, and no journal schema version)."""
+        async with self.db.execute("PRAGMA user_version") as cur:
+            (version,) = await one_row(cur)
+        if version:
+            return
+        async with self.db.execute("SELECT count(*) FROM sqlite_master") as cur:
+            (objects,) = await one_row(cur)
+        if objects:
+            raise JournalError(f"{self.path} is an SQLite database but not a claude-batch-tui journal (it has "
+                               "tables and no journal schema version); point --journal at your journal file",
+                               "foreign")
+
+    async def _check_before_migrating(self, version: int) -> None:
+        """Migrations rewrite tables: never in a damaged journal."""
+        if version:
+            await self.ensure_sound("so it was not upgraded")
+
+    async def ensure_sound(self, consequence: str) -> None:
+        """SQLite's `quick_check` of the whole file (it reads every page: about a second a gigabyte); raises a
+        "damaged" `JournalError` saying `consequence` ("so nothing was sent") when it finds a problem."""
+        try:
+            async with self.db.execute("PRAGMA quick_check(1)") as cur:
+                (verdict,) = await one_row(cur)
+        except sqlite3.DatabaseError as exc:
+            problem = journal_problem(exc, self.path)
+            if problem is None:
+                raise
+            verdict = str(exc)
+        if verdict != "ok":
+            verdict = " ".join(verdict.replace("*** in database main ***", "").split())
+            raise JournalError(f"journal {self.path} is damaged ({verdict}), {consequence}: "
+                               f"{doctor_hint(self.path)}", "damaged")
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -138,12 +232,32 @@ class Journal:
             self._in_tx, self._tx_task = True, task
             try:
                 yield self.db
-            except BaseException:
+            except BaseException as exc:
                 self._in_tx, self._tx_task = False, None
-                await self.db.execute("ROLLBACK")
+                await self._rollback()
+                problem = journal_problem(exc, self.path)
+                if problem is not None and problem is not exc:
+                    raise problem from exc
                 raise
             self._in_tx, self._tx_task = False, None
-            await self.db.execute("COMMIT")
+            try:
+                await self.db.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:   # a full disk at commit: SQLite may have rolled back already
+                await self._rollback()
+                problem = journal_problem(exc, self.path)
+                if problem is not None:
+                    raise problem from exc
+                raise
+
+    async def _rollback(self) -> None:
+        """ROLLBACK if a transaction is still open: after a full disk, an I/O error or damage SQLite may have
+        rolled it back itself, and a failing ROLLBACK must not hide the error that caused it."""
+        if not self.db.in_transaction:
+            return
+        try:
+            await self.db.execute("ROLLBACK")
+        except sqlite3.DatabaseError:
+            pass
 
     async def _begin(self) -> None:
         """BEGIN IMMEDIATE. While another task's read on this connection is still open (between its `execute`

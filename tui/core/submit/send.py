@@ -110,6 +110,8 @@ async def record_intents(journal: Journal, plan: Plan, *, label: str | None = No
     """Commit the job, its intent rows and all request params; return the rows' local ids and the held lock."""
     if not plan.ok:
         raise PlanError("\n".join(plan.error_lines()) or f"{plan.source}: nothing to submit")
+    # never send batches whose ids would go into a damaged journal: they could be lost with it
+    await journal.ensure_sound("so nothing was sent")
     now = journal.clock.now()
     lock: JobLock | None = None
     try:
