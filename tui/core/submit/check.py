@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,23 @@ import orjson
 MAX_REQUESTS = 100_000
 MAX_BYTES = 256 * 1024 * 1024
 MAX_SHOWN_ERRORS = 50
+# The most output tokens any Claude model takes in `max_tokens` (128k: Claude 3.7 Sonnet with the
+# output-128k beta; the Claude 4 family allows 32k-64k). Raise it when a model allows more.
+MAX_OUTPUT_TOKENS = 128_000
+_ROLES = ("user", "assistant")
+# Optional params the check knows, by their JSON type: (Python types, what the message says they must be).
+_OPTIONAL: dict[str, tuple[tuple[type, ...], str]] = {
+    "system": ((str, list), "a string or an array of content blocks"),
+    "temperature": ((int, float), "a number"),
+    "top_p": ((int, float), "a number"),
+    "top_k": ((int,), "an integer"),
+    "tools": ((list,), "an array"),
+    "tool_choice": ((dict,), "an object"),
+    "stop_sequences": ((list,), "an array"),
+    "metadata": ((dict,), "an object"),
+    "thinking": ((dict,), "an object"),
+}
+_CONTENT = (str, list)
 CUSTOM_ID_RE = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 _ID_MATCH = CUSTOM_ID_RE.fullmatch
 _dumps = orjson.dumps
@@ -95,11 +113,13 @@ class Plan:
         if self.digest is None:
             assert self.path is not None
             try:
-                with open(self.path, "rb") as f:
+                with _open_regular(self.path, self.source) as f:
                     before = _stamp(f)
                     digest = hashlib.file_digest(f, "sha256").hexdigest()
                     if before != self.file_stamp or _stamp(f) != before:
                         raise PlanError(f"{self.source}: the file changed since it was checked; check it again")
+            except NotRegularFile as exc:
+                raise PlanError(str(exc)) from exc
             except OSError as exc:
                 raise PlanError(f"{self.source}: cannot read it again ({exc.strerror or exc})") from exc
             self.digest = digest
@@ -129,6 +149,8 @@ class Plan:
         bounds = [c.first_request + c.request_count for c in self.chunks]
         chunk = 0
         for n, (custom_id, params) in enumerate(self._raw_requests()):
+            if n >= bounds[-1]:   # more requests than were checked: the file grew since
+                raise PlanError(f"{self.source}: the file changed since it was checked; check it again")
             while n >= bounds[chunk]:
                 chunk += 1
             yield chunk, custom_id, params
@@ -146,8 +168,11 @@ class Plan:
         expected = self.sha256
         digest = hashlib.sha256()
         count = 0
+        changed = PlanError(f"{self.source}: the file changed since it was checked; check it again")
         try:
-            with open(self.path, "rb", buffering=1 << 20) as f:
+            with _open_regular(self.path, self.source) as f:
+                if _stamp(f) != self.file_stamp:
+                    raise changed
                 for lineno, line in enumerate(f, 1):
                     digest.update(line)
                     s = line.strip(_WS)
@@ -155,13 +180,55 @@ class Plan:
                         s = s[3:].strip(_WS)
                     if not s:
                         continue
-                    obj = orjson.loads(s)
+                    try:
+                        obj = orjson.loads(s)
+                        custom_id, params = obj["custom_id"], orjson.dumps(obj["params"])
+                    except (orjson.JSONDecodeError, orjson.JSONEncodeError, KeyError, TypeError):
+                        raise changed from None   # a line that passed the check no longer reads
+                    if type(custom_id) is not str:
+                        raise changed
                     count += 1
-                    yield obj["custom_id"], orjson.dumps(obj["params"])
-        except (OSError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
-            raise PlanError(f"{self.source}: cannot read it again ({exc}); check it again") from exc
+                    yield custom_id, params
+        except NotRegularFile as exc:
+            raise PlanError(str(exc)) from exc
+        except OSError as exc:
+            raise PlanError(f"{self.source}: cannot read it again ({exc.strerror or exc}); check it again") from exc
         if digest.hexdigest() != expected or count != self.request_count:
-            raise PlanError(f"{self.source}: the file changed since it was checked; check it again")
+            raise changed
+
+
+def _open_regular(path: str | os.PathLike[str], source: str) -> Any:
+    """The file opened for reading in binary, if it is a regular file. A FIFO, a device or a socket is
+    refused before anything reads it: a FIFO would block until something writes to it, a device may never
+    end. Opened without blocking, then checked, so a FIFO put in its place cannot hang the read either."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except IsADirectoryError:
+        raise NotRegularFile(f"{source}: is a folder, not a file; give the path of a JSONL file") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            why = "" if stat.S_ISDIR(mode) else " (a pipe or a device cannot be checked, then read again to send)"
+            raise NotRegularFile(f"{source}: is {_file_kind(mode)}, not a regular file; give the path of a "
+                                 f"JSONL file{why}")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb", buffering=1 << 20)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+class NotRegularFile(OSError):
+    """The path is a FIFO, a device, a socket or a folder: nothing is read from it."""
 
 
 def _stamp(f: Any) -> tuple[int, int, int]:
@@ -205,6 +272,42 @@ def _text_chars(params: dict[str, Any]) -> int:
     return total
 
 
+def _fine(params: dict[str, Any], messages: list[Any]) -> bool:
+    """The fast path's look at the rest of a request (hot): every message an object with a known role and
+    content, every known optional field of its type. False sends the line to `check_params` to say what."""
+    for message in messages:
+        if type(message) is not dict or message.get("role") not in _ROLES \
+                or type(message.get("content")) not in _CONTENT:
+            return False
+    if len(params) > 3:   # more than model, max_tokens and messages
+        for key, value in params.items():
+            spec = _OPTIONAL.get(key)
+            if spec is not None and type(value) not in spec[0]:
+                return False
+    return True
+
+
+def _message_problems(messages: list[Any]) -> list[str]:
+    problems = []
+    for i, message in enumerate(messages):
+        where = f"params.messages[{i}]"
+        if type(message) is not dict:
+            problems.append(f"{where} must be an object with role and content, got {_type_name(message)}")
+            continue
+        if "role" not in message:
+            problems.append(f"{where}.role is missing")
+        elif message["role"] not in _ROLES or type(message["role"]) is not str:
+            problems.append(f'{where}.role must be "user" or "assistant", got {_describe(message["role"])}')
+        if "content" not in message:
+            problems.append(f"{where}.content is missing")
+        elif type(message["content"]) not in _CONTENT:
+            problems.append(f"{where}.content must be a string or an array of content blocks, got "
+                            f"{_type_name(message['content'])}")
+        if len(problems) >= 3:
+            break
+    return problems
+
+
 def check_params(params: Any) -> list[str]:
     """What is wrong with one request's params (empty when fine); each message names its field."""
     if not isinstance(params, dict):
@@ -223,12 +326,20 @@ def check_params(params: Any) -> list[str]:
             problems.append(f"params.max_tokens must be an integer, got {_describe(mt)}")
         elif mt < 1:
             problems.append(f"params.max_tokens must be at least 1, got {mt}")
+        elif mt > MAX_OUTPUT_TOKENS:
+            problems.append(f"params.max_tokens must be at most {MAX_OUTPUT_TOKENS:,} (the most output any "
+                            f"model allows), got {mt:,}")
     if "messages" not in params:
         problems.append("params.messages is missing")
     elif not isinstance(params["messages"], list):
         problems.append(f"params.messages must be an array, got {_type_name(params['messages'])}")
     elif not params["messages"]:
         problems.append("params.messages is empty")
+    else:
+        problems += _message_problems(params["messages"])
+    for key, (types, what) in _OPTIONAL.items():
+        if key in params and type(params[key]) not in types:
+            problems.append(f"params.{key} must be {what}, got {_type_name(params[key])}")
     if params.get("stream") is True:
         problems.append("params.stream: true is not allowed in a batch")
     return problems
@@ -273,9 +384,9 @@ class _Builder:
             custom_id, params = obj.get("custom_id"), obj.get("params")
             if (type(custom_id) is str and type(params) is dict and custom_id not in self.seen
                     and _ID_MATCH(custom_id) and type(model := params.get("model")) is str and model
-                    and type(mt := params.get("max_tokens")) is int and mt >= 1
+                    and type(mt := params.get("max_tokens")) is int and 1 <= mt <= MAX_OUTPUT_TOKENS
                     and type(messages := params.get("messages")) is list and messages
-                    and params.get("stream") is not True):
+                    and params.get("stream") is not True and _fine(params, messages)):
                 try:
                     encoded = _dumps(params)
                 except orjson.JSONEncodeError:   # too deep to re-encode: _diagnose says so
@@ -381,7 +492,7 @@ def plan(path: str | os.PathLike[str], *, max_per_batch: int | None = None, max_
     loads, add, problem = orjson.loads, builder.add, builder.problem
     stamp = None
     try:
-        with open(path, "rb", buffering=1 << 20) as f:
+        with _open_regular(path, source) as f:
             stamp = _stamp(f)
             for lineno, line in enumerate(f, 1):
                 try:
@@ -402,6 +513,8 @@ def plan(path: str | os.PathLike[str], *, max_per_batch: int | None = None, max_
                 add(lineno, obj)
             if _stamp(f) != stamp:
                 problem(None, "the file changed while it was being checked; check it again")
+    except NotRegularFile as exc:
+        problem(None, str(exc).removeprefix(f"{source}: "))
     except OSError as exc:
         problem(None, f"cannot read the file: {exc.strerror or exc}")
     return builder.finish(path=Path(path), file_stamp=stamp)
