@@ -1,8 +1,12 @@
 """`claude-batch-tui list [--json]`: every batch the journal knows, newest first. Needs no key.
 
 The table: short id (a unique end of the id, accepted by the other commands), status, request counts,
-age, cost when known, name, in the words the TUI uses (`tui.core.words`).
-`--json`: one array of objects with the full id and every field, for scripts.
+age, cost when known, name, in the words the TUI uses (`tui.core.words`); then one line for each batch whose
+results do not match what was sent (`3 results missing, 2 unknown ids, 1 duplicate line`).
+`--json`: one array of objects with the full id and every field, for scripts: `results_check` is null until the
+results stream was read to its end, then "ok", "mismatch" (results missing or unknown ids), "duplicates" (only
+repeated lines) or "not compared" (no requests in this journal to compare with: an adopted batch), beside the
+counts `results_missing`, `results_unknown_ids` and `results_duplicate_lines`.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tui.commands._session import finish, open_journal, say
+from tui.commands._session import finish, open_journal, say, warn
 from tui.core.models import BatchRow
 from tui.core.words import batch_name, duration, short_id, status_word
 
@@ -52,6 +56,25 @@ def table_lines(rows: list[BatchRow], now: float, spend: dict | None = None) -> 
     return lines
 
 
+def results_check(row: BatchRow) -> str | None:
+    """ok | mismatch | duplicates | not compared; None before the results stream has been read to its end."""
+    if row.results_compared is None:
+        return None
+    if row.results_mismatch:
+        return "mismatch"
+    if row.results_duplicate:
+        return "duplicates"
+    return "ok" if row.results_compared else "not compared"
+
+
+def anomaly_lines(rows: list[BatchRow]) -> list[str]:
+    """One line per batch whose results stream did not match what was sent."""
+    return [f"{short_id(row)}: results do not match what was sent: {row.result_anomalies}"
+            + ("; `retry` resends the missing" if row.results_missing else "")
+            if row.results_mismatch else f"{short_id(row)}: {row.result_anomalies} in the results (the first kept)"
+            for row in rows if row.result_anomalies]
+
+
 def as_json(row: BatchRow) -> dict:
     c = row.counts
     return {
@@ -65,6 +88,8 @@ def as_json(row: BatchRow) -> dict:
         "source_path": row.source_path, "chunk_index": row.chunk_index, "parent_id": row.parent_id,
         "adopted": row.adopted, "gone": row.gone, "ingest_state": row.ingest_state,
         "results_ingested": row.results_ingested, "cost_usd": row.cost_usd,
+        "results_check": results_check(row), "results_missing": row.results_missing,
+        "results_unknown_ids": row.results_unknown, "results_duplicate_lines": row.results_duplicate,
     }
 
 
@@ -90,4 +115,6 @@ async def _run(args: argparse.Namespace) -> int:
         return 0
     for line in table_lines(rows, now, spend):
         say(line)
+    for line in anomaly_lines(rows):
+        warn(f"warning: {line}")
     return 0

@@ -2,8 +2,8 @@
 
 Runs what the TUI runs in the background: recovery of interrupted submissions, the poll loop, results
 ingest. Prints one line per change (short id, status, counts, results ingested) and one-line warnings for
-network trouble, which is retried. Exit 0 once every batch has ended and its results are in the journal
-(or are no longer on the server), 1 when some results could not be ingested whole, 130 on Ctrl-C.
+network trouble, which is retried. Each batch's results are checked against what was sent: missing
+results, lines for custom_ids never sent (unknown ids) and repeated lines get a warning line.
 It follows the batches the journal knows; it does not adopt others from the account (the TUI does).
 """
 
@@ -18,6 +18,12 @@ from tui.commands._session import finish, make_cli_client, open_journal, say, wa
 from tui.core.words import short_id, status_word
 
 DEFAULT_INTERVAL = 5.0
+EXIT_INCOMPLETE = 1      # some results could not be read whole (a broken stream, results on another origin)
+EXIT_MISMATCH = 3        # results do not match what was sent: some are missing, or came for ids never sent
+EXIT_CODES = (f"exit codes: 0 every batch has ended and its results are in the journal (or are no longer on the "
+              f"server); {EXIT_INCOMPLETE} some results could not be read whole; {EXIT_MISMATCH} some results do "
+              f"not match what was sent (results missing, or lines for custom_ids never sent: `list` shows which; "
+              f"`retry` resends the missing); 130 interrupted (Ctrl-C)")
 
 
 def _interval(text: str) -> float:
@@ -31,6 +37,7 @@ def _interval(text: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EXIT_CODES
     parser.add_argument("--interval", type=_interval, default=DEFAULT_INTERVAL, metavar="S",
                         help=f"poll young batches every S seconds (default {DEFAULT_INTERVAL:g}); "
                              "older ones less often")
@@ -59,6 +66,8 @@ def progress_line(row: Any) -> str:
             f"errored {c.errored}  canceled {c.canceled}  expired {c.expired}")
     if row.processing_status == "ended" and not row.gone:
         line += f"  results {row.results_ingested}/{total} {row.ingest_state}"
+        if row.result_anomalies:
+            line += f" ({row.result_anomalies})"
     return line
 
 
@@ -73,6 +82,7 @@ class Watch:
         self.interrupted = False
         self.shown: dict[int, str] = {}
         self.stuck: dict[int, str] = {}      # read to the end of the stream, still incomplete: why
+        self.mismatched: dict[int, str] = {}  # results that do not match what was sent: what is wrong
 
     async def run(self) -> int:
         from tui.core.journal.batches import list_batches
@@ -82,6 +92,16 @@ class Watch:
         if not rows:
             say("nothing to watch: the journal has no batches (submit some first)")
             return 0
+        from tui.core.poll.ingest import READ_WHOLE
+
+        retried = {r.parent_id for r in rows if r.parent_id}
+        for r in tracked:   # read whole before and still incomplete: nothing new will come (no wait for it)
+            if r.id in retried:
+                continue   # its failures were resent: the retry carries them now (and is watched itself)
+            if r.ingest_state == "partial" and (r.ingest_error or "").startswith(READ_WHOLE):
+                self.stuck[r.local_id] = r.ingest_error or ""
+            if r.results_missing:
+                self.mismatched[r.local_id] = r.result_anomalies
         waiting = [r for r in tracked if self.waiting(r)]
         done = len(tracked) - len(waiting)
         say(f"watching {len(waiting)} batch{'es' if len(waiting) != 1 else ''} "
@@ -135,12 +155,33 @@ class Watch:
     async def on_ingest(self, report: Any, row: Any) -> None:
         if row is not None:
             self.show(row)
+        name = row.id if row is not None and row.id else f"#{report.batch_local_id}"
         if report.error and not report.complete:
-            name = row.id if row is not None and row.id else f"#{report.batch_local_id}"
             warn(f"warning: results of {name}: {report.error}")
-        if (report.stream_complete or report.results_gone) and report.state not in ("complete", "unavailable"):
-            self.stuck[report.batch_local_id] = row.ingest_error if row is not None else report.error
+        if report.compared is not None and (report.anomalies or report.compared is False):
+            self.warn_anomalies(name, report)
+        if report.compared is not None and report.mismatch:
+            self.mismatched[report.batch_local_id] = report.anomalies
+        elif report.compared is not None:
+            self.mismatched.pop(report.batch_local_id, None)
+        if ((report.stream_complete or report.results_gone or report.refused)
+                and report.state not in ("complete", "unavailable")):
+            self.stuck[report.batch_local_id] = (row.ingest_error if row is not None else None) or report.error or ""
         await self.check_done()
+
+    def warn_anomalies(self, name: str, report: Any) -> None:
+        if report.compared is False:
+            if report.anomalies:
+                warn(f"warning: results of {name}: {report.anomalies} (the first of each kept)")
+            return   # adopted: nothing sent from here to compare with; said once in the summary
+        what = [report.anomalies]
+        if report.missing:
+            what.append("`retry` resends the missing")
+        if report.unknown:
+            what.append("the lines for unknown ids are kept aside, not counted")
+        if report.duplicates:
+            what.append("the first line of each custom_id is kept")
+        warn(f"warning: results of {name} do not match what was sent: " + "; ".join(what))
 
     async def check_done(self) -> None:
         from tui.core.journal.batches import list_batches
@@ -156,6 +197,10 @@ class Watch:
             return False
         if row.processing_status != "ended":
             return True
+        from tui.core.poll.ingest import READ_WHOLE
+
+        if (row.ingest_error or "").startswith(READ_WHOLE):
+            return False   # read to its end before: the poller does not read it again (nothing new would come)
         return row.ingest_state not in ("complete", "unavailable") and row.local_id not in self.stuck
 
     async def summary(self) -> int:
@@ -177,7 +222,18 @@ class Watch:
             warn(f"note: the results of {len(unavailable)} batch(es) are no longer on the server")
         if gone:
             warn(f"note: {len(gone)} batch(es) are gone from the server (kept in the journal)")
+        unchecked = [r for r in rows if r.results_compared is False]
+        if unchecked:
+            warn(f"note: the results of {len(unchecked)} batch(es) were not checked against what was sent "
+                 f"(not sent from this journal: nothing to compare with)")
         for local_id, why in self.stuck.items():
+            if local_id in self.mismatched:
+                continue   # said below, in the words of the check
             row = next((r for r in rows if r.local_id == local_id), None)
             warn(f"error: results of {row.id if row else local_id} are incomplete: {why}")
-        return 1 if self.stuck else 0
+        for local_id, what in self.mismatched.items():
+            row = next((r for r in rows if r.local_id == local_id), None)
+            warn(f"error: results of {row.id if row else local_id} do not match what was sent: {what}")
+        if self.mismatched:
+            return EXIT_MISMATCH
+        return EXIT_INCOMPLETE if self.stuck else 0

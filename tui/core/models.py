@@ -71,6 +71,13 @@ class BatchRow:
     results_ingested: int = 0
     ingest_error: str | None = None   # why the results are not all in (cut stream, malformed lines, ...)
     cost_usd: float | None = None  # sum over ingested results; None until any is known
+    # The results stream checked against what was sent (set once a read of the stream reached its end):
+    # None: not read whole yet; True: compared with the requests this journal sent; False: nothing to compare
+    # against (adopted: the requests were sent elsewhere).
+    results_compared: bool | None = None
+    results_missing: int = 0      # requests sent with no results line (retry resends them)
+    results_unknown: int = 0      # custom_ids in the stream that were never sent in this batch (kept aside)
+    results_duplicate: int = 0    # repeated lines for a custom_id (the first kept, the rest kept aside)
 
     @property
     def unfinished(self) -> bool:
@@ -79,6 +86,17 @@ class BatchRow:
     @property
     def total(self) -> int:
         return self.counts.total or (self.intent_request_count or 0)
+
+    @property
+    def result_anomalies(self) -> str:
+        """What the results stream got wrong, in the app's words: `3 results missing, 2 unknown ids, 1 duplicate
+        line` (zeros left out); "" when nothing (or nothing known yet)."""
+        return anomaly_words(self.results_missing, self.results_unknown, self.results_duplicate)
+
+    @property
+    def results_mismatch(self) -> bool:
+        """The results do not match what was sent: some are missing, or lines came for ids never sent."""
+        return bool(self.results_missing or self.results_unknown)
 
     @classmethod
     def from_row(cls, row: Record) -> BatchRow:
@@ -117,7 +135,20 @@ class BatchRow:
             results_ingested=row["results_ingested"],
             ingest_error=get("ingest_error"),
             cost_usd=get("cost_usd"),
+            results_compared=None if get("results_compared") is None else bool(row["results_compared"]),
+            results_missing=get("results_missing", 0) or 0,
+            results_unknown=get("results_unknown", 0) or 0,
+            results_duplicate=get("results_duplicate", 0) or 0,
         )
+
+
+def anomaly_words(missing: int, unknown: int, duplicate: int) -> str:
+    """`3 results missing, 2 unknown ids, 1 duplicate line`, zeros left out ("" when all are zero): what a
+    results stream got wrong against what was sent. One phrase for the CLI, the TUI and the journal."""
+    parts = [f"{n:,} {one if n == 1 else many}" for n, one, many in (
+        (missing, "result missing", "results missing"), (unknown, "unknown id", "unknown ids"),
+        (duplicate, "duplicate line", "duplicate lines")) if n]
+    return ", ".join(parts)
 
 
 @dataclass(slots=True, frozen=True)

@@ -97,6 +97,14 @@ def fact_pairs(facts: Facts, now: float, wide: bool) -> list[tuple[str, Text]]:
     if b.ingest_state != "none":
         ingest.append(f"  {b.results_ingested:,}/{b.total:,}", style="dim")
     pairs.append(("Ingest", ingest))
+    if b.result_anomalies:   # the results stream against what was sent: only said when something is off
+        check = Text(b.result_anomalies, style="bold red" if b.results_mismatch else "yellow",
+                     no_wrap=True, overflow="ellipsis")
+        if b.results_missing:
+            check.append("  retry resends the missing", style="dim")
+        elif b.results_unknown:
+            check.append("  kept aside, not counted", style="dim")
+        pairs.append(("Check", check))
     if facts.cost_time is not None:
         pairs.extend(overview_cells.batch_pairs(b, facts.cost_time, now))
     else:
@@ -114,7 +122,8 @@ def fact_pairs(facts: Facts, now: float, wide: bool) -> list[tuple[str, Text]]:
         total, ok, batches = facts.job_final
         pairs.append(("Job final", Text.assemble((f"{ok:,}/{total:,} succeeded", "green" if ok == total else "yellow"),
                                                  (f"  over {batches} batches", "dim"), no_wrap=True)))
-    flags = [w for w, on in (("adopted (submitted elsewhere)", b.adopted), ("gone from the server", b.gone),
+    adopted = "adopted (submitted elsewhere" + ("; results not checked)" if b.results_compared is False else ")")
+    flags = [w for w, on in ((adopted, b.adopted), ("gone from the server", b.gone),
                              ("deleted on the server", b.deleted_at is not None)) if on]
     if flags:
         pairs.append(("Note", Text(", ".join(flags), style="yellow")))

@@ -5,7 +5,8 @@ recorded so the job's final answer per custom_id is the newest success (see `lin
 Chosen by default: `errored` with a retryable error type (server trouble: api_error, overloaded_error,
 rate_limit_error, timeouts, unknown types) and `expired`. Errors the request itself caused
 (`invalid_request_error`, ...) are held back and listed: they fail again unless the params change, so they
-go out only with `all_errors`. `canceled` goes out only when included.
+go out only with `all_errors`. `canceled` goes out only when included. A request sent with no line in the
+results stream (`missing`, found when ingest read the stream to its end) counts as failed: it is resent too.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ HELD_BACK_ERRORS = frozenset({
 INCLUDABLE = ("canceled", "expired")
 DEFAULT_INCLUDE = frozenset({"expired"})
 MAX_LISTED = 50
+MISSING = "missing (no line in the results)"
 CHUNK = 5000
 
 
@@ -81,6 +83,8 @@ def retry_refusal(batch: BatchRow) -> str | None:
     name = batch.id or f"#{batch.local_id}"
     if batch.processing_status != "ended":
         return f"{name} has not ended yet; retry its failures once it has"
+    if batch.results_missing:   # the stream was read to its end and these never came: resent like failures
+        return None
     if batch.counts.failed == 0:
         return f"{name} has no failed requests"
     if batch.ingest_state != "complete":
@@ -133,7 +137,29 @@ async def select_retry(journal: Journal, key: int | str, *, include: Iterable[st
         for cid, rtype, etype, params in rows:
             _sort(sel, cid, rtype, etype, params)
         after = rows[-1][0]
+    if batch.results_missing:
+        await _add_missing(journal, sel)
     return sel
+
+
+async def _add_missing(journal: Journal, sel: RetrySelection) -> None:
+    """The requests of the batch with no result line: one set difference, in keyset pages."""
+    sql = """
+        SELECT q.custom_id, q.params FROM requests q
+        WHERE q.batch_local_id = ?1 AND q.custom_id > ?2
+          AND NOT EXISTS (SELECT 1 FROM results r WHERE r.batch_local_id = ?1 AND r.custom_id = q.custom_id)
+        ORDER BY q.custom_id LIMIT ?3
+    """
+    after = ""
+    while True:
+        async with journal.db.execute(sql, (sel.source.local_id, after, CHUNK)) as cur:
+            rows = await all_rows(cur)
+        if not rows:
+            break
+        for cid, params in rows:
+            sel.kinds[MISSING] += 1
+            sel.items.append((cid, params.encode() if isinstance(params, str) else bytes(params)))
+        after = rows[-1][0]
 
 
 def _sort(sel: RetrySelection, cid: str, rtype: str, etype: str | None, params: Any) -> None:

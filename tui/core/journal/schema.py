@@ -158,6 +158,26 @@ MIGRATIONS: list[str] = [
     CREATE INDEX results_failed ON results(batch_local_id, result_type, custom_id)
         WHERE result_type != 'succeeded';
     """,
+    # 5: results checked against what was sent. A results line whose custom_id was never sent in the batch, or a
+    # second line for the same custom_id, is not a result: it is kept here, word for word, and counted on the
+    # batch. `results_compared` is NULL until a read of the stream reached its end; then 1 when the batch's
+    # requests are in this journal (so `results_missing` means something), 0 when there is nothing to compare
+    # against (a batch adopted from the account).
+    """
+    CREATE TABLE result_anomalies (
+        batch_local_id INTEGER NOT NULL REFERENCES batches(local_id) ON DELETE CASCADE,
+        kind           TEXT NOT NULL,            -- unknown_id (never sent in this batch) | duplicate (a repeat)
+        custom_id      TEXT NOT NULL,
+        occurrence     INTEGER NOT NULL,         -- 0 for an unknown id; 1, 2, ... for the repeats of a custom_id
+        line_no        INTEGER,                  -- its line in the results stream, when known
+        raw            BLOB NOT NULL,            -- the line exactly as received
+        PRIMARY KEY (batch_local_id, kind, custom_id, occurrence)
+    );
+    ALTER TABLE batches ADD COLUMN results_compared INTEGER;
+    ALTER TABLE batches ADD COLUMN results_missing INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE batches ADD COLUMN results_unknown INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE batches ADD COLUMN results_duplicate INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

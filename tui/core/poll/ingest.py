@@ -4,7 +4,18 @@ The SDK makes the HTTP call (`with_streaming_response.results`); the bytes are s
 here with orjson (the SDK's per-line pydantic decoding is several times slower). Rows are upserted in
 large transactions, so a re-ingest is idempotent and a cut stream or a killed process simply resumes:
 the next ingest re-reads the stream and upserts. Memory stays bounded: one network chunk plus one flush
-of rows is all that is ever held.
+of rows is all that is ever held (and the custom_ids seen, to name a repeated line).
+
+The stream is checked against what was sent. A second line for a custom_id is a duplicate: the first is
+kept, the repeat goes to `result_anomalies`. At the end of each read, one set difference against the batch's
+`requests` moves the lines for custom_ids never sent in this batch out of `results` into `result_anomalies`
+(they are not results: they never count toward complete, retry or export), and the requests left with no
+line are the missing ones. A batch adopted from the account has no stored requests: nothing is compared, and
+the batch says so (`results_compared = 0`).
+
+Results are fetched only from the origin (scheme, host, port) the client was configured with: the request
+carries the API key, so a `results_url` pointing anywhere else is refused before anything is sent there,
+and redirects are not followed.
 """
 
 from __future__ import annotations
@@ -16,8 +27,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
 
 from tui.core.journal.connection import Journal, one_row
+from tui.core.models import anomaly_words
 from tui.core.poll.result_lines import Coster, parse_line
 
 # One write transaction per this many lines or bytes, whichever comes first. Results arrive in random
@@ -44,6 +59,15 @@ _UPSERT = """
         cache_read_input_tokens = excluded.cache_read_input_tokens,
         cost_usd = excluded.cost_usd, preview = excluded.preview, raw = excluded.raw
 """
+_ANOMALY = ("INSERT OR REPLACE INTO result_anomalies(batch_local_id, kind, custom_id, occurrence, line_no, raw) "
+            "VALUES (?,?,?,?,?,?)")
+# The results of a batch whose custom_id was never sent in it: one pass over the batch's results, each looked up
+# in the requests' primary key (only when the batch has stored requests).
+_UNKNOWN_IDS = """
+    SELECT r.custom_id FROM results r
+    WHERE r.batch_local_id = ?1
+      AND NOT EXISTS (SELECT 1 FROM requests q WHERE q.batch_local_id = ?1 AND q.custom_id = r.custom_id)
+"""
 
 
 @dataclass(slots=True)
@@ -63,7 +87,13 @@ class IngestReport:
     seconds: float = 0.0
     stream_complete: bool = False     # the whole stream was read (no cut, no error)
     results_gone: bool = False        # the server no longer has the results (404): retrying cannot help
+    refused: bool = False             # results_url was on another origin (or redirected there): not fetched
     error: str | None = None          # why the stream could not be read to its end
+    # Checked against what was sent (from the journal once the read has ended; see BatchRow):
+    compared: bool | None = None      # None: not read whole; False: no stored requests to compare against
+    missing: int = 0                  # requests sent with no result line
+    unknown: int = 0                  # custom_ids never sent in this batch (lines kept aside)
+    duplicates: int = 0               # repeated lines (the first kept, the rest kept aside)
 
     @property
     def complete(self) -> bool:
@@ -72,6 +102,16 @@ class IngestReport:
     @property
     def lines_per_second(self) -> float:
         return self.lines / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def anomalies(self) -> str:
+        """`3 results missing, 2 unknown ids, 1 duplicate line` ("" when the stream matched what was sent)."""
+        return anomaly_words(self.missing, self.unknown, self.duplicates)
+
+    @property
+    def mismatch(self) -> bool:
+        """Results are missing, or lines came for ids never sent in this batch."""
+        return bool(self.missing or self.unknown)
 
 
 MAX_LINE_BYTES = 32 * 1024 * 1024   # a line longer than this is not a result line: skipped (flagged), not held
@@ -94,6 +134,10 @@ class _Sink:
         self._checkpointing: asyncio.Future[None] | None = None
         self.cost = Coster()
         self._writing: asyncio.Task[None] | None = None
+        self.started_complete = report.state == "complete"
+        self.seen: set[str] = set()          # custom_ids read so far: a second line for one is a duplicate
+        self.repeats: dict[str, int] = {}    # custom_id -> repeats seen so far
+        self.set_aside: list[tuple] = []     # anomaly rows of the lines being written
 
     def add(self, part: bytes, lines: int) -> None:
         """`part` holds `lines` whole lines: it starts a line and ends in \n."""
@@ -121,6 +165,7 @@ class _Sink:
         """Rows for `executemany`, split and parsed lazily: in aiosqlite's thread, between SQLite steps, so
         parsing neither waits for the network nor fights the writer for the GIL."""
         report, local_id, cost = self.report, self.local_id, self.cost
+        seen, repeats = self.seen, self.repeats
         lineno = first - 1
         for line in _lines(parts):
             lineno += 1
@@ -135,6 +180,13 @@ class _Sink:
                 if len(report.problems) < MAX_PROBLEMS:
                     report.problems.append(f"line {lineno}: {problem}")
             if row is not None:
+                cid = row[1]
+                if cid in seen:   # keep the first line for a custom_id; the repeat is set aside, word for word
+                    n = repeats[cid] = repeats.get(cid, 0) + 1
+                    report.duplicates += 1
+                    self.set_aside.append((local_id, "duplicate", cid, n, lineno, line))
+                    continue
+                seen.add(cid)
                 report.written += 1
                 yield row
 
@@ -185,28 +237,77 @@ class _Sink:
             await task
 
     async def _write(self, first: int, parts: list[bytes], *, final: bool) -> None:
-        report = self.report
+        report, local_id = self.report, self.local_id
         async with self.journal.transaction() as db:
             if parts:
                 await db.executemany(_UPSERT, self._parsed(first, parts))
-            async with db.execute("SELECT COUNT(*) FROM results WHERE batch_local_id = ?", (self.local_id,)) as cur:
+            if self.set_aside:
+                await db.executemany(_ANOMALY, self.set_aside)
+                self.set_aside = []
+            if final:
+                await self._check(db)
+                return
+            async with db.execute("SELECT COUNT(*) FROM results WHERE batch_local_id = ?", (local_id,)) as cur:
                 (report.results_ingested,) = await one_row(cur)
-            before = report.state
-            if report.results_ingested >= report.expected and (report.results_ingested or final):
-                report.state = "complete"
-            elif report.results_ingested:
-                report.state = "partial"
-            error = _error_text(report) if final else None
-            await db.execute("UPDATE batches SET results_ingested = ?, ingest_state = ?, ingest_error = ? "
-                             "WHERE local_id = ?",
-                             (report.results_ingested, report.state, error, self.local_id))
-            if report.state == "complete" and before != "complete":
-                await self.journal.record_event("ingested", batch_local_id=self.local_id, detail={
-                    "results": report.results_ingested, "malformed": report.malformed})
+            if report.results_ingested and report.state != "complete":
+                report.state = "partial"   # complete is decided at the end of the read, against what was sent
+            await db.execute("UPDATE batches SET results_ingested = ?, ingest_state = ?, ingest_error = NULL "
+                             "WHERE local_id = ?", (report.results_ingested, report.state, local_id))
         if not final:   # copy this write into the database now, while the next rows arrive: the WAL restarts
             # small instead of growing to the size of the whole stream, and the tail after the last line is short.
             # On a connection of its own, so it overlaps the next insert instead of queuing behind it.
             self._checkpoint_soon()
+
+
+    async def _check(self, db: Any) -> None:
+        """The end of a read: lines for ids never sent set aside, the rest counted against the requests, the
+        batch's state and its anomaly counts written. One set difference, not a lookup per line."""
+        report, local_id = self.report, self.local_id
+        async with db.execute("SELECT COUNT(*) FROM requests WHERE batch_local_id = ?", (local_id,)) as cur:
+            (sent,) = await one_row(cur)
+        if sent:
+            async with db.execute(_UNKNOWN_IDS, (local_id,)) as cur:
+                unknown = [cid for (cid,) in await cur.fetchall()]
+            if unknown:
+                ids = orjson.dumps(unknown).decode()
+                await db.execute(
+                    "INSERT OR REPLACE INTO result_anomalies(batch_local_id, kind, custom_id, occurrence, line_no, "
+                    "raw) SELECT batch_local_id, 'unknown_id', custom_id, 0, NULL, raw FROM results "
+                    "WHERE batch_local_id = ? AND custom_id IN (SELECT value FROM json_each(?))", (local_id, ids))
+                await db.execute("DELETE FROM results WHERE batch_local_id = ? "
+                                 "AND custom_id IN (SELECT value FROM json_each(?))", (local_id, ids))
+        async with db.execute("SELECT COUNT(*) FROM results WHERE batch_local_id = ?", (local_id,)) as cur:
+            (report.results_ingested,) = await one_row(cur)
+        async with db.execute("SELECT COALESCE(SUM(kind = 'unknown_id'), 0), COALESCE(SUM(kind = 'duplicate'), 0) "
+                              "FROM result_anomalies WHERE batch_local_id = ?", (local_id,)) as cur:
+            report.unknown, report.duplicates = await one_row(cur)
+        if (report.results_ingested >= sent) if sent else (report.results_ingested >= report.expected):
+            report.state = "complete"
+        elif report.results_ingested:
+            report.state = "partial"
+        checked = report.stream_complete or report.state == "complete"
+        if checked:   # only a whole read says a result is missing (a cut one has simply not got there)
+            report.compared = bool(sent)
+            report.missing = max(0, sent - report.results_ingested) if sent else 0
+        error = _error_text(report)
+        if checked:   # what a whole read found; a cut read leaves the last whole read's findings as they were
+            await db.execute(
+                "UPDATE batches SET results_ingested = ?, ingest_state = ?, ingest_error = ?, results_compared = ?, "
+                "results_missing = ?, results_unknown = ?, results_duplicate = ? WHERE local_id = ?",
+                (report.results_ingested, report.state, error, int(bool(sent)), report.missing, report.unknown,
+                 report.duplicates, local_id))
+        else:
+            await db.execute("UPDATE batches SET results_ingested = ?, ingest_state = ?, ingest_error = ? "
+                             "WHERE local_id = ?", (report.results_ingested, report.state, error, local_id))
+        if report.state == "complete" and not self.started_complete:
+            detail: dict[str, Any] = {"results": report.results_ingested, "malformed": report.malformed}
+            if report.unknown or report.duplicates:
+                detail.update(unknown_ids=report.unknown, duplicate_lines=report.duplicates)
+            await self.journal.record_event("ingested", batch_local_id=local_id, detail=detail)
+        if checked and (report.mismatch or report.duplicates):
+            await self.journal.record_event("results_anomalies", batch_local_id=local_id, detail={
+                "missing": report.missing, "unknown_ids": report.unknown, "duplicate_lines": report.duplicates,
+                "compared": bool(sent)})
 
 
 def _lines(parts: list[bytes]) -> Iterator[bytes]:
@@ -228,7 +329,10 @@ def _error_text(report: IngestReport) -> str | None:
     if report.error:
         parts.append(report.error)
     elif report.state != "complete" and report.state != "unavailable":
-        parts.append(f"the results stream ended with {report.results_ingested} of {report.expected} results")
+        if report.compared and report.stream_complete:
+            parts.append(report.anomalies or f"{report.results_ingested} of {report.expected} results")
+        else:
+            parts.append(f"the results stream ended with {report.results_ingested} of {report.expected} results")
     if report.malformed:
         first = f" (first: {report.problems[0]})" if report.problems else ""
         parts.append(f"{report.malformed} malformed line{'s' if report.malformed != 1 else ''}{first}")
@@ -260,6 +364,80 @@ async def ingest(journal: Journal, client: Any, batch_local_id: int) -> IngestRe
     return report
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str, base: str | None = None) -> str:
+    """`scheme://host:port` of a URL (the default port written out), for comparing and for messages. A relative
+    URL (no scheme, no host) is taken against `base`, as the SDK does. ValueError: not a URL with a host."""
+    parts = urlsplit(url.strip())
+    if not parts.scheme and not parts.netloc and base is not None:
+        return origin(base)
+    scheme = (parts.scheme or (urlsplit(base).scheme if base else "")).lower()
+    host = parts.hostname
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:   # not a number, or out of range
+        raise ValueError(f"not a URL with a valid port: {url[:200]!r}") from None
+    if not scheme or not host:
+        raise ValueError(f"not a URL with a scheme and a host: {url[:200]!r}")
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}:{port}" if port is not None else f"{scheme}://{host}"
+
+
+def foreign_origin(url: str, base: str, batch_id: str) -> str | None:
+    """Why `url` must not be fetched with the client's key (another origin than `base`), or None if it may."""
+    mine = origin(base)
+    try:
+        theirs = origin(url, base)
+    except ValueError as exc:
+        return f"refused to fetch the results of {batch_id}: its results_url is {exc}; results are fetched only " \
+               f"from {mine}, the server this app is configured with"
+    if theirs == mine:
+        return None
+    return (f"refused to fetch the results of {batch_id} from {theirs}: results are fetched only from {mine}, "
+            f"the server this app is configured with (the request carries the API key); nothing was sent to {theirs}")
+
+
+async def _open_results(client: Any, batch_id: str, report: IngestReport) -> Any:
+    """The results response of `batch_id`, streaming, from the client's own origin only; None when refused
+    (`report.error` says why). What `client.messages.batches.results` does, with the origin checked between
+    its two requests and redirects not followed."""
+    import anthropic
+    import httpx2
+
+    batch = await client.messages.batches.retrieve(batch_id)
+    url = getattr(batch, "results_url", None)
+    if not url or not isinstance(url, str):
+        raise anthropic.AnthropicError(f"the server gave no results_url for {batch_id} "
+                                       f"({getattr(batch, 'processing_status', None)})")
+    refusal = foreign_origin(url, str(client.base_url), batch_id)
+    if refusal is not None:
+        report.refused = True
+        report.error = refusal
+        return None
+    try:
+        return await client.get(url, cast_to=httpx2.Response, stream=True,
+                                options={"headers": {"Accept": "application/binary"}, "follow_redirects": False})
+    except anthropic.APIStatusError as exc:
+        if not 300 <= exc.status_code < 400:
+            raise
+        location = exc.response.headers.get("location", "")
+        try:
+            where = origin(location, url) if location else "nowhere"
+        except ValueError:
+            where = repr(location[:200])
+        report.refused = True
+        report.error = (f"refused to follow a redirect ({exc.status_code}) of the results of {batch_id} to {where}: "
+                        f"results are fetched only from {origin(str(client.base_url))}, the server this app is "
+                        f"configured with")
+        return None
+
+
+class _Refused(Exception):
+    """The results are on another origin: not fetched."""
+
+
 async def _stream(journal: Journal, client: Any, batch_id: str, report: IngestReport) -> None:
     import anthropic
     import httpx2
@@ -267,11 +445,14 @@ async def _stream(journal: Journal, client: Any, batch_id: str, report: IngestRe
     sink = _Sink(journal, report.batch_local_id, report)
     lineno = 0
     try:
-        async with client.messages.batches.with_streaming_response.results(batch_id) as response:
+        response = await _open_results(client, batch_id, report)
+        if response is None:
+            raise _Refused
+        try:
             tail: list[bytes] = []    # the unfinished last line, in pieces (joined once: no quadratic copies)
             held = 0
             skipping = False          # inside a line over MAX_LINE_BYTES: dropped up to its newline
-            async for chunk in response.iter_bytes():
+            async for chunk in response.aiter_bytes():
                 report.bytes += len(chunk)
                 cut = chunk.rfind(b"\n") + 1
                 if not cut:
@@ -297,7 +478,11 @@ async def _stream(journal: Journal, client: Any, batch_id: str, report: IngestRe
             pending = b"".join(tail)
             if pending.strip():
                 sink.add(pending + b"\n", 1)
+        finally:
+            await response.aclose()
         report.stream_complete = True
+    except _Refused:
+        pass   # report.error says why; nothing was sent to the other origin
     except anthropic.NotFoundError:
         report.results_gone = True
         if report.results_ingested == 0 and not sink.parts:
