@@ -122,7 +122,7 @@ async def test_hostile_custom_ids_in_the_table_and_the_request(hostile):
             shown = assert_safe(app)
             cid = app.screen.custom_id
             assert safe_text(cid, single_line=True)[:20] in shown
-            assert app.clipboard == cid  # the response text, copied as it is (OSC 52 is base64)
+            assert app.clipboard == safe_text(cid)  # the response text, cleaned as the screen shows it
             await press(app, pilot, "escape", "down")
 
 
@@ -152,3 +152,21 @@ async def test_a_1mb_response_opens_cut_and_copies_whole(hostile):
         assert app.clipboard == BIG
         await press(app, pilot, "v")
         assert_safe(app)
+
+
+async def test_y_copies_the_response_cleaned_like_the_screen(journal_path):
+    """A pasted answer cannot break out of a shell's bracketed paste (ESC [201~) or retitle the terminal:
+    control characters are copied as their visible symbols; newlines and tabs stay as they are."""
+    text = "line one\n\tindented\x1b[201~rm -rf ~\x1b]0;pwned\x07\x9b\u202eend"
+    await new_journal(journal_path)
+    con = connect(journal_path)
+    with con:
+        insert_batch(con, 1, n=1)
+        insert_results(con, 1, [succeeded("paste", text)])
+    con.close()
+    async with running_app(journal_path, size=(120, 36)) as (app, pilot):
+        await app.push_screen(RequestScreen(1, "paste"))
+        await settle(app, pilot)
+        await press(app, pilot, "y")
+        assert app.clipboard == "line one\n\tindented␛[201~rm -rf ~␛]0;pwned␇<U+009B><U+202E>end"
+        assert not any(ord(c) < 0x20 and c not in "\n\t" for c in app.clipboard)

@@ -203,7 +203,9 @@ class RequestScreen(AppScreen[None]):
         return response_text(self.detail.raw) or error_message(self.detail.raw)
 
     def action_copy(self) -> None:
-        text = self._copy_text()
+        # cleaned as the screen shows it (newlines and tabs kept): a response holding ESC [201~ would
+        # otherwise end a shell's bracketed paste when pasted, and run what follows as typed commands
+        text = safe_text(self._copy_text())
         if not text:
             self.notify("Nothing to copy: this request has no response text.", timeout=3, markup=False)
             return
