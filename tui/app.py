@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 
 from tui.core.api.client import make_client, preload_sdk
 from tui.core.clock import Clock
-from tui.core.journal.connection import Journal
+from tui.core.journal.connection import Journal, journal_problem
 from tui.core.models import BatchRow, SweepResult
 from tui.core.money.pricing import price_note
 from tui.core.safe_text import safe_text
@@ -77,6 +77,7 @@ class BatchApp(App[None]):
         self._stop_polling = asyncio.Event()
         self._poll_worker: Worker | None = None
         self._signals_caught: list[int] = []
+        self.journal_problem: str | None = None   # the journal cannot be used: what is wrong, what to do
 
     # -- screens -------------------------------------------------------------------------------
 
@@ -175,7 +176,10 @@ class BatchApp(App[None]):
 
     def poll_now(self) -> None:
         """`R`, or after a submit/cancel: sweep every unfinished batch now, waking the loop if it sleeps."""
-        if self.poller is None:
+        if self.journal_problem is not None:
+            self.notify(self.journal_problem, title="The journal cannot be used", severity="error",
+                        markup=False, timeout=10)
+        elif self.poller is None:
             self.notify("Not connected yet.", timeout=2)
         elif not self.poll_enabled:
             self._poll_once()
@@ -229,7 +233,10 @@ class BatchApp(App[None]):
             return
         worker = event.worker
         error = worker.error
-        if worker.group == "startup":
+        problem = journal_problem(error, self.journal_path) if error is not None else None
+        if problem is not None and (problem.fatal or worker.group == "startup"):
+            self.journal_failed(str(problem), during="start-up failed" if worker.group == "startup" else None)
+        elif worker.group == "startup":
             self.set_status(f"start-up failed: {_describe(error)}", error=True)
             self.notify(safe_text(_describe(error), limit=300), title="Could not start",
                         severity="error", markup=False, timeout=30)
@@ -237,6 +244,22 @@ class BatchApp(App[None]):
             self.set_status(f"poll stopped: {_describe(error)} — press R to restart", error=True)
         else:
             self.set_status(f"{worker.name or worker.group} failed: {_describe(error)}", error=True)
+
+    def journal_failed(self, problem: str, *, during: str | None = None) -> None:
+        """The journal cannot be used (not a database, damaged, unreadable): say what and what to do on the
+        dashboard and the status line, stop polling, offer no submit. `q` quits as ever."""
+        if self.journal_problem is not None:
+            return
+        self.journal_problem = safe_text(problem, limit=600, single_line=True)
+        self._stop_polling.set()
+        if self._poll_worker is not None:
+            self._poll_worker.cancel()
+        self.set_status(f"{during or 'journal unusable'}: {self.journal_problem}", error=True)
+        self.notify(self.journal_problem, title="The journal cannot be used", severity="error", markup=False,
+                    timeout=30)
+        for screen in self.screen_stack:
+            if isinstance(screen, DashboardScreen):
+                screen.show_journal_problem()
 
     # -- keys ----------------------------------------------------------------------------------
 

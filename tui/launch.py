@@ -50,4 +50,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if temp_dir is not None:
             shutil.rmtree(temp_dir, ignore_errors=True)
+    problem = getattr(app, "journal_problem", None)
+    if problem is not None:   # the screen is gone: say it once more where it stays
+        print(f"claude-batch-tui: {problem}", file=sys.stderr)
+        return app.return_code or 2
     return app.return_code or 0

@@ -67,6 +67,11 @@ def make_damaged(kind: str, folder: Path) -> Path:
     elif kind == "page":   # results of the one batch the commands name: list (costs), export, retry, watch read them
         build_journal(path, batches=1, n=900)
         damage_page(path, pick="results")
+    elif kind == "batches page":   # one of several pages of batch rows: what every listing reads
+        asyncio.run(new_journal(path))
+        for local_id in range(1, 121):
+            add_batch(path, local_id, 2, label="x" * 200)
+        damage_page(path, pick="batches")
     elif kind == "folder":
         path.mkdir()
     else:
@@ -238,11 +243,7 @@ def test_doctor_recovers_the_readable_part_of_a_truncated_journal(tmp_path):
 def test_doctor_keeps_rows_whose_batch_row_was_lost(tmp_path):
     """A damaged `batches` page: the requests and results of the lost batches stay readable under a placeholder,
     so a later batch can never inherit them."""
-    path = tmp_path / "journal.sqlite"
-    asyncio.run(new_journal(path))
-    for local_id in range(1, 121):        # enough batch rows for several leaf pages
-        add_batch(path, local_id, 2, label="x" * 200)
-    damage_page(path, pick="batches")
+    path = make_damaged("batches page", tmp_path)
     out_path = tmp_path / "new.sqlite"
     code, out, err = run_cli("doctor", "--journal", str(path), "--recover", str(out_path))
     assert code == 1, (out, err)

@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Input, Static
 from tui.core import words
 from tui.screens.batch_actions import BATCH_ACTIONS, DASHBOARD_BINDINGS, BatchActions
 from tui.core.journal import batches
+from tui.core.journal.connection import journal_problem
 from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
 from tui.screens.base import AppScreen
@@ -138,7 +139,14 @@ class DashboardScreen(DashboardOverview, BatchActions, SubmitFlow, AppScreen[Non
         try:
             while True:
                 self._dirty = False
-                rows = await batches.list_batches(self.journal)
+                try:
+                    rows = await batches.list_batches(self.journal)
+                except Exception as exc:   # a damaged journal: the dashboard says so instead of "Opening…"
+                    problem = journal_problem(exc, self.app.journal_path)
+                    if problem is None:
+                        raise
+                    self.app.journal_failed(str(problem))
+                    return
                 self.post_message(BatchesLoaded(rows))
                 if not self._dirty:
                     break
@@ -179,13 +187,21 @@ class DashboardScreen(DashboardOverview, BatchActions, SubmitFlow, AppScreen[Non
             self._bindings_key = key
             self.refresh_bindings()
 
+    def show_journal_problem(self) -> None:
+        """The app found the journal unusable: say so instead of the table's usual empty words; hide `n`, `R`."""
+        self._show_empty()
+        self.refresh_bindings()
+
     def _show_empty(self) -> None:
         empty = self.query_one("#empty", Static)
         if self.table.row_count:
             empty.display = False
             return
         empty.display = True
-        if not self.loaded:
+        if self.app.journal_problem is not None:
+            empty.update(Text(f"The journal cannot be used.\n\n{self.app.journal_problem}\n\n"
+                              "Nothing is polled or sent until it is fixed. Press q to quit."))
+        elif not self.loaded:
             empty.update(Text("Opening the journal…"))
         elif self.all_rows:
             empty.update(Text(f"No batch matches “{safe_text(self.filter_text, limit=60)}”. "
@@ -226,6 +242,8 @@ class DashboardScreen(DashboardOverview, BatchActions, SubmitFlow, AppScreen[Non
     # -- keys ----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("new_batch", "poll_now") and self.app.journal_problem is not None:
+            return False   # nothing can be recorded: no submit, no polling
         if action in BATCH_ACTIONS:
             return self.batch_action_allowed(action)
         if action == "toggle_mark":
