@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from tests.builders import params
+
 T0 = 1_790_000_000.0  # 2026-09-22 (a fixed "now" for snapshots)
 MODEL = "claude-sonnet-4-5"
 
@@ -37,12 +39,8 @@ def custom_id(i: int) -> str:
 
 
 def params_for(i: int) -> dict[str, Any]:
-    return {
-        "model": MODEL,
-        "max_tokens": 1024,
-        "system": "You summarise support tickets in one paragraph.",
-        "messages": [{"role": "user", "content": f"Summarise ticket {i}: the printer on floor {i % 7} jams."}],
-    }
+    return params(f"Summarise ticket {i}: the printer on floor {i % 7} jams.", model=MODEL, max_tokens=1024,
+                  system="You summarise support tickets in one paragraph.")
 
 
 def result_for(i: int, kind: str | None = None, text: str | None = None) -> dict[str, Any]:

@@ -11,20 +11,12 @@ import sys
 
 import orjson
 
+from tests.builders import batch_items
 from tui.cli import main
 from tui.core.poll.ingest import ingest
 from tui.core.submit.check import plan_from_requests
 from tui.core.journal.batches import apply_server_state, get_batch
 from tui.core.submit.send import submit
-
-
-def _items(prefix: str, n: int, bad: int = 0) -> list[tuple[str, bytes]]:
-    out = [(f"{prefix}-{i:02d}", orjson.dumps({"model": "claude-haiku-4-5", "max_tokens": 100, "messages": [
-        {"role": "user", "content": f"About {prefix} {i}: commas, \"quotes\",\nnewlines and 🎉"}]}))
-           for i in range(n)]
-    return out + [(f"{prefix}-bad{i}", orjson.dumps({"model": "nope", "max_tokens": 5,
-                                                     "messages": [{"role": "user", "content": "x"}]}))
-                  for i in range(bad)]
 
 
 async def _cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -46,7 +38,7 @@ async def test_cancel_from_the_cli(journal, journal_path, emulator_factory, caps
     async with emulator_factory(request_ms=60_000) as emu:
         base = ["--journal", str(journal_path), "--base-url", emu.base_url]
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
-            rows = [(await submit(journal, client, plan_from_requests(_items(p, 3), source=p)))[0] for p in "ab"]
+            rows = [(await submit(journal, client, plan_from_requests(batch_items(p, 3), source=p)))[0] for p in "ab"]
             code, out, err = await _cli(capsys, *base, "cancel", rows[0].id, rows[1].id)
             assert code == 2 and "add --yes" in err  # no terminal to ask on: refuse, send nothing
             assert (await get_batch(journal, rows[0].local_id)).processing_status == "in_progress"
@@ -73,8 +65,8 @@ async def test_retry_export_delete_from_the_cli(journal, journal_path, emulator_
     async with emulator_factory(fail_requests=0.3, seed=5) as emu:
         base = ["--journal", str(journal_path), "--base-url", emu.base_url]
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
-            [first] = await submit(journal, client, plan_from_requests(_items("m", 20, bad=2), source="m.jsonl"),
-                                   label="mixed")
+            plan = plan_from_requests(batch_items("m", 20, invalid=2), source="m.jsonl")
+            [first] = await submit(journal, client, plan, label="mixed")
             await _settle(journal, client, emu, first)
             truth = emu.results_for(first.id)
             retryable = sorted(c for c, l in truth.items() if l["result"]["type"] == "errored"
@@ -107,7 +99,7 @@ async def test_retry_export_delete_from_the_cli(journal, journal_path, emulator_
             assert f"wrote 22 row(s) of the job of {current.id}" in out and str(target) in out
             with open(target, encoding="utf-8", newline="") as f:
                 rows = list(csv.DictReader(f))
-            assert [r["custom_id"] for r in rows] == sorted(c for c, _ in _items("m", 20, bad=2))
+            assert [r["custom_id"] for r in rows] == sorted(c for c, _ in batch_items("m", 20, invalid=2))
             assert {r["result_type"] for r in rows if "bad" not in r["custom_id"]} == {"succeeded"}
             assert oct(os.stat(target).st_mode & 0o777) == "0o600"
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 
+from tests.builders import write_requests
 from tui.cli import main
 
 
 def test_dry_run_prints_a_cost_range(tmp_path, capsys, journal_path) -> None:
-    path = tmp_path / "in.jsonl"
-    path.write_text("".join(json.dumps({"custom_id": f"r{i}", "params": {
-        "model": "claude-sonnet-4-5-20250929", "max_tokens": 1000,
-        "messages": [{"role": "user", "content": "x" * 4000}]}}) + "\n" for i in range(5)))
+    path = write_requests(tmp_path / "in.jsonl", 5, text="x" * 4000, model="claude-sonnet-4-5-20250929",
+                          max_tokens=1000)
     code = main(["submit", str(path), "--dry-run", "--max-per-batch", "2", "--journal", str(journal_path)])
     out = capsys.readouterr().out
     assert code == 0

@@ -11,16 +11,8 @@ import re
 
 import orjson
 
+from tests.builders import write_requests
 from tui.cli import main
-
-
-def _file(path, n: int):
-    with path.open("wb") as f:
-        for i in range(n):
-            f.write(orjson.dumps({"custom_id": f"c-{i:03d}", "params": {
-                "model": "claude-haiku-4-5", "max_tokens": 32,
-                "messages": [{"role": "user", "content": f"number {i}"}]}}) + b"\n")
-    return path
 
 
 async def _cli(journal_path, base_url, *argv: str) -> int:
@@ -31,7 +23,7 @@ async def test_watch_list_and_retry_say_what_the_results_stream_got_wrong(emulat
     journal = tmp_path / "journal.sqlite"
     async with emulator_factory(foreign_results=0.05, missing_results=0.05, duplicate_results=0.05,
                                 seed=5) as emu:
-        assert await _cli(journal, emu.base_url, "submit", str(_file(tmp_path / "in.jsonl", 80))) == 0
+        assert await _cli(journal, emu.base_url, "submit", str(write_requests(tmp_path / "in.jsonl", 80))) == 0
         [batch_id] = emu.batch_ids()
         await emu.wait_until_ended(batch_id)
         wrong = emu.results_injected(batch_id)
@@ -68,7 +60,7 @@ async def test_watch_list_and_retry_say_what_the_results_stream_got_wrong(emulat
 
 async def test_watch_says_a_clean_stream_matched_and_exits_0(emulator, tmp_path, capsys):
     journal = tmp_path / "journal.sqlite"
-    assert await _cli(journal, emulator.base_url, "submit", str(_file(tmp_path / "in.jsonl", 20))) == 0
+    assert await _cli(journal, emulator.base_url, "submit", str(write_requests(tmp_path / "in.jsonl", 20))) == 0
     assert await _cli(journal, emulator.base_url, "watch", "--interval", "0.1") == 0
     out, err = capsys.readouterr()
     assert "results 20/20 complete" in out and "match" not in err

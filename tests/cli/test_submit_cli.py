@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.core.submit_helpers import write_requests
+from tests.builders import request, write_jsonl, write_requests
 from tui.cli import main
 
 
@@ -41,9 +41,8 @@ async def test_submit_prints_the_plan_and_one_id_per_batch(cli, tmp_path, emulat
 
 
 async def test_bad_lines_are_listed_and_nothing_is_sent(cli, tmp_path, emulator, journal_path):
-    path = tmp_path / "bad.jsonl"
-    path.write_bytes(b'{"custom_id": "a b", "params": {}}\n'
-                     b'{"custom_id": "ok", "params": {"model": "m", "max_tokens": 0, "messages": [1]}}\n')
+    path = write_jsonl(tmp_path / "bad.jsonl", [{"custom_id": "a b", "params": {}},
+                                                 request("ok", model="m", max_tokens=0, messages=[1])])
     code, out, err = await cli("submit", str(path), "--base-url", emulator.base_url)
     assert code == 1 and out == ""
     assert f"{path}:1: custom_id 'a b' must match" in err

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import os
 
-import orjson
-
+from tests.builders import line, request, write_jsonl
 from tests.reliability.cli_run import cli
 
 
 def _line(custom_id: str, **params) -> bytes:
-    base = {"model": "claude-haiku-4-5", "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
-    return orjson.dumps({"custom_id": custom_id, "params": {**base, **params}})
+    """The JSONL line of a request saying "hi", with `params` put in (tests/builders.py)."""
+    return line(request(custom_id, "hi", **params))
 
 
 def test_a_fifo_as_the_file_is_refused_without_waiting_for_a_writer(tmp_path, journal_path, emulator_sync) -> None:
@@ -33,8 +32,7 @@ def test_a_device_or_a_folder_as_the_file_is_refused(tmp_path, journal_path) -> 
 
 
 def test_params_of_the_wrong_type_are_named_by_line_and_field(tmp_path, journal_path, emulator_sync) -> None:
-    path = tmp_path / "types.jsonl"
-    path.write_bytes(b"\n".join([
+    path = write_jsonl(tmp_path / "types.jsonl", [
         _line("ok"),
         _line("a", messages=["hello"]),
         _line("b", messages=[{"role": 1, "content": "hi"}]),
@@ -43,7 +41,7 @@ def test_params_of_the_wrong_type_are_named_by_line_and_field(tmp_path, journal_
         _line("e", tools={"name": "x"}),
         _line("f", max_tokens=2 ** 63),
         _line("g", messages=[{"role": "user"}]),
-    ]) + b"\n")
+    ])
     run = cli("submit", str(path), "--base-url", emulator_sync.base_url, journal=journal_path, timeout=60)
     assert run.code == 1, run.text
     expected = [
@@ -62,8 +60,7 @@ def test_params_of_the_wrong_type_are_named_by_line_and_field(tmp_path, journal_
 
 
 def test_the_largest_max_tokens_gives_a_bounded_estimate(tmp_path, journal_path) -> None:
-    path = tmp_path / "big.jsonl"
-    path.write_bytes(_line("a", max_tokens=128_000) + b"\n")
+    path = write_jsonl(tmp_path / "big.jsonl", [_line("a", max_tokens=128_000)])
     run = cli("submit", str(path), "--dry-run", journal=journal_path, timeout=60)
     assert run.code == 0, run.text
     [cost] = [line for line in run.out.splitlines() if "Estimated cost" in line]

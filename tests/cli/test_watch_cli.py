@@ -10,8 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import orjson
 import pytest
+
+from tests.builders import write_requests
 
 
 @pytest.fixture
@@ -49,20 +50,11 @@ def _cli(env: dict[str, str], *argv: str, timeout: float = 120) -> subprocess.Co
                           timeout=timeout)
 
 
-def _write_requests(path: Path, n: int) -> None:
-    with path.open("wb") as f:
-        for i in range(n):
-            f.write(orjson.dumps({"custom_id": f"w-{i}", "params": {
-                "model": "claude-haiku-4-5", "max_tokens": 64,
-                "messages": [{"role": "user", "content": f"number {i}"}]}}) + b"\n")
-
-
 def test_watch_follows_submitted_batches_to_the_end(emulator_process, tmp_path: Path) -> None:
     base_url = emulator_process("--request-ms", "2", "--fail-requests", "0.1", "--fail-http", "0.15")
     journal = tmp_path / "j" / "journal.sqlite"
     env = _env(base_url, journal)
-    source = tmp_path / "requests.jsonl"
-    _write_requests(source, 900)
+    source = write_requests(tmp_path / "requests.jsonl", 900, ids="w-{i}", max_tokens=64)
     submitted = _cli(env, "submit", str(source), "--max-per-batch", "300")
     assert submitted.returncode == 0, submitted.stderr
     ids = submitted.stdout.split()
@@ -106,8 +98,7 @@ def test_watch_on_an_empty_journal_exits_0(tmp_path: Path) -> None:
 def test_ctrl_c_exits_130_cleanly(emulator_process, tmp_path: Path) -> None:
     base_url = emulator_process("--request-ms", "60000")        # never ends during the test
     env = _env(base_url, tmp_path / "j" / "journal.sqlite")
-    source = tmp_path / "requests.jsonl"
-    _write_requests(source, 5)
+    source = write_requests(tmp_path / "requests.jsonl", 5, ids="w-{i}", max_tokens=64)
     assert _cli(env, "submit", str(source)).returncode == 0
     proc = subprocess.Popen([sys.executable, "-m", "tui", "watch", "--interval", "0.2"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -1,16 +1,39 @@
-"""Batches on the emulator that the journal tracks, made without the submit pipeline (for cancel/delete)."""
+"""Batches on the emulator that the journal tracks: sent through the submit pipeline (`submit_items`) or made
+without it (`create_tracked`, for cancel/delete); `finish` and `refresh` write what the poller would.
+(The requests: tests/builders.py.)"""
 
 from __future__ import annotations
 
 import orjson
 
+from tests.builders import items
 from tui.core.journal.batches import apply_server_state
+from tui.core.journal.connection import Journal
+from tui.core.poll.ingest import ingest
+from tui.core.submit.check import plan_from_requests
+from tui.core.submit.send import submit
 
 
-def requests_for(prefix: str, n: int, **extra) -> list[dict]:
-    return [{"custom_id": f"{prefix}-{i}", "params": {
-        "model": "claude-haiku-4-5", "max_tokens": 64,
-        "messages": [{"role": "user", "content": f"question {i} of {prefix}"}], **extra}} for i in range(n)]
+async def submit_items(journal_path, client, its: list[tuple[str, bytes]], label: str):
+    """Submit (custom_id, params) items as one job labelled `label` through core.submit; return its row."""
+    journal = await Journal.open(journal_path)
+    try:
+        [row] = await submit(journal, client, plan_from_requests(its, source=label), label=label, again=True)
+        return row
+    finally:
+        await journal.close()
+
+
+async def finish(journal_path, client, emu, row) -> None:
+    """Wait for the server to end the batch, then record it and ingest its results (what the poller does)."""
+    ended = await emu.wait_until_ended(row.id)
+    journal = await Journal.open(journal_path)
+    try:
+        async with journal.transaction():
+            await apply_server_state(journal, row.local_id, ended)
+        assert (await ingest(journal, client, row.local_id)).complete
+    finally:
+        await journal.close()
 
 
 async def create_tracked(journal, client, requests: list[dict], *, label: str | None = None) -> int:
@@ -20,8 +43,8 @@ async def create_tracked(journal, client, requests: list[dict], *, label: str | 
         cur = await journal.db.execute("INSERT INTO batches(id, label) VALUES (?, ?)", (batch.id, label))
         local_id = cur.lastrowid
         await apply_server_state(journal, local_id, batch)
-        await journal.db.executemany("INSERT INTO requests VALUES (?,?,?)", [
-            (local_id, r["custom_id"], orjson.dumps(r["params"])) for r in requests])
+        await journal.db.executemany("INSERT INTO requests VALUES (?,?,?)",
+                                     [(local_id, cid, params) for cid, params in items(requests)])
     return local_id
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 import orjson
 
+from tests.builders import params as request_params
+
 
 def succeeded_line(cid: str, text: str, *, tokens=(10, 20, 3, 4), stop="end_turn", model="claude-haiku-4-5") -> dict:
     return {"custom_id": cid, "result": {"type": "succeeded", "message": {
@@ -43,8 +45,7 @@ async def add_batch(journal, batch_id: str, *, job_id: int | None, created_at: f
         local_id = cur.lastrowid
         for line in lines:
             cid = line["custom_id"]
-            p = (params or {}).get(cid) or {"model": "claude-haiku-4-5", "max_tokens": 50,
-                                            "messages": [{"role": "user", "content": f"say {cid}"}]}
+            p = (params or {}).get(cid) or request_params(f"say {cid}", max_tokens=50)
             await journal.db.execute("INSERT INTO requests VALUES (?,?,?)", (local_id, cid, orjson.dumps(p)))
             result = line["result"]
             msg = result.get("message") or {}

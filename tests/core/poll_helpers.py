@@ -1,22 +1,18 @@
-"""Helpers for the poller and ingest tests: requests, batches created straight through the SDK, journal rows."""
+"""Helpers for the poller and ingest tests: batches created straight through the SDK, journal rows.
+(The requests: tests/builders.py.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from tests.builders import requests
 from tui.core.journal.connection import Journal
 from tui.core.journal.batches import server_fields
 
 
-def requests(n: int, prefix: str = "r", *, max_tokens: int = 16) -> list[dict[str, Any]]:
-    return [{"custom_id": f"{prefix}{i}", "params": {
-        "model": "claude-sonnet-4-5", "max_tokens": max_tokens,
-        "messages": [{"role": "user", "content": f"Say something about the number {i}."}]}} for i in range(n)]
-
-
 async def create_recorded(journal: Journal, client: Any, n: int, prefix: str = "r") -> tuple[int, str]:
     """Create a batch through the SDK and record it in the journal as submit would: (local_id, batch id)."""
-    batch = await client.messages.batches.create(requests=requests(n, prefix))
+    batch = await client.messages.batches.create(requests=requests(n, ids=prefix + "{i}", model="claude-sonnet-4-5"))
     return await record(journal, batch), batch.id
 
 

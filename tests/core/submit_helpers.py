@@ -1,20 +1,9 @@
-"""Shared by the submit tests: request files, and polling a batch to its end through the SDK."""
+"""Shared by the submit tests: polling a batch to its end through the SDK, the journal's ids, a relay that
+holds back a create's answer. (Request files: tests/builders.py.)"""
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
-
-import orjson
-
-
-def write_requests(path: Path, n: int, *, prefix: str = "req", model: str = "claude-haiku-4-5") -> Path:
-    with open(path, "wb") as f:
-        for i in range(n):
-            f.write(orjson.dumps({"custom_id": f"{prefix}-{i}", "params": {
-                "model": model, "max_tokens": 32,
-                "messages": [{"role": "user", "content": f"say something about {i}"}]}}) + b"\n")
-    return path
 
 
 async def wait_ended(client, batch_id: str, timeout: float = 60.0):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from action_helpers import create_tracked, events, refresh, requests_for
+from action_helpers import create_tracked, events, refresh
+
+from tests.builders import requests
 from tui.core.actions.cancel import cancel_batches
 from tui.core.journal.batches import get_batch
 
@@ -12,8 +14,8 @@ async def test_cancel_several_shows_canceling_at_once_then_ended(journal, emulat
 
     async with emulator_factory(request_ms=60_000) as emu:
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
-            a = await create_tracked(journal, client, requests_for("a", 5))
-            b = await create_tracked(journal, client, requests_for("b", 5))
+            a = await create_tracked(journal, client, requests(5, ids="a-{i}"))
+            b = await create_tracked(journal, client, requests(5, ids="b-{i}"))
             outcomes = await cancel_batches(journal, client, [a, b], actor="tui")
             assert [o.ok for o in outcomes] == [True, True]
             for o, local_id in zip(outcomes, (a, b)):
@@ -39,14 +41,14 @@ async def test_failed_cancel_says_why_and_leaves_the_row(journal, emulator_facto
 
     async with emulator_factory(request_ms=1) as emu:
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url, max_retries=0) as client:
-            local_id = await create_tracked(journal, client, requests_for("c", 2))
+            local_id = await create_tracked(journal, client, requests(2, ids="c-{i}"))
             before = await get_batch(journal, local_id)
             await emu.wait_until_ended(before.id)  # the server ended it; the journal still says in_progress
             [outcome] = await cancel_batches(journal, client, [before.id[-8:]])
             assert not outcome.ok
             assert outcome.message.startswith(f"could not cancel {before.id}: HTTP 400 invalid_request_error")
             assert await get_batch(journal, local_id) == before
-            local_2 = await create_tracked(journal, client, requests_for("d", 2))
+            local_2 = await create_tracked(journal, client, requests(2, ids="d-{i}"))
             before_2 = await get_batch(journal, local_2)
             emu.fail_next(500)
             [outcome] = await cancel_batches(journal, client, [local_2])

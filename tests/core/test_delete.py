@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from action_helpers import create_tracked, events, refresh, requests_for
+from action_helpers import create_tracked, events, refresh
 from export_helpers import succeeded_line
+
+from tests.builders import requests
 from tui.core.actions.delete import delete_batches
 from tui.core.actions.export import export_results
 from tui.core.journal.batches import get_batch
@@ -27,7 +29,7 @@ async def test_delete_running_is_refused_then_ended_is_deleted_and_kept(journal,
 
     async with emulator_factory(request_ms=500) as emu:
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
-            local_id = await create_tracked(journal, client, requests_for("d", 2))
+            local_id = await create_tracked(journal, client, requests(2, ids="d-{i}"))
             row = await get_batch(journal, local_id)
             [refused] = await delete_batches(journal, client, [row.id])
             assert not refused.ok and "has not ended (in_progress)" in refused.message
@@ -52,7 +54,7 @@ async def test_forget_removes_the_local_rows_too(journal, emulator_factory):
 
     async with emulator_factory(request_ms=1) as emu:
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
-            local_id = await create_tracked(journal, client, requests_for("f", 2))
+            local_id = await create_tracked(journal, client, requests(2, ids="f-{i}"))
             row = await get_batch(journal, local_id)
             await emu.wait_until_ended(row.id)
             await refresh(journal, client, local_id)
@@ -72,7 +74,7 @@ async def test_delete_failure_is_reported_and_row_unchanged(journal, emulator_fa
 
     async with emulator_factory(request_ms=1) as emu:
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url, max_retries=0) as client:
-            local_id = await create_tracked(journal, client, requests_for("g", 1))
+            local_id = await create_tracked(journal, client, requests(1, ids="g-{i}"))
             row = await get_batch(journal, local_id)
             await emu.wait_until_ended(row.id)
             await refresh(journal, client, local_id)

@@ -6,22 +6,15 @@ import json
 
 import pytest
 
+from tests.builders import request, requests, write_jsonl
 from tui.core.money.estimate import estimate_plan, format_estimate
 from tui.core.submit.check import plan
 
 
-def _write(path, lines) -> None:
-    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
-
-
 def test_bounds_on_a_known_file(tmp_path) -> None:
     text = "x" * 4000                                 # 1000 tokens at 4 chars a token
-    lines = [{"custom_id": f"r{i}", "params": {"model": "claude-haiku-4-5", "max_tokens": 1000,
-                                               "system": "s" * 400,
-                                               "messages": [{"role": "user", "content": text}]}}
-             for i in range(10)]
-    path = tmp_path / "in.jsonl"
-    _write(path, lines)
+    lines = requests(10, text=text, max_tokens=1000, system="s" * 400)
+    path = write_jsonl(tmp_path / "in.jsonl", lines)
     p = plan(path)
     assert p.ok
     est = estimate_plan(p)
@@ -42,14 +35,9 @@ def test_bounds_on_a_known_file(tmp_path) -> None:
 
 
 def test_several_chunks_and_models_with_an_unknown_one(tmp_path) -> None:
-    lines = [{"custom_id": f"a{i}", "params": {"model": "claude-sonnet-4-5-20250929", "max_tokens": 100,
-                                               "messages": [{"role": "user", "content": "hi" * 200}]}}
-             for i in range(5)]
-    lines += [{"custom_id": f"b{i}", "params": {"model": "my\x1b[2Jmodel", "max_tokens": 8,
-                                                "messages": [{"role": "user", "content": "hello"}]}}
-              for i in range(3)]
-    path = tmp_path / "in.jsonl"
-    _write(path, lines)
+    lines = requests(5, ids="a{i}", text="hi" * 200, model="claude-sonnet-4-5-20250929", max_tokens=100)
+    lines += requests(3, ids="b{i}", text="hello", model="my\x1b[2Jmodel", max_tokens=8)
+    path = write_jsonl(tmp_path / "in.jsonl", lines)
     est = estimate_plan(plan(path, max_per_batch=3))
     assert (est.requests, est.batches) == (8, 3)
     assert est.unknown_models == ["my\x1b[2Jmodel"] and est.unknown_requests == 3
@@ -60,9 +48,7 @@ def test_several_chunks_and_models_with_an_unknown_one(tmp_path) -> None:
 
 
 def test_all_unknown_is_unknown_never_zero(tmp_path) -> None:
-    path = tmp_path / "in.jsonl"
-    _write(path, [{"custom_id": "a", "params": {"model": "gpt-4o", "max_tokens": 8,
-                                                  "messages": [{"role": "user", "content": "hi"}]}}])
+    path = write_jsonl(tmp_path / "in.jsonl", [request("a", "hi", model="gpt-4o", max_tokens=8)])
     est = estimate_plan(plan(path))
     assert est.low_usd is None and est.high_usd is None and est.saving is None
     assert format_estimate(est).startswith("Estimated cost: unknown price; 1 request for gpt-4o")

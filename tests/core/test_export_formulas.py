@@ -15,6 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from export_helpers import add_batch, add_job, errored_line, plain_line, succeeded_line
+
+from tests.builders import params as request_params
 from tui.core.actions.export import (CSV_COLUMNS, FORMULA_TRIGGERS, ExportOptions, export_results,
                                      spreadsheet_cell)
 from tui.core.journal.connection import Journal
@@ -68,7 +70,7 @@ async def _hostile_batch(journal) -> None:
         lines.append(succeeded_line(ok, payload, stop=f"{t}stop", tokens=(-5, -7, 0, 1)))
         lines.append(errored_line(bad, f"{t}etype", payload))
         lines.append(plain_line(odd, f"{t}kind"))
-        params[ok] = {"model": "claude-haiku-4-5", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]}
+        params[ok] = request_params("x", max_tokens=5)
     await add_batch(journal, "=msgbatch_evil", job_id=job, created_at=1.0, lines=lines, params=params,
                     cost=-0.25)
 

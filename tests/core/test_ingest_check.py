@@ -11,6 +11,7 @@ import anthropic
 import orjson
 
 from action_helpers import refresh
+from tests.builders import items, requests
 from tests.core.poll_helpers import create_recorded
 from tui.core.actions.export import ExportOptions, export_results
 from tui.core.actions.retry import MISSING, select_retry, send_retry
@@ -19,15 +20,12 @@ from tui.core.poll.ingest import READ_WHOLE, ingest
 from tui.core.submit.check import plan_from_requests
 from tui.core.submit.send import submit
 
-
-def _items(n: int) -> list[tuple[str, bytes]]:
-    return [(f"q-{i:03d}", orjson.dumps({"model": "claude-haiku-4-5", "max_tokens": 50,
-                                         "messages": [{"role": "user", "content": f"question {i}"}]}))
-            for i in range(n)]
+IDS = "q-{i:03d}"
 
 
 async def _sent_and_ended(journal, client, emu, n: int = 120) -> int:
-    [row] = await submit(journal, client, plan_from_requests(_items(n), source="check.jsonl"), label="check")
+    sent = plan_from_requests(items(requests(n, ids=IDS)), source="check.jsonl")
+    [row] = await submit(journal, client, sent, label="check")
     await emu.wait_until_ended(row.id)
     await refresh(journal, client, row.local_id)
     return row.local_id
@@ -86,7 +84,7 @@ async def test_foreign_missing_and_duplicate_lines_are_named_and_not_counted(jou
             missing_items = [(c, p) for c, p in sel.items if c in wrong["missing"]]
             assert sorted(c for c, _ in missing_items) == sorted(wrong["missing"])
             assert sel.kinds[MISSING] == len(wrong["missing"])
-            params = dict(_items(120))
+            params = dict(items(requests(120, ids=IDS)))
             assert all(p == params[c] for c, p in missing_items)
             emu.config = dataclasses.replace(emu.config, foreign_results=0.0, missing_results=0.0,
                                              duplicate_results=0.0)

@@ -7,59 +7,48 @@ import hashlib
 import orjson
 import pytest
 
+from tests.builders import items, line, request, requests, write_jsonl
 from tui.core.submit.check import (BODY_OVERHEAD, MAX_SHOWN_ERRORS, PlanError, plan, plan_from_requests)
 
 
-def req(cid: str, **params) -> bytes:
-    p = {"model": "claude-haiku-4-5", "max_tokens": 16,
-         "messages": [{"role": "user", "content": f"hello {cid}"}]} | params
-    return orjson.dumps({"custom_id": cid, "params": p})
-
-
-# (line bytes, the words its error must contain); the line number is its position in BAD_LINES + 1
-BAD_LINES: list[tuple[bytes, str]] = [
+# (a request or a raw line, the words its error must contain); the line number is its position in BAD_LINES + 1
+BAD_LINES: list[tuple[dict | bytes, str]] = [
     (b'{"custom_id": "a", "params": ', "not valid JSON"),
     (b'[1, 2]', "must be a JSON object, got array"),
     (b'{"params": {"model": "m", "max_tokens": 1, "messages": [{"role": "user", "content": "x"}]}}', "custom_id is missing"),
-    (req("has space"), "custom_id 'has space' must match"),
-    (req("x" * 65), "must match"),
+    (request("has space"), "custom_id 'has space' must match"),
+    (request("x" * 65), "must match"),
     (b'{"custom_id": 7, "params": {"model": "m", "max_tokens": 1, "messages": [{"role": "user", "content": "x"}]}}', "custom_id 7 must match"),
-    (req("ok1"), ""),
-    (req("ok1"), "custom_id 'ok1' is a duplicate (first on line 7)"),
+    (request("ok1"), ""),
+    (request("ok1"), "custom_id 'ok1' is a duplicate (first on line 7)"),
     (b'{"custom_id": "np"}', "params is missing"),
     (b'{"custom_id": "pa", "params": [1]}', "params must be an object, got array"),
-    (orjson.dumps({"custom_id": "nm", "params": {"max_tokens": 1, "messages": [{"role": "user", "content": "x"}]}}), "params.model is missing"),
-    (req("em", model=""), "params.model must be a non-empty string"),
-    (orjson.dumps({"custom_id": "nt", "params": {"model": "m", "messages": [{"role": "user", "content": "x"}]}}), "params.max_tokens is missing"),
-    (req("z0", max_tokens=0), "params.max_tokens must be at least 1, got 0"),
-    (req("zs", max_tokens="5"), "params.max_tokens must be an integer"),
-    (req("zb", max_tokens=True), "params.max_tokens must be an integer"),
-    (orjson.dumps({"custom_id": "nmsg", "params": {"model": "m", "max_tokens": 1}}), "params.messages is missing"),
-    (req("emsg", messages=[]), "params.messages is empty"),
-    (req("smsg", messages="hi"), "params.messages must be an array, got string"),
-    (req("st", stream=True), "params.stream: true is not allowed"),
-    (req("mo", messages=["hi"]), "params.messages[0] must be an object with role and content, got string"),
-    (req("mr", messages=[{"role": 1, "content": "x"}]), 'params.messages[0].role must be "user" or "assistant"'),
-    (req("sy", system=3), "params.system must be a string or an array of content blocks, got number"),
-    (req("te", temperature="0.2"), "params.temperature must be a number, got string"),
-    (req("to", tools="none"), "params.tools must be an array, got string"),
-    (req("hu", max_tokens=2 ** 63), "params.max_tokens must be at most 128,000"),
+    ({"custom_id": "nm", "params": {"max_tokens": 1, "messages": [{"role": "user", "content": "x"}]}}, "params.model is missing"),
+    (request("em", model=""), "params.model must be a non-empty string"),
+    ({"custom_id": "nt", "params": {"model": "m", "messages": [{"role": "user", "content": "x"}]}}, "params.max_tokens is missing"),
+    (request("z0", max_tokens=0), "params.max_tokens must be at least 1, got 0"),
+    (request("zs", max_tokens="5"), "params.max_tokens must be an integer"),
+    (request("zb", max_tokens=True), "params.max_tokens must be an integer"),
+    ({"custom_id": "nmsg", "params": {"model": "m", "max_tokens": 1}}, "params.messages is missing"),
+    (request("emsg", messages=[]), "params.messages is empty"),
+    (request("smsg", messages="hi"), "params.messages must be an array, got string"),
+    (request("st", stream=True), "params.stream: true is not allowed"),
+    (request("mo", messages=["hi"]), "params.messages[0] must be an object with role and content, got string"),
+    (request("mr", messages=[{"role": 1, "content": "x"}]), 'params.messages[0].role must be "user" or "assistant"'),
+    (request("sy", system=3), "params.system must be a string or an array of content blocks, got number"),
+    (request("te", temperature="0.2"), "params.temperature must be a number, got string"),
+    (request("to", tools="none"), "params.tools must be an array, got string"),
+    (request("hu", max_tokens=2 ** 63), "params.max_tokens must be at most 128,000"),
     (b'{"custom_id": "ex", "params": {"model": "m", "max_tokens": 1, "messages": [{"role": "user", "content": "x"}]}, "extra": 1}',
      "unexpected key 'extra'"),
     (b'{"custom_id": "bad\xff\xfe", "params": {}}', "not valid UTF-8"),
     (b'{"custom_id": "nul\x00", "params": {}}', "NUL byte at column"),
-    (b"\xef\xbb\xbf" + req("bom_not_first"), "not valid JSON"),
+    (b"\xef\xbb\xbf" + line(request("bom_not_first")), "not valid JSON"),
 ]
 
 
-def write(tmp_path, lines: list[bytes], name="in.jsonl", end=b"\n"):
-    path = tmp_path / name
-    path.write_bytes(b"".join(line + end for line in lines))
-    return path
-
-
 def test_every_bad_line_kind_is_reported_with_its_line(tmp_path):
-    path = write(tmp_path, [line for line, _ in BAD_LINES])
+    path = write_jsonl(tmp_path / "in.jsonl", [raw for raw, _ in BAD_LINES])
     p = plan(path)
     assert not p.ok
     by_line: dict[int, list[str]] = {}
@@ -78,7 +67,7 @@ def test_every_bad_line_kind_is_reported_with_its_line(tmp_path):
 
 def test_bom_crlf_and_blank_trailing_lines_are_fine(tmp_path):
     path = tmp_path / "win.jsonl"
-    path.write_bytes(b"\xef\xbb\xbf" + req("a") + b"\r\n" + req("b") + b"\r\n\r\n  \r\n\n")
+    path.write_bytes(b"\xef\xbb\xbf" + line(request("a")) + b"\r\n" + line(request("b")) + b"\r\n\r\n  \r\n\n")
     p = plan(path)
     assert p.ok, p.error_lines()
     assert p.request_count == 2
@@ -87,7 +76,7 @@ def test_bom_crlf_and_blank_trailing_lines_are_fine(tmp_path):
 
 
 def test_errors_are_capped_with_a_count(tmp_path):
-    path = write(tmp_path, [b"nope"] * (MAX_SHOWN_ERRORS + 7))
+    path = write_jsonl(tmp_path / "in.jsonl", [b"nope"] * (MAX_SHOWN_ERRORS + 7))
     p = plan(path)
     assert p.error_count == MAX_SHOWN_ERRORS + 7
     lines = p.error_lines()
@@ -96,15 +85,15 @@ def test_errors_are_capped_with_a_count(tmp_path):
 
 
 def test_empty_and_missing_files_are_problems_not_crashes(tmp_path):
-    empty = write(tmp_path, [], name="empty.jsonl")
+    empty = write_jsonl(tmp_path / "empty.jsonl", [])
     assert plan(empty).error_lines() == [f"{empty}: no requests (the file holds no lines)"]
     missing = plan(tmp_path / "missing.jsonl")
     assert not missing.ok and "cannot read the file" in missing.error_lines()[0]
 
 
 def test_split_by_count_and_exact_body_bytes(tmp_path):
-    lines = [req(f"r{i}") for i in range(25)]
-    p = plan(write(tmp_path, lines), max_per_batch=10)
+    lines = requests(25)
+    p = plan(write_jsonl(tmp_path / "in.jsonl", lines), max_per_batch=10)
     assert [c.request_count for c in p.chunks] == [10, 10, 5]
     assert [(c.first_line, c.last_line) for c in p.chunks] == [(1, 10), (11, 20), (21, 25)]
     by_chunk: dict[int, list[bytes]] = {}
@@ -120,29 +109,28 @@ def test_split_by_count_and_exact_body_bytes(tmp_path):
 
 
 def test_split_by_bytes(tmp_path):
-    lines = [req(f"r{i}") for i in range(20)]
-    one = plan(write(tmp_path, lines[:1])).chunks[0].bytes - BODY_OVERHEAD
-    p = plan(write(tmp_path, lines, name="b.jsonl"), max_bytes=BODY_OVERHEAD + 3 * one + 10)
+    lines = requests(20)
+    one = plan(write_jsonl(tmp_path / "in.jsonl", lines[:1])).chunks[0].bytes - BODY_OVERHEAD
+    p = plan(write_jsonl(tmp_path / "b.jsonl", lines), max_bytes=BODY_OVERHEAD + 3 * one + 10)
     assert [c.request_count for c in p.chunks] == [3] * 6 + [2]
     assert all(c.bytes <= BODY_OVERHEAD + 3 * one + 10 for c in p.chunks)
 
 
 def test_a_request_larger_than_a_batch_is_a_problem(tmp_path):
-    p = plan(write(tmp_path, [req("big", system="x" * 500)]), max_bytes=300)
+    p = plan(write_jsonl(tmp_path / "in.jsonl", [request("big", system="x" * 500)]), max_bytes=300)
     assert p.error_count == 1 and "a batch body holds at most 300" in p.error_lines()[0]
 
 
 def test_file_changed_after_check_is_refused(tmp_path):
-    path = write(tmp_path, [req("a"), req("b")])
+    path = write_jsonl(tmp_path / "in.jsonl", [request("a"), request("b")])
     p = plan(path)
-    path.write_bytes(req("a") + b"\n" + req("c") + b"\n")
+    write_jsonl(path, [request("a"), request("c")])
     with pytest.raises(PlanError, match="changed since it was checked"):
         list(p.iter_requests())
 
 
 def test_plan_from_requests_checks_and_keeps_them():
-    good = [(f"g{i}", orjson.dumps({"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]}))
-            for i in range(5)]
+    good = items(requests(5, ids="g{i}", text="x", model="m", max_tokens=5))
     p = plan_from_requests(good, max_per_batch=2)
     assert p.ok and [c.request_count for c in p.chunks] == [2, 2, 1]
     assert [(c, cid) for c, cid, _ in p.iter_requests()] == [(0, "g0"), (0, "g1"), (1, "g2"), (1, "g3"), (2, "g4")]
@@ -153,10 +141,10 @@ def test_plan_from_requests_checks_and_keeps_them():
 
 
 def test_sha256_is_of_the_file_as_checked(tmp_path):
-    path = write(tmp_path, [req("a")])
+    path = write_jsonl(tmp_path / "in.jsonl", [request("a")])
     p = plan(path)
     assert p.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     late = plan(path)
-    path.write_bytes(req("b") + b"\n" + req("c") + b"\n")
+    write_jsonl(path, [request("b"), request("c")])
     with pytest.raises(PlanError, match="changed since it was checked"):
         late.sha256

@@ -6,7 +6,8 @@ import asyncio
 
 import anthropic
 
-from tests.core.poll_helpers import create_recorded, record, requests
+from tests.builders import items, request, requests
+from tests.core.poll_helpers import create_recorded, record
 from tui.core.poll.loop import Poller
 from tui.core.journal.batches import get_batch, list_batches
 
@@ -67,7 +68,7 @@ async def test_unknown_batch_is_gone_and_kept(journal, client, emulator) -> None
 
 async def test_batch_created_elsewhere_is_adopted_once(journal, client, emulator) -> None:
     mine_local, mine = await create_recorded(journal, client, 3, prefix="mine")
-    foreign = await client.messages.batches.create(requests=requests(4, "theirs"))
+    foreign = await client.messages.batches.create(requests=requests(4, ids="theirs{i}"))
     poller = Poller(journal, client, min_interval=0.1)
     result = await poller.sweep()
     assert [b.id for b in result.adopted] == [foreign.id]
@@ -83,7 +84,7 @@ async def test_many_batches_cost_a_list_page_not_a_retrieve_each(journal, emulat
     async with emulator_factory(request_ms=10_000.0) as emu:          # they stay in progress
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
             for i in range(60):
-                batch = await client.messages.batches.create(requests=requests(1, f"m{i}x"))
+                batch = await client.messages.batches.create(requests=[request(f"m{i}x0")])
                 if i % 3:
                     await record(journal, batch)                      # 40 known; 20 to adopt
             emu.stats.clear()
@@ -255,8 +256,6 @@ async def test_a_recovery_that_cannot_get_through_does_not_spin_the_loop(tmp_pat
     the next try instead of sweeping again the moment each failed recovery ends."""
     import socket
 
-    import orjson
-
     from tui.core.submit.check import plan_from_requests
     from tui.core.submit.send import submit
 
@@ -264,8 +263,7 @@ async def test_a_recovery_that_cannot_get_through_does_not_spin_the_loop(tmp_pat
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
     async with anthropic.AsyncAnthropic(api_key="k", base_url=dead, max_retries=0) as nowhere:
-        items = [(r["custom_id"], orjson.dumps(r["params"])) for r in requests(3)]
-        [row] = await submit(journal, nowhere, plan_from_requests(items, source="offline"))
+        [row] = await submit(journal, nowhere, plan_from_requests(items(requests(3)), source="offline"))
         assert row.intent_state == "intent"
         sweeps: list = []
         stop = asyncio.Event()

@@ -10,23 +10,15 @@ import anthropic
 import orjson
 import pytest
 
+from tests.builders import write_requests
 from tui.core.submit.check import plan
 from tui.core.poll.loop import Poller
 from tui.core.journal.batches import list_batches
 from tui.core.submit.send import submit
 
 
-def _write(path: Path, n: int) -> None:
-    with path.open("wb") as f:
-        for i in range(n):
-            f.write(orjson.dumps({"custom_id": f"rt-{i}", "params": {
-                "model": "claude-haiku-4-5", "max_tokens": 200,
-                "messages": [{"role": "user", "content": f"Question {i}: what comes next?"}]}}) + b"\n")
-
-
 async def _round_trip(journal, emu, tmp_path: Path, n: int, *, max_per_batch: int | None = None) -> None:
-    source = tmp_path / "requests.jsonl"
-    _write(source, n)
+    source = write_requests(tmp_path / "requests.jsonl", n, ids="rt-{i}", max_tokens=200)
     checked = plan(source, max_per_batch=max_per_batch)
     assert not checked.errors
     async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url, timeout=300) as client:

@@ -6,6 +6,7 @@ import csv
 
 import anthropic
 
+from tests.builders import requests
 from tui.core.actions.export import ExportOptions, export_results
 from tui.core.poll.ingest import ingest
 from tui.core.money.pricing import format_usd
@@ -14,12 +15,12 @@ from tui.core.journal.batches import apply_server_state, get_batch, server_field
 
 
 def _requests(n: int) -> list[dict]:
+    """Three models, a cached system prompt on every fourth request, messages of several lengths."""
     models = ("claude-sonnet-4-5-20250929", "claude-haiku-4-5", "claude-opus-4-1")
     system = [{"type": "text", "text": "You are terse. " * 300, "cache_control": {"type": "ephemeral"}}]
-    return [{"custom_id": f"r{i:04d}", "params": {
-        "model": models[i % 3], "max_tokens": 50 + i,
-        **({"system": system} if i % 4 == 0 else {}),
-        "messages": [{"role": "user", "content": f"Tell me about {i} " * (1 + i % 9)}]}} for i in range(n)]
+    return requests(n, ids="r{i:04d}", text=lambda i: f"Tell me about {i} " * (1 + i % 9),
+                    model=lambda i: models[i % 3], max_tokens=lambda i: 50 + i,
+                    system=lambda i: system if i % 4 == 0 else None)
 
 
 async def test_csv_cost_column_sums_to_the_batch_cost(emulator_factory, journal, tmp_path) -> None:

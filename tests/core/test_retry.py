@@ -9,6 +9,8 @@ import orjson
 import pytest
 
 from action_helpers import refresh
+
+from tests.builders import items, requests
 from tui.core.actions.export import ExportOptions, export_results
 from tui.core.poll.ingest import ingest
 from tui.core.submit.check import plan_from_requests
@@ -19,15 +21,9 @@ from tui.emulator.responses import _reply_text, summarize
 
 
 def _requests(n_good: int, n_invalid: int) -> list[tuple[str, bytes]]:
-    items = []
-    for i in range(n_good):
-        items.append((f"ok-{i:02d}", orjson.dumps({
-            "model": "claude-haiku-4-5", "max_tokens": 200, "system": f"be brief #{i}",
-            "messages": [{"role": "user", "content": f"Tell me, in a word, about topic {i}, \"quoted\" 🎉"}]})))
-    for i in range(n_invalid):
-        items.append((f"bad-{i}", orjson.dumps({
-            "model": "no-such-model", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]})))
-    return items
+    """`ok-00`... (each with its own system prompt), then `bad-0`... the server refuses, as items."""
+    return items(requests(n_good, ids="ok-{i:02d}", text='Tell me, in a word, about topic {i}, "quoted" 🎉',
+                          max_tokens=200, system=lambda i: f"be brief #{i}", invalid=n_invalid, invalid_ids="bad-{i}"))
 
 
 async def _run_to_end(journal, client, emu, local_id: int) -> None:
@@ -43,9 +39,9 @@ async def test_retry_resends_exactly_the_retryable_failures_with_their_params(jo
 
     async with emulator_factory(fail_requests=0.4, seed=3) as emu:
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
-            items = _requests(30, 3)
-            params = dict(items)
-            [first] = await submit(journal, client, plan_from_requests(items, source="mixed.jsonl"),
+            reqs = _requests(30, 3)
+            params = dict(reqs)
+            [first] = await submit(journal, client, plan_from_requests(reqs, source="mixed.jsonl"),
                                    label="mixed")
             await _run_to_end(journal, client, emu, first.local_id)
             truth = emu.results_for(first.id)

@@ -7,12 +7,13 @@ import pytest
 
 from tui.core.submit.check import plan
 from tui.core.submit.send import AlreadySubmitted, submit
-from tests.core.submit_helpers import CreateAnswerDelay, journal_ids, wait_ended, write_requests
+from tests.builders import write_requests
+from tests.core.submit_helpers import CreateAnswerDelay, journal_ids, wait_ended
 
 
 @pytest.mark.parametrize("n", [1, 1000])
 async def test_round_trip(tmp_path, journal, emulator, client, n):
-    path = write_requests(tmp_path / "in.jsonl", n)
+    path = write_requests(tmp_path / "in.jsonl", n, ids="req-{i}")
     rows = await submit(journal, client, plan(path), label="trip")
     assert len(rows) == 1
     row = rows[0]
@@ -31,7 +32,7 @@ async def test_round_trip(tmp_path, journal, emulator, client, n):
 
 
 async def test_split_into_several_batches(tmp_path, journal, emulator, client):
-    path = write_requests(tmp_path / "in.jsonl", 25)
+    path = write_requests(tmp_path / "in.jsonl", 25, ids="req-{i}")
     rows = await submit(journal, client, plan(path, max_per_batch=10))
     assert [(r.chunk_index, r.counts.processing, r.intent_state) for r in rows] == [
         (0, 10, "created"), (1, 10, "created"), (2, 5, "created")]

@@ -16,7 +16,8 @@ import anthropic
 import orjson
 import pytest
 
-from tests.core.submit_helpers import CreateAnswerDelay, write_requests
+from tests.builders import write_requests
+from tests.core.submit_helpers import CreateAnswerDelay
 from tui.core.journal.connection import Journal
 from tui.core.submit.send import recover
 

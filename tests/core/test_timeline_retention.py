@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import anthropic
 
+from tests.builders import requests
 from tui.core.timing import deadlines as tl
 from tui.core.clock import Clock
 from tui.core.poll.ingest import ingest
@@ -27,14 +28,8 @@ class EmulatedClock(Clock):
         return self.emu.now()
 
 
-def _requests(prefix: str, n: int = 3) -> list[dict]:
-    return [{"custom_id": f"{prefix}{i}", "params": {"model": "claude-haiku-4-5", "max_tokens": 16,
-                                                     "messages": [{"role": "user", "content": f"hi {i}"}]}}
-            for i in range(n)]
-
-
 async def _recorded(journal: Journal, client, prefix: str) -> tuple[int, str]:
-    batch = await client.messages.batches.create(requests=_requests(prefix))
+    batch = await client.messages.batches.create(requests=requests(3, ids=prefix + "{i}"))
     fields = server_fields(batch)
     async with journal.transaction() as db:
         cur = await db.execute(f"INSERT INTO batches({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
@@ -90,7 +85,7 @@ async def test_poller_ingests_soonest_deletion_first_and_what_waits_too_long_is_
     journal = await Journal.open(journal_path, EmulatedClock(emulator))
     try:
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emulator.base_url) as client:
-            older_batch = await client.messages.batches.create(requests=_requests("o"))
+            older_batch = await client.messages.batches.create(requests=requests(3, ids="o{i}"))
             emulator.advance(tl.DAY)
             newer, newer_id = await _recorded(journal, client, "n")      # recorded first: lower local id
             fields = server_fields(older_batch)

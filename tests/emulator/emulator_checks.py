@@ -13,6 +13,8 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from tests.builders import requests
+
 SCHEMAS_FILE = Path(__file__).resolve().parents[1] / "data" / "openapi_schemas.json"
 _DOC = json.loads(SCHEMAS_FILE.read_text(encoding="utf-8"))
 _REGISTRY = Registry().with_resource("urn:openapi", Resource.from_contents(_DOC, default_specification=DRAFT202012))
@@ -84,9 +86,7 @@ class BodyLog:
 
 
 def make_requests(n: int, *, prefix: str = "r", max_tokens: int = 256, **params) -> list[dict]:
-    """n valid requests with custom_ids `{prefix}{i}`."""
-    return [{"custom_id": f"{prefix}{i}",
-             "params": {"model": "claude-sonnet-4-5", "max_tokens": max_tokens,
-                        "messages": [{"role": "user", "content": f"Question number {i}: why is the sky blue?"}],
-                        **params}}
-            for i in range(n)]
+    """n valid requests with custom_ids `{prefix}{i}`, as the conformance tests size their answers: sonnet,
+    256 tokens, a question the emulator's reply quotes (`tests/builders.py` makes them)."""
+    return requests(n, ids=prefix + "{i}", text="Question number {i}: why is the sky blue?",
+                    model="claude-sonnet-4-5", max_tokens=max_tokens, **params)

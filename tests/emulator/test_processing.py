@@ -9,6 +9,8 @@ import httpx2
 import pytest
 from emulator_checks import make_requests
 
+from tests.builders import request
+
 MESSAGES = [{"role": "user", "content": "hi"}]
 INVALID = {
     "no-model": {"max_tokens": 5, "messages": MESSAGES},
@@ -29,8 +31,7 @@ FIELD = {"no-model": "model", "gpt": "model", "fake-claude": "model", "zero-toke
 async def test_invalid_params_end_errored_not_400(emulator, checked_async):
     client = checked_async(emulator)
     requests = [{"custom_id": name, "params": params} for name, params in INVALID.items()]
-    requests += [{"custom_id": "ok", "params": {"model": "claude-3-5-haiku-20241022", "max_tokens": 5,
-                                                "messages": MESSAGES}}]
+    requests += [request("ok", "hi", model="claude-3-5-haiku-20241022", max_tokens=5)]
     batch = await client.messages.batches.create(requests=requests)
     assert batch.request_counts.processing == len(requests)  # accepted at create
     ended = await emulator.wait_until_ended(batch.id)

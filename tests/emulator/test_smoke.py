@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-
-def _requests(n: int) -> list[dict]:
-    return [{"custom_id": f"r{i}", "params": {"model": "claude-sonnet-4-5", "max_tokens": 64,
-                                              "messages": [{"role": "user", "content": f"question {i}"}]}}
-            for i in range(n)]
+from tests.builders import requests
 
 
 async def test_fixture_batch_runs_to_results(emulator, client):
-    batch = await client.messages.batches.create(requests=_requests(1000))
+    batch = await client.messages.batches.create(requests=requests(1000))
     assert batch.processing_status == "in_progress"
     assert batch.request_counts.processing == 1000
     ended = await emulator.wait_until_ended(batch.id, timeout=30)

@@ -14,7 +14,7 @@ import anthropic
 import orjson
 import pytest
 
-from tests.core.poll_helpers import requests
+from tests.builders import items, requests
 from tui.core.journal.connection import Journal
 from tui.core.submit.check import plan_from_requests
 from tui.core.submit.send import submit
@@ -28,8 +28,8 @@ async def _submit(journal_path, base_url: str, n: int, prefix: str) -> str:
     journal = await Journal.open(journal_path)
     try:
         async with anthropic.AsyncAnthropic(api_key="k", base_url=base_url) as client:
-            items = [(r["custom_id"], orjson.dumps(r["params"])) for r in requests(n, prefix)]
-            [row] = await submit(journal, client, plan_from_requests(items, source=prefix), label=prefix)
+            reqs = items(requests(n, ids=prefix + "{i}"))
+            [row] = await submit(journal, client, plan_from_requests(reqs, source=prefix), label=prefix)
         return row.id
     finally:
         await journal.close()

@@ -19,9 +19,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import orjson
 import pytest
 
+from tests.builders import write_requests
 from tests.drilldown_journal import add_batch, new_journal
 from tests.reliability.cli_run import cli
 from tui.cli import main
@@ -87,10 +87,7 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
 
 
 def command_lines(tmp_path: Path, base_url: str) -> dict[str, list[str]]:
-    jsonl = tmp_path / "new.jsonl"
-    jsonl.write_bytes(b"".join(orjson.dumps({"custom_id": f"r{i}", "params": {
-        "model": "claude-sonnet-4-5", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}}) + b"\n"
-        for i in range(3)))
+    jsonl = write_requests(tmp_path / "new.jsonl", 3)
     url = ["--base-url", base_url]
     return {
         "list": ["list"],

@@ -15,9 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import orjson
 import pytest
 
+from tests.builders import write_requests
 from tests.drilldown_journal import new_journal
 
 WAYS = ["file size limit"] + (["full tmpfs"] if os.geteuid() == 0 else [])
@@ -25,12 +25,7 @@ WAYS = ["file size limit"] + (["full tmpfs"] if os.geteuid() == 0 else [])
 
 def big_file(path: Path, requests: int = 600, chars: int = 10_000) -> Path:
     """About 6 MB of params: far more than the room left."""
-    with path.open("wb") as out:
-        for i in range(requests):
-            out.write(orjson.dumps({"custom_id": f"r{i:04d}", "params": {
-                "model": "claude-sonnet-4-5", "max_tokens": 16,
-                "messages": [{"role": "user", "content": f"{i} " + "x" * chars}]}}) + b"\n")
-    return path
+    return write_requests(path, requests, ids="r{i:04d}", text="{i} " + "x" * chars, model="claude-sonnet-4-5")
 
 
 def submit(jsonl: Path, journal: Path, base_url: str, limit: int | None) -> subprocess.CompletedProcess:

@@ -12,6 +12,7 @@ import csv
 
 import orjson
 
+from tests.builders import request, write_jsonl
 from tests.reliability.hostile_server import HostileServer, ended_batch
 from tui.cli import main
 
@@ -47,10 +48,7 @@ def _rows(path) -> list[dict[str, str]]:
 async def test_a_csv_export_through_the_cli_never_starts_a_formula(journal_path, tmp_path, capsys):
     ok_ids = [f"-ok{i}" for i in range(len(TRIGGERS))]
     bad_ids = [f"-bad{i}" for i in range(len(TRIGGERS))]
-    source = tmp_path / "formulas.jsonl"
-    source.write_bytes(b"".join(orjson.dumps({"custom_id": cid, "params": {
-        "model": "claude-haiku-4-5", "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}]}}) + b"\n"
-        for cid in ok_ids + bad_ids))
+    source = write_jsonl(tmp_path / "formulas.jsonl", [request(cid, "hi", max_tokens=50) for cid in ok_ids + bad_ids])
     async with HostileServer() as server:
         base = ["--journal", str(journal_path), "--base-url", server.base_url]
         code, out, err = await _cli(capsys, *base, "submit", str(source))

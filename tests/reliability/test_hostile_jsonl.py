@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.builders import line, params, request
 from tui.core.submit.check import MAX_SHOWN_ERRORS, PlanError, plan
 
 IDS = st.sampled_from(["a", "b", "c", "d-1", "E_2", "x" * 64])   # few ids, so duplicates are common
@@ -30,16 +30,11 @@ class Line:
     fine_first: bool = False   # a BOM line: fine as the file's very first bytes, bad anywhere else
 
 
-def _params(text: str, depth: int = 0, size: int = 0) -> dict:
+def _content(text: str, depth: int = 0, size: int = 0) -> object:
     content: object = text + "y" * size
     for _ in range(depth):
         content = [{"type": "text", "text": "n", "more": content}]
-    return {"model": "claude-haiku-4-5", "max_tokens": 16,
-            "messages": [{"role": "user", "content": content}]}
-
-
-def _encode(obj: object) -> bytes:
-    return orjson.dumps(obj)   # orjson escapes control characters, so no raw newline can appear
+    return content
 
 
 @st.composite
@@ -48,11 +43,11 @@ def good_line(draw) -> Line:
     text = draw(TEXT.filter(lambda s: not any(0xD800 <= ord(c) <= 0xDFFF for c in s)))
     depth = draw(st.sampled_from([0, 0, 0, 5, 60]))   # up to ~125 levels: fine
     size = draw(st.sampled_from([0, 0, 0, 0, 100_000, 2_000_000]))   # a few huge (2 MB) lines
-    return Line(_encode({"custom_id": cid, "params": _params(text, depth, size)}), False, cid)
+    return Line(line(request(cid, _content(text, depth, size))), False, cid)   # orjson: no raw newline in it
 
 
 def _bad_params(cid: str) -> list[bytes]:
-    base = _params("hi")
+    base = params("hi")
     variants = [
         {**base, "model": 5}, {**base, "model": ""}, {**base, "max_tokens": "16"}, {**base, "max_tokens": 0},
         {**base, "max_tokens": True}, {**base, "max_tokens": 1.5}, {**base, "messages": {}},
@@ -60,14 +55,14 @@ def _bad_params(cid: str) -> list[bytes]:
         {k: v for k, v in base.items() if k != "model"}, {k: v for k, v in base.items() if k != "messages"},
         {k: v for k, v in base.items() if k != "max_tokens"},
     ]
-    return [_encode({"custom_id": cid, "params": p}) for p in variants]
+    return [line({"custom_id": cid, "params": p}) for p in variants]
 
 
 @st.composite
 def bad_line(draw) -> Line:
     """A line the checker must report whatever else is in the file."""
     cid = draw(IDS)
-    good = _encode({"custom_id": cid, "params": _params("hello")})
+    good = line(request(cid, "hello"))
     cut = draw(st.integers(1, len(good) - 1))
     kind = draw(st.sampled_from(["params", "utf8", "nul", "bom", "deep", "too_deep", "truncated", "garbage",
                                  "toplevel", "cid", "extra", "no_params", "params_type"]))
@@ -97,12 +92,12 @@ def bad_line(draw) -> Line:
         return Line(draw(st.sampled_from([b"[]", b"[1,2]", b"3", b'"s"', b"null", b"true", b"{}"])), True, None)
     if kind == "cid":
         wrong = draw(st.sampled_from([7, None, "", "has space", "x" * 65, "ü", "a\u0000", ["a"], {"a": 1}]))
-        return Line(_encode({"custom_id": wrong, "params": _params("hi")}), True, None)
+        return Line(line(request(wrong, "hi")), True, None)
     if kind == "extra":
-        return Line(_encode({"custom_id": cid, "params": _params("hi"), "metadata": {}}), True, cid)
+        return Line(line({**request(cid, "hi"), "metadata": {}}), True, cid)
     if kind == "no_params":
-        return Line(_encode({"custom_id": cid}), True, cid)
-    return Line(_encode({"custom_id": cid, "params": draw(st.sampled_from([[], "p", 1, None]))}), True, cid)
+        return Line(line({"custom_id": cid}), True, cid)
+    return Line(line({"custom_id": cid, "params": draw(st.sampled_from([[], "p", 1, None]))}), True, cid)
 
 
 BLANKS = st.sampled_from([b"", b"   ", b"\t", b"\r"])

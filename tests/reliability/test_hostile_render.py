@@ -7,12 +7,12 @@ misbehaving server. No crash, markup stays literal, and no ESC/BEL/C1 byte reach
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 
 import pytest
 
 from tests.reliability.hostile_server import HostileServer, ended_batch, succeeded_line
+from tests.tui.harness import record_notifications, screen_text, wait_until
 from tui.app import make_app
 from tui.core.journal.connection import Journal
 
@@ -31,8 +31,8 @@ RAW = ("\x1b", "\x07", "\x9b", "\x9c", "\x9d")
 
 
 def assert_nothing_raw(app) -> str:
-    lines = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
     svg = app.export_screenshot()
+    lines = screen_text(app, svg)
     for ch in RAW:
         assert ch not in lines, f"{ch!r} reached the screen"
         assert ch not in svg, f"{ch!r} reached the screenshot"
@@ -77,8 +77,9 @@ async def hostile_app(journal_path):
                                           "request_counts": {**running["request_counts"], "processing": 2,
                                                              "succeeded": 0}}
         app = make_app(journal_path=journal_path, api_key="k", base_url=server.base_url)
+        notes = record_notifications(app)
         async with app.run_test(size=(140, 40)) as pilot:
-            yield app, pilot
+            yield app, pilot, notes
 
 
 def _results_of_batch_1(path) -> int:
@@ -89,29 +90,19 @@ def _results_of_batch_1(path) -> int:
         db.close()
 
 
-async def _until(pilot, condition, what: str, timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.05)
-
-
 async def test_dashboard_status_and_notification_with_hostile_text(hostile_app):
-    app, pilot = hostile_app
-    ended = []   # kept as they appear: a toast lasts 4 s, and a busy machine may look later than that
+    app, pilot, notes = hostile_app
 
-    def ended_seen() -> bool:
-        ended.extend(n for n in app._notifications if "Batch ended" in (n.title or "") and n not in ended)
-        return bool(ended)
+    def ended() -> list:   # all of them, kept: a toast lasts 4 s, and a busy machine may look later than that
+        return [n for n in notes if "Batch ended" in n.title]
 
-    await _until(pilot, lambda: ended_seen() and "HTTP 500" in app.status[0],
-                 "the poll error in the status line and the ended notification")
+    await wait_until(pilot, lambda: ended() and "HTTP 500" in app.status[0],
+                     "the poll error in the status line and the ended notification", timeout=30)
     shown = assert_nothing_raw(app)
     assert "[bold]loud[/bold] [/end]" in shown, "markup in a label is shown literally"
     assert "boom set␛]0;pwned␇title" in shown, "the server's error message, escapes made visible"
     assert "<U+202E>" in shown or "<U+202E>" in app.export_screenshot()
-    for note in ended:
+    for note in ended():
         for ch in RAW:
             assert ch not in note.message
     for n in range(1, len(PAYLOADS) + 1):   # every row is still listed, whatever its neighbours hold
@@ -122,19 +113,20 @@ async def test_batch_screen_facts_with_hostile_text(hostile_app):
     from tui.screens.batch import BatchScreen
     from tui.screens.request import RequestScreen
 
-    app, pilot = hostile_app
-    await _until(pilot, lambda: app.ready.is_set(), "start-up")
+    app, pilot, _ = hostile_app
+    await wait_until(pilot, lambda: app.ready.is_set(), "start-up", timeout=30)
     # hostile results, a hostile poll error, labels and file names, an intent error: each fact is drawn
     for local_id, fact in ((1, "h01"), (2, "Poll error"), (5, "h05"), (8, "h08"), (99, "Submit")):
         await app.push_screen(BatchScreen(local_id))
-        await _until(pilot, lambda: fact in assert_nothing_raw(app), f"batch {local_id}: {fact}")
+        await wait_until(pilot, lambda: fact in assert_nothing_raw(app), f"batch {local_id}: {fact}", timeout=30)
         await pilot.press("escape")
         await pilot.pause()
     assert_nothing_raw(app)
     # the hostile response texts of batch 1, once the poll loop has ingested them
-    await _until(pilot, lambda: _results_of_batch_1(app.journal_path) == 2, "the results of batch 1")
+    await wait_until(pilot, lambda: _results_of_batch_1(app.journal_path) == 2, "the results of batch 1",
+                     timeout=30)
     for custom_id, visible in (("a", "wipe␛[2J"), ("b", "[/end]")):
         await app.push_screen(RequestScreen(1, custom_id))
-        await _until(pilot, lambda: visible in assert_nothing_raw(app), f"response {custom_id}")
+        await wait_until(pilot, lambda: visible in assert_nothing_raw(app), f"response {custom_id}", timeout=30)
         await pilot.press("escape")
         await pilot.pause()

@@ -11,6 +11,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.builders import items, request
 from tests.reliability.hostile_server import HostileServer, ended_batch, succeeded_line
 from tui.core.poll.ingest import MAX_LINE_BYTES, READ_WHOLE, Coster, ingest, parse_line
 from tui.core.poll.loop import Poller
@@ -174,10 +175,9 @@ async def test_submit_is_not_hung_by_a_hostile_retry_after(journal):
     async with HostileServer() as server:
         server.create_answers = [(429, {"retry-after-ms": "NaN", "retry-after": "0"}),
                                  (429, {"retry-after-ms": "inf", "retry-after": "0"}), (429, {"retry-after": "-3"})]
-        items = [("a", orjson.dumps({"model": "claude-haiku-4-5", "max_tokens": 5,
-                                     "messages": [{"role": "user", "content": "x"}]}))]
+        reqs = items([request("a", "x", max_tokens=5)])
         async with anthropic.AsyncAnthropic(api_key="k", base_url=server.base_url) as client:
-            rows = await asyncio.wait_for(submit(journal, client, plan_from_requests(items, source="nan")), 30)
+            rows = await asyncio.wait_for(submit(journal, client, plan_from_requests(reqs, source="nan")), 30)
     assert [r.id for r in rows] == server.created and len(server.created) == 1
 
 
@@ -189,10 +189,9 @@ async def test_a_created_batch_with_unreadable_fields_still_has_its_id_recorded(
 
     async with HostileServer() as server:
         server.created_fields = {"created_at": "not a time", "request_counts": {"processing": "many"}}
-        items = [("a", orjson.dumps({"model": "claude-haiku-4-5", "max_tokens": 5,
-                                     "messages": [{"role": "user", "content": "x"}]}))]
+        reqs = items([request("a", "x", max_tokens=5)])
         async with anthropic.AsyncAnthropic(api_key="k", base_url=server.base_url) as client:
-            rows = await submit(journal, client, plan_from_requests(items, source="odd"))
+            rows = await submit(journal, client, plan_from_requests(reqs, source="odd"))
             result = await Poller(journal, client, adopt=False).sweep(force=True)
     assert [r.id for r in rows] == server.created and rows[0].intent_state == "created"
     assert result.errors and "cannot be read" in result.errors[0]
@@ -209,10 +208,9 @@ async def test_settling_an_ambiguous_create_passes_over_unreadable_batches_in_th
         server.batches["msgbatch_junk"] = {"id": "msgbatch_junk", "created_at": "yesterday-ish",
                                            "request_counts": {"processing": "lots"}}
         server.create_answers = [(500, {})]
-        items = [("a", orjson.dumps({"model": "claude-haiku-4-5", "max_tokens": 5,
-                                     "messages": [{"role": "user", "content": "x"}]}))]
+        reqs = items([request("a", "x", max_tokens=5)])
         async with anthropic.AsyncAnthropic(api_key="k", base_url=server.base_url) as client:
-            rows = await submit(journal, client, plan_from_requests(items, source="junk"), settle_after=0.3)
+            rows = await submit(journal, client, plan_from_requests(reqs, source="junk"), settle_after=0.3)
     assert [r.id for r in rows] == server.created and len(server.created) == 1
     assert server.stats["list"] >= 1
 

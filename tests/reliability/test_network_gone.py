@@ -12,7 +12,8 @@ import anthropic
 import orjson
 import pytest
 
-from tests.core.poll_helpers import requests
+from tests.builders import items, requests, write_jsonl
+from tests.tui.harness import record_notifications, screen_text, wait_until, widget_text
 from tui.app import make_app
 from tui.core.journal.connection import Journal
 from tui.core.submit.check import plan_from_requests
@@ -41,8 +42,8 @@ async def _submit(journal_path, emu: Emulator, n: int) -> str:
     journal = await Journal.open(journal_path)
     try:
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
-            items = [(r["custom_id"], orjson.dumps(r["params"])) for r in requests(n)]
-            [row] = await submit(journal, client, plan_from_requests(items, source="outage"), label="outage")
+            plan = plan_from_requests(items(requests(n)), source="outage")
+            [row] = await submit(journal, client, plan, label="outage")
         return row.id
     finally:
         await journal.close()
@@ -97,37 +98,22 @@ async def test_watch_says_the_server_is_gone_and_finishes_when_it_returns(journa
     assert await _results(journal_path) == expected
 
 
-async def _until(app, pilot, condition, what: str, timeout: float = 60.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, f"timed out waiting for {what}; status: {app.status}"
-        await pilot.pause(0.05)
-
-
-def _shown(app) -> str:
-    """The screen as a user reads it."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
 async def test_tui_status_says_so_keeps_its_rows_and_carries_on(journal_path, emu):
     batch_id = await _submit(journal_path, emu, 120)   # ~3 s of processing
     app = make_app(journal_path=journal_path, api_key="k", base_url=emu.base_url)
+    notes = record_notifications(app)
     async with app.run_test(size=(120, 36)) as pilot:
         def until(condition, what: str):
-            return _until(app, pilot, condition, what)
+            return wait_until(pilot, condition, what, timeout=60)
 
-        def shown() -> str:
-            return _shown(app)
-
-        await until(lambda: app.ready.is_set() and batch_id[-8:] in shown(), "the batch on the dashboard")
+        await until(lambda: app.ready.is_set() and batch_id[-8:] in screen_text(app), "the batch on the dashboard")
         await emu.stop()
         app.poll_now()
         await until(lambda: app.status[1] and "could not reach the server" in app.status[0], "the outage status")
-        assert batch_id[-8:] in shown() and app.is_running, "the rows stay while the server is away"
+        assert batch_id[-8:] in screen_text(app) and app.is_running, "the rows stay while the server is away"
         await asyncio.sleep(1.0)
         await emu.start()
-        await until(lambda: any("Batch ended" in (n.title or "") for n in app._notifications), "the batch to end")
+        await until(lambda: any("Batch ended" in n.title for n in notes), "the batch to end")
         await until(lambda: not app.status[1], "the status to clear")
         assert "last poll" in app.status[0]
     expected = {cid: orjson.dumps(line) for cid, line in emu.results_for(batch_id).items()}
@@ -146,8 +132,8 @@ async def test_a_submit_made_while_the_server_was_gone_goes_out_once_it_returns(
     stop = asyncio.Event()
     try:
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url, max_retries=0) as client:
-            items = [(r["custom_id"], orjson.dumps(r["params"])) for r in requests(5)]
-            [row] = await submit(journal, client, plan_from_requests(items, source="offline"), label="offline")
+            [row] = await submit(journal, client, plan_from_requests(items(requests(5)), source="offline"),
+                                 label="offline")
             assert row.id is None and row.intent_state == "intent"
             assert row.intent_error.startswith("not sent yet: ")
             poller = Poller(journal, client, adopt=False, min_interval=0.2, recover_every=0.3, settle_after=0.5)
@@ -174,16 +160,13 @@ async def test_tui_n_while_the_server_is_gone_says_not_sent_and_r_sends_it_when_
 
     from tui.screens.submit_dialog import SubmitDialog
 
-    source = tmp_path / "offline.jsonl"
-    source.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in requests(4)))
+    source = write_jsonl(tmp_path / "offline.jsonl", requests(4))
     await emu.stop()
     app = make_app(journal_path=journal_path, api_key="k", base_url=emu.base_url)
+    notes = record_notifications(app)
     async with app.run_test(size=(120, 36)) as pilot:
         def until(condition, what: str):
-            return _until(app, pilot, condition, what)
-
-        def notes() -> str:
-            return "\n".join(str(n.message) for n in app._notifications)
+            return wait_until(pilot, condition, what, timeout=60)
 
         await until(lambda: app.ready.is_set(), "the app")
         await pilot.press("n")
@@ -191,27 +174,29 @@ async def test_tui_n_while_the_server_is_gone_says_not_sent_and_r_sends_it_when_
         app.screen.query_one("#path", Input).value = str(source)
         app.screen.query_one("#path", Input).focus()
         await pilot.press("enter")
-        await until(lambda: "4 request" in "\n".join(str(w.render()) for w in app.screen.query("Static")),
-                    "the checked plan")
+        await until(lambda: "4 request" in widget_text(app), "the checked plan")
         await pilot.press("y")
-        await until(lambda: "not sent yet: could not reach the server" in notes(), "the not-sent warning")
-        await until(lambda: "waiting" in _shown(app), "the row marked waiting")
+        await until(lambda: any("not sent yet: could not reach the server" in str(n.message) for n in notes),
+                    "the not-sent warning")
+        await until(lambda: "waiting" in screen_text(app), "the row marked waiting")
         journal = await Journal.open(journal_path)
         try:
             async with journal.db.execute("SELECT id, intent_state FROM batches") as cur:
                 assert [tuple(r) for r in await cur.fetchall()] == [(None, "intent")]
             await emu.start()                                  # back, same port
             await pilot.press("R")                             # poll now: also sends what waits
-            for _ in range(300):
+
+            async def sent_id() -> str | None:
                 async with journal.db.execute("SELECT id FROM batches") as cur:
-                    [(batch_id,)] = await cur.fetchall()
-                if batch_id:
-                    break
-                await pilot.pause(0.05)
+                    [(sent,)] = await cur.fetchall()
+                return sent
+
+            await wait_until(pilot, sent_id, "the batch to be sent")
+            batch_id = await sent_id()
         finally:
             await journal.close()
         assert batch_id and emu.batch_ids() == [batch_id]
-        await until(lambda: batch_id[-8:] in _shown(app), "the batch on the dashboard")
+        await until(lambda: batch_id[-8:] in screen_text(app), "the batch on the dashboard")
 
 
 async def test_watch_waits_for_a_submit_the_server_never_got_and_sends_it_when_back(journal_path, emu):
@@ -221,8 +206,7 @@ async def test_watch_waits_for_a_submit_the_server_never_got_and_sends_it_when_b
     journal = await Journal.open(journal_path)
     try:
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url, max_retries=0) as client:
-            items = [(r["custom_id"], orjson.dumps(r["params"])) for r in requests(6)]
-            [row] = await submit(journal, client, plan_from_requests(items, source="later"), label="later")
+            [row] = await submit(journal, client, plan_from_requests(items(requests(6)), source="later"), label="later")
         assert row.intent_state == "intent"
     finally:
         await journal.close()

@@ -10,7 +10,7 @@ import anthropic
 import orjson
 import pytest
 
-from tests.core.submit_helpers import write_requests
+from tests.builders import items, requests, write_requests
 from tests.reliability.cli_run import CANARY_KEY, cli, files_holding, mode
 from tui.emulator import EmulatorConfig
 from tui.emulator.threaded import EmulatorThread
@@ -43,7 +43,7 @@ def test_full_headless_run_keeps_the_key_out_of_every_file_and_output(tmp_path, 
                         journal=journal))
         assert runs[-1].code == 0, runs[-1].err
     # a wrong key: the 401 message must not echo either key
-    runs.append(cli("submit", str(write_requests(tmp_path / "b.jsonl", 2, prefix="b")), *base, journal=journal,
+    runs.append(cli("submit", str(write_requests(tmp_path / "b.jsonl", 2, ids="b-{i}")), *base, journal=journal,
                     key="sk-ant-wrong-key-0000"))
     assert runs[-1].code != 0 and "401" in runs[-1].err
     assert "Traceback" not in runs[-1].err and "sk-ant-wrong-key-0000" not in runs[-1].text
@@ -102,7 +102,7 @@ def _outside_address() -> str | None:
 async def test_tui_session_and_its_401_keep_the_key_off_the_screen(tmp_path, journal_path):
     """The real app with the canary key: a batch polled, ingested and opened; then the same app with a wrong
     key, whose 401 shows in the status line. No screenshot or notification holds either key."""
-    from tests.core.poll_helpers import requests
+    from tests.tui.harness import record_notifications, wait_until
     from tui.app import make_app
     from tui.core.journal.connection import Journal
     from tui.core.submit.check import plan_from_requests
@@ -113,29 +113,25 @@ async def test_tui_session_and_its_401_keep_the_key_off_the_screen(tmp_path, jou
     async with Emulator(EmulatorConfig(**FAST, api_key=CANARY_KEY)) as emu:
         journal = await Journal.open(journal_path)
         async with anthropic.AsyncAnthropic(api_key=CANARY_KEY, base_url=emu.base_url) as client:
-            items = [(r["custom_id"], orjson.dumps(r["params"])) for r in requests(5)]
-            [row] = await submit(journal, client, plan_from_requests(items, source="tui"), label="tui")
+            [row] = await submit(journal, client, plan_from_requests(items(requests(5)), source="tui"), label="tui")
         await journal.close()
         await emu.wait_until_ended(row.id)
 
         async def session(key: str, done) -> list[str]:
             app = make_app(journal_path=journal_path, api_key=key, base_url=emu.base_url)
+            notes = record_notifications(app)
             seen = []
             async with app.run_test(size=(120, 36)) as pilot:
-                for _ in range(600):
-                    if done(app):
-                        break
-                    await pilot.pause(0.05)
-                assert done(app), app.status
+                await wait_until(pilot, lambda: done(app, notes), "the session's end", timeout=60)
                 await app.push_screen(BatchScreen(row.local_id))
                 for _ in range(10):
                     await pilot.pause(0.05)
                 seen += [app.export_screenshot(), app.status[0]]
-                seen += [f"{n.title} {n.message}" for n in app._notifications]
+                seen += [f"{n.title} {n.message}" for n in notes]
             return seen
 
-        shown = await session(CANARY_KEY, lambda app: any("Batch ended" in (n.title or "") for n in app._notifications))
-        shown += await session("sk-ant-wrong-key-1111", lambda app: app.status[1] and "401" in app.status[0])
+        shown = await session(CANARY_KEY, lambda app, notes: any("Batch ended" in n.title for n in notes))
+        shown += await session("sk-ant-wrong-key-1111", lambda app, notes: app.status[1] and "401" in app.status[0])
     for text in shown:
         assert CANARY_KEY not in text and "sk-ant-wrong-key-1111" not in text
     assert files_holding(journal_path.parent, CANARY_KEY.encode()) == []

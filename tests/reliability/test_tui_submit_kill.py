@@ -15,10 +15,9 @@ import struct
 import sys
 import termios
 
-import orjson
 import pytest
 
-from tests.core.poll_helpers import requests
+from tests.builders import requests, write_jsonl
 
 TUI = ("import sys; from tui.app import make_app; "
        "make_app(journal_path=sys.argv[1], api_key='k', base_url=sys.argv[2]).run()")
@@ -80,8 +79,7 @@ async def emu(emulator_factory):
 
 
 async def test_kill_9_of_the_tui_mid_create_loses_nothing_and_sends_nothing_twice(journal_path, emu, tmp_path):
-    source = tmp_path / "kill-me.jsonl"
-    source.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in requests(25, "k")))
+    source = write_jsonl(tmp_path / "kill-me.jsonl", requests(25, ids="k{i}"))
     env = {**os.environ, "TERM": "xterm-256color", "ANTHROPIC_API_KEY": "k"}
     journal_path.parent.mkdir(mode=0o700, exist_ok=True)
     app = Terminal([sys.executable, "-c", TUI, str(journal_path), emu.base_url], env)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.tui.harness import wait_until
 from tui.app import make_app
 from tui.core.models import SweepResult
 from tui.messages import BatchesUpdated
@@ -10,10 +11,7 @@ from tui.screens.help import HelpScreen
 
 async def _ready(app, pilot) -> None:
     await app.ready.wait()
-    for _ in range(100):
-        if app.screen.loaded:
-            break
-        await pilot.pause(0.02)
+    await wait_until(pilot, lambda: app.screen.loaded, "the dashboard's rows", timeout=5)
 
 
 async def test_batches_updated_reaches_the_screen_under_a_modal(journal_path):
@@ -40,10 +38,7 @@ async def test_a_failing_worker_becomes_a_quiet_status_line(journal_path):
             raise RuntimeError("disk full [/end] \x1b[2J")
 
         app.run_worker(boom(), group="export", name="export", exit_on_error=False)
-        for _ in range(100):
-            if app.status[1]:
-                break
-            await pilot.pause(0.02)
+        await wait_until(pilot, lambda: app.status[1], "the error in the status line", timeout=5)
         text, error = app.status
         assert error and "export failed" in text and "[/end]" in text and "\x1b" not in text
         assert app.is_running and len(app.screen_stack) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from tests.tui.harness import wait_until
 from tui.app import make_app
 from tui.core.journal.batches import list_batches
 
@@ -19,14 +20,15 @@ async def test_demo_story_plays_on_a_real_journal(journal_path):
         def by_name() -> dict:
             return {r.job_name: r for r in dash.all_rows.values()}
 
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
+        def story_told() -> bool:
             rows = by_name()
             big = rows.get("catalog-enrichment-20k.jsonl")
             legal = rows.get("legal-contracts-summary.jsonl")
-            if big and big.id and legal and legal.cancel_initiated_at and any(r.parent_id for r in rows.values()):
-                break
-            await pilot.pause(0.1)
+            return bool(big and big.id and legal and legal.cancel_initiated_at
+                        and any(r.parent_id for r in rows.values()))
+
+        await wait_until(pilot, story_told, "the demo's story (a big batch sent, a cancel, a retry)", timeout=90,
+                         step=0.1)
         rows = by_name()
         [expired] = [row for name, row in rows.items() if name.startswith("nightly-eval-")]
         assert abs(app.clock.now() - time.time()) < 600     # the story's day-long jump ends at today, not tomorrow

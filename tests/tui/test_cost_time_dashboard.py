@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from tests.tui.harness import record_notifications, wait_until
 from tui.app import make_app
 from tui.core.clock import FixedClock
 from tui.core.journal.connection import Journal
@@ -42,35 +43,20 @@ async def build_journal(path) -> None:
     db.close()
 
 
-async def _run(journal_path, notes: list[str], size=(80, 24)):
+async def _run(journal_path):
+    """The app (on a server that is not there, nothing polls, the clock at T0) and the notifications it gives."""
     app = make_app(journal_path=journal_path, api_key="test-key", base_url="http://127.0.0.1:9", poll=False,
                    clock=FixedClock(T0))
-    original = app.notify
-
-    def notify(message, *args, **kwargs):
-        notes.append(message)
-        return original(message, *args, **kwargs)
-
-    app.notify = notify
-    return app
-
-
-async def _until(pilot, condition, timeout: float = 15.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    assert condition(), "condition not reached in time"
+    return app, record_notifications(app)
 
 
 async def test_countdowns_header_and_expiry_notice_once(journal_path) -> None:
     await build_journal(journal_path)
-    notes: list[str] = []
-    app = await _run(journal_path, notes)
+    app, notes = await _run(journal_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
-        await _until(pilot, lambda: screen.table.overview.now == T0 and screen.table.row_count == 5)
+        await wait_until(pilot, lambda: screen.table.overview.now == T0 and screen.table.row_count == 5)
         await pilot.pause()
         table = screen.table
         shown = [c.key for c in table.columns_shown]
@@ -83,23 +69,22 @@ async def test_countdowns_header_and_expiry_notice_once(journal_path) -> None:
         assert table.get_cell("4", "spark").plain == "▁▁▁▁▁▁▁█"
         header = screen.query_one(OverviewBar).render()
         assert "saved $11.25 vs standard" in str(header) and "1 local only" in str(header)
-        assert [n for n in notes if "expires in" in n] == [
+        assert [n.message for n in notes if "expires in" in n.message] == [
             "nearly-expired expires in 30m with 40 requests still processing; "
             "unfinished requests will come back as expired."]
-    notes.clear()
-    app = await _run(journal_path, notes)                          # a restart: no second notice
+    app, notes = await _run(journal_path)                          # a restart: no second notice
     async with app.run_test(size=(80, 24)) as pilot:
-        await _until(pilot, lambda: app.screen.table.overview.now == T0 and app.screen.table.row_count == 5)
+        await wait_until(pilot, lambda: app.screen.table.overview.now == T0 and app.screen.table.row_count == 5)
         await pilot.pause()
-    assert not [n for n in notes if "expires in" in n]
+    assert not [n for n in notes if "expires in" in n.message]
 
 
 async def test_wide_terminal_shows_cost_saving_and_eta(journal_path) -> None:
     await build_journal(journal_path)
-    app = await _run(journal_path, [])
+    app, _ = await _run(journal_path)
     async with app.run_test(size=(160, 30)) as pilot:
         screen = app.screen
-        await _until(pilot, lambda: screen.table.overview.now == T0 and screen.table.row_count == 5)
+        await wait_until(pilot, lambda: screen.table.overview.now == T0 and screen.table.row_count == 5)
         await pilot.pause()
         table = screen.table
         assert table.get_cell("4", "cost").plain == "$1.25"
@@ -119,9 +104,9 @@ def test_snapshot_80x24(journal_path, snap_compare) -> None:
     app = make_app(journal_path=journal_path, api_key="test-key", base_url="http://127.0.0.1:9", poll=False,
                    clock=FixedClock(T0))
 
-    async def settle(pilot) -> None:
+    async def loaded(pilot) -> None:
         await app.ready.wait()
-        await _until(pilot, lambda: app.screen.table.overview.now == T0 and app.screen.table.row_count == 5)
+        await wait_until(pilot, lambda: app.screen.table.overview.now == T0 and app.screen.table.row_count == 5)
         await pilot.pause(0.2)
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=loaded)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.tui.test_cost_time_dashboard import T0, _run, _until, build_journal
+from tests.tui.harness import wait_until
+from tests.tui.test_cost_time_dashboard import T0, _run, build_journal
 from tui.screens.batch import BatchScreen
 from tui.widgets.batch_facts import BatchFacts, fact_pairs
 
@@ -10,14 +11,14 @@ from tui.widgets.batch_facts import BatchFacts, fact_pairs
 async def _facts_text(app, pilot, local_id: int) -> str:
     await app.push_screen(BatchScreen(local_id))
     facts = app.screen.query_one(BatchFacts)
-    await _until(pilot, lambda: facts.facts is not None and facts.facts.cost_time is not None)
+    await wait_until(pilot, lambda: facts.facts is not None and facts.facts.cost_time is not None)
     await pilot.pause()
     return "\n".join(f"{label} {value.plain}" for label, value in fact_pairs(facts.facts, T0, True))
 
 
 async def test_batch_view_cost_eta_and_results(journal_path) -> None:
     await build_journal(journal_path)
-    app = await _run(journal_path, [], size=(120, 36))
+    app, _ = await _run(journal_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await app.ready.wait()
         finished = await _facts_text(app, pilot, 4)

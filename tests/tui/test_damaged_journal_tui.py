@@ -8,17 +8,10 @@ import asyncio
 import pytest
 
 from tests.reliability.test_damaged_journal import make_damaged
+from tests.tui.harness import wait_until
 from tui.app import make_app
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.submit_dialog import SubmitDialog
-
-
-async def wait_until(pilot, condition, tries: int = 400) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.025)
-    raise AssertionError("the app never got there")
 
 
 @pytest.mark.parametrize("kind", ["text", "truncated", "batches page", "folder"])
@@ -26,7 +19,8 @@ async def test_the_dashboard_says_what_is_wrong_stops_and_quits(kind, tmp_path):
     path = await asyncio.to_thread(make_damaged, kind, tmp_path / "j")   # it runs its own event loop
     app = make_app(journal_path=path, api_key="k", base_url="http://127.0.0.1:9")
     async with app.run_test(size=(110, 30)) as pilot:
-        await wait_until(pilot, lambda: app.journal_problem is not None)
+        await wait_until(pilot, lambda: app.journal_problem is not None, "the journal's problem", timeout=10,
+                         step=0.025)
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, DashboardScreen)

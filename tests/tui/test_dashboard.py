@@ -5,54 +5,26 @@ from __future__ import annotations
 import dataclasses
 from contextlib import asynccontextmanager
 
-import orjson
-
-from tui.app import make_app
-from tui.core.journal.connection import Journal
-from tui.core.submit.check import plan_from_requests
+from tests.builders import batch_items
+from tests.core.action_helpers import submit_items
+from tests.tui.harness import record_notifications, running_app, wait_until
 from tui.core.journal.batches import list_batches
-from tui.core.submit.send import submit
 from tui.screens.dashboard import SORTS, DashboardScreen
 from tui.screens.help import HelpScreen
 
 
-def requests(prefix: str, n: int, bad: int = 0) -> list[tuple[str, bytes]]:
-    good = [(f"{prefix}-{i}", orjson.dumps({"model": "claude-haiku-4-5", "max_tokens": 50,
-                                            "messages": [{"role": "user", "content": f"hello {i}"}]}))
-            for i in range(n)]
-    return good + [(f"{prefix}-bad{i}", orjson.dumps({"model": "no-such-model", "max_tokens": 5,
-                                                      "messages": [{"role": "user", "content": "x"}]}))
-                   for i in range(bad)]
-
-
-async def submit_to(journal_path, client, emu, label: str, items, *, request_ms: float = 1.0) -> int:
+async def submit_to(journal_path, client, emu, label: str, its, *, request_ms: float = 1.0) -> int:
     """Submit through the core path; `request_ms` sets how long each request takes on the emulator."""
     emu.config = dataclasses.replace(emu.config, request_ms=request_ms)
-    journal = await Journal.open(journal_path)
-    try:
-        [row] = await submit(journal, client, plan_from_requests(items, source=label), label=label, again=True)
-        return row.local_id
-    finally:
-        await journal.close()
-
-
-async def until(pilot, condition, *, timeout: float = 15.0) -> None:
-    steps = int(timeout / 0.05)
-    for _ in range(steps):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    assert condition(), f"condition not reached in time; status: {pilot.app.status}"
+    return (await submit_items(journal_path, client, its, label)).local_id
 
 
 @asynccontextmanager
 async def dashboard(journal_path, emu, *, poll: bool = False, size=(120, 36)):
-    app = make_app(journal_path=journal_path, api_key="test-key", base_url=emu.base_url, poll=poll)
-    async with app.run_test(size=size) as pilot:
-        await app.ready.wait()
+    async with running_app(journal_path, emu, poll=poll, size=size) as (app, pilot):
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
-        await until(pilot, lambda: screen.loaded)
+        await wait_until(pilot, lambda: screen.loaded, "the dashboard's rows")
         yield app, pilot, screen
 
 
@@ -66,10 +38,11 @@ def cell(screen: DashboardScreen, local_id: int, column: str) -> str:
 
 
 async def test_rows_appear_and_update_in_place_when_a_batch_ends(journal_path, client, emulator):
-    slow = await submit_to(journal_path, client, emulator, "slow-one", requests("s", 4, bad=2), request_ms=400)
-    quick = await submit_to(journal_path, client, emulator, "quick-one", requests("q", 3), request_ms=1)
+    slow = await submit_to(journal_path, client, emulator, "slow-one", batch_items("s", 4, invalid=2), request_ms=400)
+    quick = await submit_to(journal_path, client, emulator, "quick-one", batch_items("q", 3), request_ms=1)
     async with dashboard(journal_path, emulator, poll=True) as (app, pilot, screen):
-        await until(pilot, lambda: set(screen.table.shown_ids()) == {slow, quick})
+        notes = record_notifications(app)
+        await wait_until(pilot, lambda: set(screen.table.shown_ids()) == {slow, quick})
         table = screen.table
         removed, bells = [], []
         table.remove_row = lambda key: removed.append(key)          # a rebuild would remove rows
@@ -79,27 +52,27 @@ async def test_rows_appear_and_update_in_place_when_a_batch_ends(journal_path, c
         assert cell(screen, slow, "done") == "0/6"
         await emulator.wait_until_ended(emulator.batch_ids()[1])    # newest first: [quick, slow]
         await pilot.press("R")                                      # poll now instead of waiting
-        await until(pilot, lambda: cell(screen, slow, "status").endswith("errors"))
+        await wait_until(pilot, lambda: cell(screen, slow, "status").endswith("errors"))
         assert cell(screen, slow, "done") == "6/6" and cell(screen, slow, "errored") == "2"
         assert cell(screen, slow, "progress").endswith("100%")
         assert set(table.shown_ids()) == {slow, quick} and removed == []
         assert bells, "a batch that ends rings the bell"
-        assert any("slow-one" in n.message and "2 errored" in n.message for n in app._notifications)
+        assert any("slow-one" in n.message and "2 errored" in n.message for n in notes)
         # the header totals follow
         totals = screen.query_one("#totals").render().plain
         assert "0 running" in totals and "2 ended" in totals and "9/9 done" in totals and "2 errors" in totals
         # and the poller ingested the results into the journal
-        await until(pilot, lambda: screen.all_rows[slow].results_ingested == 6)
+        await wait_until(pilot, lambda: screen.all_rows[slow].results_ingested == 6)
 
 
 async def test_filter_by_name_id_and_status(journal_path, client, emulator):
-    a = await submit_to(journal_path, client, emulator, "alpha-run", requests("a", 2))
-    b = await submit_to(journal_path, client, emulator, "beta-run", requests("b", 2, bad=1))
-    c = await submit_to(journal_path, client, emulator, "gamma-run", requests("c", 2), request_ms=60_000)
+    a = await submit_to(journal_path, client, emulator, "alpha-run", batch_items("a", 2))
+    b = await submit_to(journal_path, client, emulator, "beta-run", batch_items("b", 2, invalid=1))
+    c = await submit_to(journal_path, client, emulator, "gamma-run", batch_items("c", 2), request_ms=60_000)
     await emulator.wait_until_ended(emulator.batch_ids()[1])
     async with dashboard(journal_path, emulator) as (app, pilot, screen):
         await pilot.press("R")
-        await until(pilot, lambda: cell(screen, b, "status").endswith("errors"))
+        await wait_until(pilot, lambda: cell(screen, b, "status").endswith("errors"))
         filter_box = screen.query_one("#filter")
         assert not filter_box.display
         await pilot.press("slash")
@@ -124,12 +97,12 @@ async def test_filter_by_name_id_and_status(journal_path, client, emulator):
 
 
 async def test_sort_cycles_and_keeps_the_cursor_on_its_batch(journal_path, client, emulator):
-    ids = [await submit_to(journal_path, client, emulator, name, requests(name[0], n, bad=bad))
+    ids = [await submit_to(journal_path, client, emulator, name, batch_items(name[0], n, invalid=bad))
            for name, n, bad in (("b-second", 2, 0), ("a-first", 1, 3), ("c-third", 5, 1))]
     await emulator.wait_until_ended(emulator.batch_ids()[0])
     async with dashboard(journal_path, emulator) as (app, pilot, screen):
         await pilot.press("R")
-        await until(pilot, lambda: all(r.processing_status == "ended" for r in screen.all_rows.values()))
+        await wait_until(pilot, lambda: all(r.processing_status == "ended" for r in screen.all_rows.values()))
         assert order(screen) == list(reversed(ids))      # newest first
         screen.table.move_to(ids[1])
         seen = []
@@ -147,7 +120,7 @@ async def test_sort_cycles_and_keeps_the_cursor_on_its_batch(journal_path, clien
 
 
 async def test_space_marks_rows_for_bulk_actions(journal_path, client, emulator):
-    ids = [await submit_to(journal_path, client, emulator, f"m{i}", requests(f"m{i}", 1)) for i in range(3)]
+    ids = [await submit_to(journal_path, client, emulator, f"m{i}", batch_items(f"m{i}", 1)) for i in range(3)]
     async with dashboard(journal_path, emulator) as (app, pilot, screen):
         newest, middle, oldest = ids[2], ids[1], ids[0]
         assert screen.table.cursor_key() == newest
@@ -164,12 +137,12 @@ async def test_space_marks_rows_for_bulk_actions(journal_path, client, emulator)
 
 
 async def test_refresh_key_polls_now_and_writes_the_journal(journal_path, client, emulator):
-    lid = await submit_to(journal_path, client, emulator, "r-batch", requests("r", 2))
+    lid = await submit_to(journal_path, client, emulator, "r-batch", batch_items("r", 2))
     await emulator.wait_until_ended(emulator.batch_ids()[0])
     async with dashboard(journal_path, emulator) as (app, pilot, screen):
         assert cell(screen, lid, "status").endswith("running")  # the journal's last word, no poll yet
         await pilot.press("R")
-        await until(pilot, lambda: cell(screen, lid, "status").endswith("done"))
+        await wait_until(pilot, lambda: cell(screen, lid, "status").endswith("done"))
         rows = await list_batches(app.journal)
         assert rows[0].processing_status == "ended" and rows[0].last_polled_at is not None
 
@@ -189,7 +162,7 @@ async def test_help_lists_every_key_and_escape_closes(journal_path, client, emul
 
 
 async def test_every_key_is_in_the_command_palette(journal_path, client, emulator):
-    await submit_to(journal_path, client, emulator, "p", requests("p", 1))
+    await submit_to(journal_path, client, emulator, "p", batch_items("p", 1))
     async with dashboard(journal_path, emulator) as (app, pilot, screen):
         titles = {command.title for command in app.get_system_commands(screen)}
         assert {"Filter", "Sort", "Mark", "Poll", "Help", "Quit", "Open"} <= titles
@@ -213,7 +186,7 @@ async def test_q_quits_from_the_dashboard_and_goes_back_elsewhere(journal_path, 
 
 
 async def test_columns_follow_the_terminal_width(journal_path, client, emulator):
-    await submit_to(journal_path, client, emulator, "w", requests("w", 1))
+    await submit_to(journal_path, client, emulator, "w", batch_items("w", 1))
     important = {"mark", "status", "name", "progress", "errored"}
     async with dashboard(journal_path, emulator, size=(80, 24)) as (app, pilot, screen):
         narrow = {c.key for c in screen.table.columns_shown}
@@ -229,7 +202,7 @@ async def test_columns_follow_the_terminal_width(journal_path, client, emulator)
 
 async def test_hostile_label_renders_literally(journal_path, client, emulator):
     label = "[bold]x[/end] \x1b[2J\x1b]0;title\x07 ‮evil"
-    lid = await submit_to(journal_path, client, emulator, label, requests("h", 1))
+    lid = await submit_to(journal_path, client, emulator, label, batch_items("h", 1))
     async with dashboard(journal_path, emulator) as (app, pilot, screen):
         name = cell(screen, lid, "name")
         assert "[bold]x[/end]" in name and "\x1b" not in name and "␛[2J" in name and "\u202e" not in name
@@ -238,10 +211,10 @@ async def test_hostile_label_renders_literally(journal_path, client, emulator):
 
 
 async def test_poll_failure_is_a_quiet_status_line(journal_path, client, emulator):
-    lid = await submit_to(journal_path, client, emulator, "orphan", requests("o", 1), request_ms=60_000)
+    lid = await submit_to(journal_path, client, emulator, "orphan", batch_items("o", 1), request_ms=60_000)
     await emulator.stop()                               # the server goes away
     async with dashboard(journal_path, emulator, poll=True, size=(80, 24)) as (app, pilot, screen):
-        await until(pilot, lambda: app.status[1])
+        await wait_until(pilot, lambda: app.status[1])
         assert "poll" in app.status[0] or "reach" in app.status[0].lower()
         assert screen.query_one("#status").has_class("-error")
         assert app.screen is screen and app.is_running         # no modal, no crash
@@ -260,12 +233,12 @@ async def test_the_cursor_stays_on_top_as_batches_arrive_until_the_user_moves_it
     from tui.core.models import SweepResult
     from tui.messages import BatchesUpdated
 
-    first = await submit_to(journal_path, client, emulator, "arrive-1", requests("a", 1))
+    first = await submit_to(journal_path, client, emulator, "arrive-1", batch_items("a", 1))
     async with dashboard(journal_path, emulator) as (app, pilot, screen):
         async def arrive(label: str) -> int:
-            local_id = await submit_to(journal_path, client, emulator, label, requests(label[-1], 1))
+            local_id = await submit_to(journal_path, client, emulator, label, batch_items(label[-1], 1))
             screen.post_message(BatchesUpdated(SweepResult()))     # as the app does after a sweep
-            await until(pilot, lambda: local_id in screen.table.shown_ids())
+            await wait_until(pilot, lambda: local_id in screen.table.shown_ids())
             return local_id
 
         second = await arrive("arrive-2")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from drilldown_app import settle
 from drilldown_journal import new_journal
 
-from tui.app import make_app
+from tests.tui.harness import running_app, settle
 from tui.screens.confirm import ConfirmScreen
 
 
@@ -15,15 +14,12 @@ def _visible_toasts(screen) -> list:
 
 async def test_toasts_are_hidden_over_a_dialog_and_back_after_it(journal_path, emulator):
     await new_journal(journal_path)
-    app = make_app(journal_path=journal_path, api_key="test-key", base_url=emulator.base_url, poll=False)
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await app.ready.wait()
-        await settle(app, pilot)
+    async with running_app(journal_path, emulator, size=(80, 24), notifications=True) as (app, pilot):
         dashboard = app.screen
         await app.push_screen(ConfirmScreen("Cancel 1 batch?", ["a line"]))
         app.notify("Batch ended", timeout=30)
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen) and app.screen.query("Toast") and not _visible_toasts(app.screen)
         await pilot.press("escape")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is dashboard and _visible_toasts(dashboard)

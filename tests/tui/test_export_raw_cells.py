@@ -9,7 +9,9 @@ import csv
 import anthropic
 import orjson
 
-from actions_app import cursor_to, finish, items, press, running_app, settle, submit_items
+from tests.builders import batch_items
+from tests.core.action_helpers import finish, submit_items
+from tests.tui.harness import cursor_to, press, running_app, settle
 from tui.core.journal.connection import Journal
 from tui.screens.export_dialog import ExportDialog
 
@@ -31,13 +33,13 @@ async def _exported_details(journal_path) -> list[dict]:
 async def test_the_raw_cells_box_reaches_the_export(journal_path, emulator_factory, tmp_path):
     async with emulator_factory() as emu:
         async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
-            row = await submit_items(journal_path, client, items("-minus", 3), "formula ids")
+            row = await submit_items(journal_path, client, batch_items("-minus", 3), "formula ids")
             await finish(journal_path, client, emu, row)
         async with running_app(journal_path, emu, size=(80, 24)) as (app, pilot):
             dash = app.screen
             cursor_to(app, row.local_id)
 
-            await press(app, pilot, "e")
+            await press(pilot, "e")
             dialog = app.screen
             assert isinstance(dialog, ExportDialog)
             box = dialog.query_one("#raw_cells")
@@ -47,20 +49,20 @@ async def test_the_raw_cells_box_reaches_the_export(journal_path, emulator_facto
                 assert region.height and region.bottom <= 24 and region.right <= 80, (widget.id, region)
             safe = tmp_path / "safe.csv"
             dialog.query_one("#path").value = str(safe)
-            await press(app, pilot, "enter")
+            await press(pilot, "enter")
             assert app.screen is dash
             assert _custom_ids(safe) == ["'-minus-00", "'-minus-01", "'-minus-02"]
 
-            await press(app, pilot, "e")
+            await press(pilot, "e")
             dialog = app.screen
             assert dialog.query_one("#raw_cells").value is False      # each export starts from the safe default
             await pilot.click("#raw_cells")
-            await settle(app, pilot)
+            await settle(pilot)
             assert dialog.query_one("#raw_cells").value is True
             raw = tmp_path / "raw.csv"
             dialog.query_one("#path").value = str(raw)
             dialog.query_one("#path").focus()
-            await press(app, pilot, "enter")
+            await press(pilot, "enter")
             assert app.screen is dash
             assert _custom_ids(raw) == ["-minus-00", "-minus-01", "-minus-02"]
 

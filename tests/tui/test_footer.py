@@ -3,10 +3,9 @@ a still narrower terminal loses the Sort and Mark hints (never help, quit or an 
 
 from __future__ import annotations
 
-from drilldown_app import screen_lines, settle
 from drilldown_journal import add_batch, new_journal
 
-from tui.app import make_app
+from tests.tui.harness import running_app, screen_lines, settle
 
 
 def _footer(app) -> str:
@@ -16,23 +15,20 @@ def _footer(app) -> str:
 async def test_the_footer_fits_every_width_and_keeps_the_way_out_first(journal_path, emulator):
     await new_journal(journal_path)
     add_batch(journal_path, 1, 20)                         # an ended batch: Retry, Export and Delete apply
-    app = make_app(journal_path=journal_path, api_key="test-key", base_url=emulator.base_url, poll=False)
-    async with app.run_test(size=(130, 30)) as pilot:
-        await app.ready.wait()
-        await settle(app, pilot)
+    async with running_app(journal_path, emulator, size=(130, 30)) as (app, pilot):
         wide = _footer(app)
         for words in ("? Help", "q Quit", "s Sort", "␣ Mark", "e Export", "D Delete", "palette"):
             assert words in wide, wide
         await pilot.resize_terminal(80, 24)
-        await settle(app, pilot)
+        await settle(pilot)
         narrow = _footer(app)                              # tight: each key against its word
         assert narrow.startswith("?Help qQuit") and narrow.endswith("DDelete") and len(narrow) <= 80, narrow
         assert "sSort" in narrow and "␣Mark" in narrow and "palette" not in narrow
         await pilot.resize_terminal(66, 24)
-        await settle(app, pilot)
+        await settle(pilot)
         tiny = _footer(app)                                # the last resort: two hints left to ? and the palette
         assert tiny.startswith("?Help qQuit") and tiny.endswith("DDelete") and len(tiny) <= 66, tiny
         assert "Sort" not in tiny and "Mark" not in tiny
         await pilot.resize_terminal(130, 30)
-        await settle(app, pilot)
+        await settle(pilot)
         assert _footer(app) == wide

@@ -7,6 +7,7 @@ import asyncio
 import sqlite3
 import time
 
+from tests.tui.harness import wait_until
 from tui.app import make_app
 from tui.cli import main
 from tui.core.journal.connection import Journal
@@ -61,10 +62,7 @@ async def _dashboard_words(journal_path) -> dict[str, tuple[str, str]]:
     async with app.run_test(size=(200, 30)) as pilot:
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
-        for _ in range(200):
-            if screen.table.row_count == len(BATCHES):
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: screen.table.row_count == len(BATCHES), "the dashboard's rows", timeout=10)
         table = screen.table
         tui = {}
         for lid, *_ in BATCHES:

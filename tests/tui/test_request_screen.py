@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from drilldown_app import press, running_app, screen_lines, settle
 from drilldown_journal import (
     add_batch,
     connect,
@@ -19,6 +18,7 @@ from drilldown_journal import (
     rich_result,
 )
 
+from tests.tui.harness import open_screen, press, record_notifications, running_app, screen_text, settle
 from tui.screens.request import RequestScreen
 from tui.widgets.response_view import params_view, result_view
 
@@ -34,17 +34,6 @@ async def journal_file(journal_path):
         insert_results(con, 2, [rich_result("rich")])
     con.close()
     return journal_path
-
-
-def text_of(app) -> str:
-    return "\n".join(screen_lines(app))
-
-
-async def open_request(app, pilot, local_id: int, cid: str, **kwargs) -> RequestScreen:
-    screen = RequestScreen(local_id, cid, **kwargs)
-    await app.push_screen(screen)
-    await settle(app, pilot)
-    return screen
 
 
 def test_params_view_describes_every_block_kind():
@@ -75,45 +64,47 @@ def test_result_view_shows_blocks_usage_cost_and_failures():
 
 async def test_a_rich_request_reads_in_both_panes_and_v_shows_raw_json(journal_file):
     async with running_app(journal_file, size=(160, 60)) as (app, pilot):
-        screen = await open_request(app, pilot, 2, "rich")
-        shown = text_of(app)
+        screen = await open_screen(pilot, RequestScreen(2, "rich"))
+        shown = screen_text(app)
         assert "[image: image/png, base64" in shown and "Your order A-17 shipped on Monday." in shown
         assert "cost" in shown
-        await press(app, pilot, "v")
+        await press(pilot, "v")
         assert screen.raw_mode
-        shown = text_of(app)
+        shown = screen_text(app)
         assert '"custom_id": "rich"' in shown and '"type": "thinking"' in shown
-        await press(app, pilot, "v")
-        assert not screen.raw_mode and "Your order A-17 shipped on Monday." in text_of(app)
+        await press(pilot, "v")
+        assert not screen.raw_mode and "Your order A-17 shipped on Monday." in screen_text(app)
 
 
 async def test_n_and_p_walk_the_filter_and_stop_at_its_edges(journal_file):
     errored = [custom_id(i) for i in range(60) if kind_of(i) == "errored"]
     async with running_app(journal_file) as (app, pilot):
-        screen = await open_request(app, pilot, 1, errored[0], result_type="errored")
+        notes = record_notifications(app)
+        screen = await open_screen(pilot, RequestScreen(1, errored[0], result_type="errored"))
         assert screen.position == 0 and screen.total == len(errored)
-        assert f"1 of {len(errored)}" in text_of(app)
-        await press(app, pilot, "n")
+        assert f"1 of {len(errored)}" in screen_text(app)
+        await press(pilot, "n")
         assert screen.custom_id == errored[1] and screen.position == 1
-        assert f"2 of {len(errored)}" in text_of(app) and "errored" in text_of(app)
-        await press(app, pilot, "p", "p")
+        assert f"2 of {len(errored)}" in screen_text(app) and "errored" in screen_text(app)
+        await press(pilot, "p", "p")
         assert screen.custom_id == errored[0] and screen.position == 0
-        assert any("first request" in n.message for n in app._notifications)
+        assert any("first request" in n.message for n in notes)
         for _ in range(len(errored)):
-            await press(app, pilot, "n")
+            await press(pilot, "n")
         assert screen.custom_id == errored[-1]
-        assert any("last request" in n.message for n in app._notifications)
+        assert any("last request" in n.message for n in notes)
 
 
 async def test_y_copies_the_response_text(journal_file):
     async with running_app(journal_file) as (app, pilot):
-        await open_request(app, pilot, 2, "rich")
-        await press(app, pilot, "y")
+        notes = record_notifications(app)
+        await open_screen(pilot, RequestScreen(2, "rich"))
+        await press(pilot, "y")
         assert app.clipboard == "Your order A-17 shipped on Monday."
-        assert any("Copied 34 characters of rich" in n.message for n in app._notifications)
-        await press(app, pilot, "escape")
-        await open_request(app, pilot, 1, custom_id(3))  # errored: the error message is copied
-        await press(app, pilot, "y")
+        assert any("Copied 34 characters of rich" in n.message for n in notes)
+        await press(pilot, "escape")
+        await open_screen(pilot, RequestScreen(1, custom_id(3)))  # errored: the error message is copied
+        await press(pilot, "y")
         assert app.clipboard == result_for(3)["result"]["error"]["error"]["message"]
 
 
@@ -123,22 +114,22 @@ async def test_canceled_pending_and_adopted_requests_say_so(journal_path):
     add_batch(journal_path, 2, 5, with_results=False)
     add_batch(journal_path, 3, 5, with_requests=False, adopted=True)
     async with running_app(journal_path) as (app, pilot):
-        screen = await open_request(app, pilot, 1, custom_id(7))
-        assert "canceled before this request ran" in text_of(app)
+        screen = await open_screen(pilot, RequestScreen(1, custom_id(7)))
+        assert "canceled before this request ran" in screen_text(app)
         assert screen.check_action("copy", ()) is None  # nothing to copy: shown disabled
-        await press(app, pilot, "escape")
-        await open_request(app, pilot, 2, custom_id(1))
-        assert "still running" in text_of(app) and "Summarise ticket 1" in text_of(app)
-        await press(app, pilot, "escape")
-        await open_request(app, pilot, 3, custom_id(0))
-        assert "submitted elsewhere" in text_of(app)
-        assert params_for(0)["messages"][0]["content"] not in text_of(app)
+        await press(pilot, "escape")
+        await open_screen(pilot, RequestScreen(2, custom_id(1)))
+        assert "still running" in screen_text(app) and "Summarise ticket 1" in screen_text(app)
+        await press(pilot, "escape")
+        await open_screen(pilot, RequestScreen(3, custom_id(0)))
+        assert "submitted elsewhere" in screen_text(app)
+        assert params_for(0)["messages"][0]["content"] not in screen_text(app)
 
 
 async def test_narrow_terminals_stack_the_panes(journal_file):
     async with running_app(journal_file, size=(80, 24)) as (app, pilot):
-        screen = await open_request(app, pilot, 2, "rich")
+        screen = await open_screen(pilot, RequestScreen(2, "rich"))
         assert screen.query_one("#panes").has_class("-stacked")
         await pilot.resize_terminal(140, 40)
-        await settle(app, pilot)
+        await settle(pilot)
         assert not screen.query_one("#panes").has_class("-stacked")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.tui.harness import settle, wait_until
 from tui.app import make_app
 from tui.core.clock import FixedClock
 from tui.core.journal.connection import Journal
@@ -80,13 +81,9 @@ def snapshot_app(tmp_path):
 async def _loaded(pilot) -> None:
     app = pilot.app
     await app.ready.wait()
-    for _ in range(200):
-        if getattr(app.screen, "loaded", False) and not app.screen.query_one("#batches").loading:
-            break
-        await pilot.pause(0.01)
-    for _ in range(5):            # loads that start other loads (costs, sparklines) settle too
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    await wait_until(pilot, lambda: getattr(app.screen, "loaded", False)
+                     and not app.screen.query_one("#batches").loading, "the dashboard's rows", step=0.01)
+    await settle(pilot)           # loads that start other loads (costs, sparklines) settle too
     app.clear_notifications()     # toasts (e.g. "expiring soon") have their own tests
     await pilot.pause()
 
@@ -120,10 +117,7 @@ def test_poll_failure_status_line(snap_compare, snapshot_app):
     async def poll(pilot) -> None:
         await _loaded(pilot)
         await pilot.press("R")
-        for _ in range(300):
-            if pilot.app.status[1]:
-                break
-            await pilot.pause(0.02)
+        await wait_until(pilot, lambda: pilot.app.status[1], "the poll error in the status line", step=0.02)
         assert pilot.app.status[1]
         pilot.app.clear_notifications()
         await pilot.pause()

@@ -9,7 +9,6 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from drilldown_app import settle
 from drilldown_journal import (
     T0,
     add_batch,
@@ -22,6 +21,7 @@ from drilldown_journal import (
     rich_result,
 )
 
+from tests.tui.harness import open_screen, press, settle
 from tui.app import make_app
 from tui.core.clock import FixedClock
 from tui.screens.batch import BatchScreen
@@ -47,17 +47,14 @@ def snapshot_app(tmp_path: Path):
 
 async def _ready(pilot) -> None:
     await pilot.app.ready.wait()
-    await settle(pilot.app, pilot)
+    await settle(pilot)
 
 
 def _batch(*keys: str):
     async def run(pilot) -> None:
         await _ready(pilot)
-        await pilot.app.push_screen(BatchScreen(1))
-        await settle(pilot.app, pilot)
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot.app, pilot)
+        await open_screen(pilot, BatchScreen(1))
+        await press(pilot, *keys)
 
     return run
 
@@ -75,8 +72,7 @@ def test_batch_errored_filter(snap_compare, snapshot_app):
 def test_request(snap_compare, snapshot_app, size):
     async def run(pilot) -> None:
         await _ready(pilot)
-        await pilot.app.push_screen(RequestScreen(2, "order-question-17"))
-        await settle(pilot.app, pilot)
+        await open_screen(pilot, RequestScreen(2, "order-question-17"))
 
     assert snap_compare(snapshot_app, terminal_size=size, run_before=run)
 

@@ -103,15 +103,13 @@ async def test_staged_start_up_opens_journal_and_client_after_the_first_frame(jo
 
 
 async def test_journal_that_cannot_open_is_a_quiet_error(tmp_path):
+    from tests.tui.harness import wait_until
     from tui.app import make_app
 
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     app = make_app(journal_path=blocker / "j.sqlite", api_key="k", poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(50):
-            await pilot.pause(0.02)
-            if app.status[1]:
-                break
+        await wait_until(pilot, lambda: app.status[1], "the error in the status line", timeout=5)
         assert app.status[1] and "start-up failed" in app.status[0]
         assert app.is_running

@@ -3,15 +3,16 @@
 Payloads in custom_ids, labels, response texts, error types and messages, params and the search box:
 markup (`[bold]`, `[/end]`), terminal escapes (`\\x1b[2J`, `\\x1b]0;title\\x07`), bidi overrides, mixed
 scripts and a 1 MB response. For each: no crash, the literal text is on screen (control characters as
-their visible symbols), and no ESC character reaches what is drawn (strips or the exported SVG).
+their visible symbols), and no ESC character reaches what is drawn (the screen's text or the exported SVG).
 """
 
 from __future__ import annotations
 
 import pytest
-from drilldown_app import ESC, press, running_app, screen_lines, settle, type_text
 from drilldown_journal import connect, insert_batch, insert_requests, insert_results, new_journal, result_for
 
+from tests.builders import params as request_params
+from tests.tui.harness import ESC, open_screen, press, running_app, screen_text, type_text
 from tui.core.safe_text import safe_text
 from tui.screens.batch import BatchScreen
 from tui.screens.request import RequestScreen
@@ -47,11 +48,10 @@ async def hostile(journal_path):
     con = connect(journal_path)
     with con:
         insert_batch(con, 1, n=2 * len(PAYLOADS) + 1, label=f"{MARKUP} {CLEAR} {TITLE}")
-        params = {name: {"model": text, "max_tokens": 5, "system": text,
-                         "messages": [{"role": "user", "content": [{"type": "text", "text": text},
-                                                                   {"type": "tool_use", "id": text, "name": text,
-                                                                    "input": {text: text}}]}],
-                         "tools": [{"name": text, "description": text}]}
+        params = {name: request_params([{"type": "text", "text": text},
+                                        {"type": "tool_use", "id": text, "name": text, "input": {text: text}}],
+                                       model=text, max_tokens=5, system=text,
+                                       tools=[{"name": text, "description": text}])
                   for name, text in PAYLOADS.items()}
         insert_requests(con, 1, ((f"ok-{name}", params[name]) for name in PAYLOADS))
         insert_results(con, 1, [succeeded(f"ok-{name}", text) for name, text in PAYLOADS.items()]
@@ -65,10 +65,9 @@ async def hostile(journal_path):
 
 
 def assert_safe(app) -> str:
-    lines = screen_lines(app)
-    text = "\n".join(lines)
-    assert ESC not in text and "\x07" not in text
     svg = app.export_screenshot()
+    text = screen_text(app, svg)
+    assert ESC not in text and "\x07" not in text
     assert ESC not in svg and "\x07" not in svg
     assert app.is_running
     return text
@@ -77,7 +76,7 @@ def assert_safe(app) -> str:
 @pytest.mark.parametrize("name", list(PAYLOADS))
 def test_views_keep_payloads_literal(name):
     text = PAYLOADS[name]
-    params = {"model": text, "max_tokens": 1, "system": text, "messages": [{"role": "user", "content": text}]}
+    params = request_params(text, model=text, max_tokens=1, system=text)
     for rendered in (params_view(params), result_view(succeeded("x", text), None, True),
                      result_view(errored("x", text, text), None, True), raw_view({"k": text}, "raw")):
         assert ESC not in rendered.plain and "\x07" not in rendered.plain
@@ -89,9 +88,7 @@ def test_views_keep_payloads_literal(name):
 
 async def test_batch_screen_shows_every_payload_literally(hostile):
     async with running_app(hostile, size=(200, 50)) as (app, pilot):
-        screen = BatchScreen(1)
-        await app.push_screen(screen)
-        await settle(app, pilot)
+        screen = await open_screen(pilot, BatchScreen(1))
         shown = assert_safe(app)
         assert "[bold]loud[/bold] [/end]" in shown          # label in the facts
         assert "wipe␛[2Jscreen" in shown                    # ESC made visible
@@ -100,9 +97,9 @@ async def test_batch_screen_shows_every_payload_literally(hostile):
             assert f"ok-{name}" in shown
         assert "errors: " in shown and "[bold]loud[/bold]" in shown.split("errors: ", 1)[1]
         # a search for markup is shown literally and finds the rows holding it
-        await press(app, pilot, "slash")
-        await type_text(app, pilot, "[/end]")
-        await press(app, pilot, "enter")
+        await press(pilot, "slash")
+        await type_text(pilot, "[/end]")
+        await press(pilot, "enter")
         shown = assert_safe(app)
         assert "/ [/end]" in shown
         assert {r.custom_id for r in screen.table.window} == {"ok-markup", "err-markup"}
@@ -110,47 +107,44 @@ async def test_batch_screen_shows_every_payload_literally(hostile):
 
 async def test_hostile_custom_ids_in_the_table_and_the_request(hostile):
     async with running_app(hostile, size=(160, 40)) as (app, pilot):
-        await app.push_screen(BatchScreen(2))
-        await settle(app, pilot)
+        await open_screen(pilot, BatchScreen(2))
         shown = assert_safe(app)
         for visible in SHOWN.values():
             assert visible[:20] in shown
         for _ in PAYLOADS:
-            await press(app, pilot, "enter")
+            await press(pilot, "enter")
             assert isinstance(app.screen, RequestScreen)
-            await press(app, pilot, "y")  # the notification names the custom_id
+            await press(pilot, "y")  # the notification names the custom_id
             shown = assert_safe(app)
             cid = app.screen.custom_id
             assert safe_text(cid, single_line=True)[:20] in shown
             assert app.clipboard == safe_text(cid)  # the response text, cleaned as the screen shows it
-            await press(app, pilot, "escape", "down")
+            await press(pilot, "escape", "down")
 
 
 @pytest.mark.parametrize("name", list(PAYLOADS))
 async def test_request_screen_shows_payloads_literally(hostile, name):
     async with running_app(hostile, size=(160, 50)) as (app, pilot):
         for cid in (f"ok-{name}", f"err-{name}"):
-            await app.push_screen(RequestScreen(1, cid))
-            await settle(app, pilot)
+            await open_screen(pilot, RequestScreen(1, cid))
             shown = assert_safe(app)
             assert SHOWN[name][:25] in shown
-            await press(app, pilot, "v")  # raw JSON too
+            await press(pilot, "v")  # raw JSON too
             shown = assert_safe(app)
             assert '"custom_id"' in shown
-            await press(app, pilot, "escape")
+            await press(pilot, "escape")
 
 
 async def test_a_1mb_response_opens_cut_and_copies_whole(hostile):
     async with running_app(hostile, size=(120, 36)) as (app, pilot):
-        await app.push_screen(RequestScreen(1, "big"))
-        await settle(app, pilot)
+        await open_screen(pilot, RequestScreen(1, "big"))
         shown = assert_safe(app)
         assert "0123456789abcdef" in shown
-        await press(app, pilot, "end")  # scroll the focused response pane to its end
+        await press(pilot, "end")  # scroll the focused response pane to its end
         assert "[cut: showing 100,000 of 1,048,576 characters" in assert_safe(app)
-        await press(app, pilot, "y")
+        await press(pilot, "y")
         assert app.clipboard == BIG
-        await press(app, pilot, "v")
+        await press(pilot, "v")
         assert_safe(app)
 
 
@@ -165,8 +159,7 @@ async def test_y_copies_the_response_cleaned_like_the_screen(journal_path):
         insert_results(con, 1, [succeeded("paste", text)])
     con.close()
     async with running_app(journal_path, size=(120, 36)) as (app, pilot):
-        await app.push_screen(RequestScreen(1, "paste"))
-        await settle(app, pilot)
-        await press(app, pilot, "y")
+        await open_screen(pilot, RequestScreen(1, "paste"))
+        await press(pilot, "y")
         assert app.clipboard == "line one\n\tindented␛[201~rm -rf ~␛]0;pwned␇<U+009B><U+202E>end"
         assert not any(ord(c) < 0x20 and c not in "\n\t" for c in app.clipboard)
