@@ -48,6 +48,28 @@ def age(row: BatchRow, now: float) -> Text:
     return Text(words.duration(now - row.created_at), style="dim", justify="right")
 
 
+def counts_trouble(row: BatchRow) -> str:
+    """What is wrong with the server's request counts for this batch, in plain words ("" when nothing): a
+    negative count, counts that do not add up to the requests sent, or an ended batch still processing.
+    The numbers are shown as they came, with this beside them, never quietly mended."""
+    c = row.counts
+    negative = [f"{name} {n:,}" for name, n in (("processing", c.processing), ("succeeded", c.succeeded),
+                                                ("errored", c.errored), ("canceled", c.canceled),
+                                                ("expired", c.expired)) if n < 0]
+    if negative:
+        return "negative from the server: " + ", ".join(negative)
+    sent = row.intent_request_count
+    if sent and c.total and c.total != sent:
+        return f"add up to {c.total:,}, not the {sent:,} requests sent"
+    if row.processing_status == "ended" and c.processing:
+        return f"ended with {c.processing:,} still processing"
+    return ""
+
+
+COUNTS_FLAG = "⚠"
+COUNTS_FLAG_STYLE = "bold yellow"
+
+
 def progress_bar(done: int, total: int, width: int = 10, *, style: str = "green") -> Text:
     """`███▌░░░░  45%` — eighths of a cell for a smooth bar."""
     frac = 0.0 if total <= 0 else min(1.0, done / total)
@@ -61,6 +83,8 @@ def progress_bar(done: int, total: int, width: int = 10, *, style: str = "green"
 
 
 def batch_progress(row: BatchRow, width: int = 10) -> Text:
+    if counts_trouble(row):   # no bar drawn from numbers that cannot be right: the Done column shows them
+        return Text(f"{COUNTS_FLAG} counts?", style=COUNTS_FLAG_STYLE, no_wrap=True)
     word = words.status_word(row)
     style = {"errors": "red", "expired": "yellow", "canceled": "magenta", "canceling": "magenta"}.get(word, "green")
     return progress_bar(row.counts.done, row.total, width, style=style)
@@ -74,7 +98,12 @@ def count(n: int | None, style: str = "") -> Text:
 
 
 def done_of_total(row: BatchRow) -> Text:
-    return Text(f"{row.counts.done:,}/{row.total:,}", justify="right", no_wrap=True)
+    """`done/total`; counts that are negative or do not add up are shown as they came, flagged."""
+    text = Text(f"{row.counts.done:,}/{row.total:,}", justify="right", no_wrap=True)
+    if counts_trouble(row):
+        text.stylize(COUNTS_FLAG_STYLE)
+        text.append(f" {COUNTS_FLAG}", style=COUNTS_FLAG_STYLE)
+    return text
 
 
 def cost(usd: float | None, *, places: int | None = None) -> Text:

@@ -80,6 +80,8 @@ def fact_pairs(facts: Facts, now: float, wide: bool) -> list[tuple[str, Text]]:
             results.append(" · ", style="dim")
         results.append(f"{n:,} {word}", style=style if n else "dim")
     pairs.append(("Results", results))
+    if trouble := render.counts_trouble(b):   # the numbers above are the server's, as they came
+        pairs.append(("Counts", Text(f"{render.COUNTS_FLAG} {trouble}", style=render.COUNTS_FLAG_STYLE)))
     pairs.append(("Created", _when(b.created_at, now)))
     if b.ended_at is not None:
         pairs.append(("Ended", _when(b.ended_at, now)))

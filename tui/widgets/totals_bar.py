@@ -9,11 +9,13 @@ from textual.widgets import Static
 
 from tui.core.models import BatchRow
 from tui.core.money.pricing import format_usd
+from tui.core.words import plural
+from tui.render import COUNTS_FLAG, COUNTS_FLAG_STYLE, counts_trouble
 
 
 def totals_text(rows: Iterable[BatchRow], *, shown: int | None = None, marked: int = 0,
                 sort: str | None = None) -> Text:
-    running = ended = done = total = errors = failed = 0
+    running = ended = done = total = errors = failed = odd = 0
     spend = 0.0
     spend_known = False
     n = 0
@@ -27,6 +29,8 @@ def totals_text(rows: Iterable[BatchRow], *, shown: int | None = None, marked: i
         total += row.total
         errors += row.counts.errored
         failed += row.counts.canceled + row.counts.expired
+        if counts_trouble(row):
+            odd += 1
         if row.cost_usd is not None:
             spend += row.cost_usd
             spend_known = True
@@ -39,6 +43,8 @@ def totals_text(rows: Iterable[BatchRow], *, shown: int | None = None, marked: i
     text.append(" done  ")
     text.append(f"{errors:,}", style="bold red" if errors else "dim")
     text.append(" errors  ")
+    if odd:   # the sums above hold the server's numbers as they came, the odd ones included
+        text.append(f"{COUNTS_FLAG} {plural(odd, 'batch')} with odd counts  ", style=COUNTS_FLAG_STYLE)
     # what the table shows now, before the rest: at 80 columns the end of the line is cut
     if shown is not None and shown != n:
         text.append(f"showing {shown} of {n}  ", style="italic")
