@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/soak.py                 # full: ~200 batches, >= 50 watch kills (a few minutes)
     .venv/bin/python bench/soak.py --short         # the CI size: ~10 batches, 5 watch kills (< ~60 s)
+    .venv/bin/python bench/soak.py --short --foreign-results 0.02 --missing-results 0.02 --duplicate-results 0.02
 
 Loopback only, bounded in time (--max-seconds) and in requests. The emulator runs inside this process (its
 ground truth, `results_for` and `stats`, is read directly, not over a faulty network) with 20% of HTTP
@@ -15,7 +16,11 @@ At the end: every batch of the journal matches the emulator (status, counts, eve
 byte), every request of every file is in the journal once, no batch was created twice (a chunk whose creates
 kept failing is given up as `failed`, by design, and counted), `PRAGMA
 integrity_check` is ok, the poll rate stayed under --poll-budget, and the API key (a canary) appears in no
-file written. Prints the figures; exit 1 if any check fails.
+file written. The results streams are checked against what was sent: the foreign (unknown id), missing and
+duplicate result lines the journal found are reported, and must be zero in a clean run, or exactly what the
+emulator injected when told to (`--foreign-results`, `--missing-results`, `--duplicate-results`: shares of
+lines); the lines checked byte for byte are then the emulator's less the missing ones, and `watch` ends with
+exit 3 (results do not match what was sent) instead of 0. Prints the figures; exit 1 if any check fails.
 """
 
 from __future__ import annotations
@@ -62,6 +67,14 @@ class Settings:
     request_ms: float = 2.0
     max_size: int = max(SIZES)
     max_chunks: int = 3               # batches per file (a file's equal-sized chunks are created one at a time)
+    foreign_results: float = 0.0      # results-stream faults of the emulator: shares of lines
+    missing_results: float = 0.0
+    duplicate_results: float = 0.0
+
+    @property
+    def mismatch_injected(self) -> bool:
+        """Results missing or foreign: the last `watch` says so with exit 3."""
+        return bool(self.foreign_results or self.missing_results)
 
 
 @dataclass
@@ -233,6 +246,8 @@ class Runner:
                     self.problems.append("the last watch did not finish before --max-seconds")
                 continue
             self.figures[f"watch exit {code}"] += 1
+            if code == 3 and self.s.mismatch_injected:
+                code = 0   # results do not match what was sent, as the emulator was told: checked in `check`
             if code == 0 and self.submits_done.is_set() and kills >= self.s.watch_kills:
                 return
             if code == 0 and self.submits_done.is_set():
@@ -296,13 +311,27 @@ def check(emu: Emulator, runner: Runner, files: list[SourceFile]) -> list[str]:
             problems.append(f"{r['id']}: journal {r['processing_status']} {mine} != server "
                             f"{server['processing_status']} {counts}")
             continue
-        expected = {cid: orjson.dumps(line) for cid, line in emu.results_for(r["id"]).items()}
+        injected = emu.results_injected(r["id"])
+        left_out = set(injected["missing"])
+        expected = {cid: orjson.dumps(line) for cid, line in emu.results_for(r["id"]).items() if cid not in left_out}
         got = dict(db.execute("SELECT custom_id, raw FROM results WHERE batch_local_id = ?", (r["local_id"],)))
         lines += len(got)
-        if got != expected or r["ingest_state"] != "complete":
+        state = "partial" if left_out else "complete"
+        if got != expected or r["ingest_state"] != state:
             wrong = sum(1 for k, v in expected.items() if got.get(k) != v)
-            problems.append(f"{r['id']}: {r['ingest_state']}, {wrong} of {len(expected)} result lines missing or "
-                            f"different, {len(set(got) - set(expected))} extra")
+            problems.append(f"{r['id']}: {r['ingest_state']} (expected {state}), {wrong} of {len(expected)} result "
+                            f"lines missing or different, {len(set(got) - set(expected))} extra")
+        found = {"foreign": r["results_unknown"], "missing": r["results_missing"],
+                 "duplicate": r["results_duplicate"]}
+        aside = dict(db.execute("SELECT kind, COUNT(*) FROM result_anomalies WHERE batch_local_id = ? GROUP BY kind",
+                                (r["local_id"],)))
+        for kind, n in found.items():
+            f[f"{kind} result lines found"] += n
+            f[f"{kind} result lines injected"] += len(injected[kind])
+        if found != {k: len(v) for k, v in injected.items()} or r["results_compared"] != 1 \
+                or aside.get("unknown_id", 0) != found["foreign"] or aside.get("duplicate", 0) != found["duplicate"]:
+            problems.append(f"{r['id']}: the journal found {found} (compared: {r['results_compared']}, kept aside: "
+                            f"{aside}); the emulator injected { {k: len(v) for k, v in injected.items()} }")
     f["result lines checked"] = lines
     f["events: recover"] = db.execute("SELECT COUNT(*) FROM events WHERE kind = 'recover'").fetchone()[0]
     f["events: matched by listing"] = db.execute(
@@ -338,7 +367,8 @@ async def soak(settings: Settings, folder: Path) -> int:
     config = EmulatorConfig(host="127.0.0.1", port=0, seed=settings.seed, api_key=CANARY_KEY,
                             request_ms=settings.request_ms, fail_http=settings.fail_http,
                             cut_results=settings.cut_results, fail_requests=settings.fail_requests,
-                            latency_ms=settings.latency_ms)
+                            latency_ms=settings.latency_ms, foreign_results=settings.foreign_results,
+                            missing_results=settings.missing_results, duplicate_results=settings.duplicate_results)
     started = time.monotonic()
     async with Emulator(config) as emu:
         relay = CountingRelay(int(emu.base_url.rsplit(":", 1)[1]))
@@ -368,6 +398,10 @@ async def soak(settings: Settings, folder: Path) -> int:
     print(f"  journal: {f['batches in the journal']} batches (emulator {f['batches in the emulator']}), "
           f"{f['result lines checked']:,} result lines equal to the emulator's, "
           f"{f['events: recover']} recoveries, {f['events: matched by listing']} creates settled by listing")
+    print(f"  results check: {f['foreign result lines found']} foreign (unknown ids), "
+          f"{f['missing result lines found']} missing, {f['duplicate result lines found']} duplicate result lines "
+          f"found; the emulator injected {f['foreign result lines injected']} foreign, "
+          f"{f['missing result lines injected']} missing, {f['duplicate result lines injected']} duplicate")
     print(f"  creates given up after repeated 5xx (state 'failed', requests kept): {f['creates given up']}")
     print(f"  integrity_check ok: {not any('integrity' in p for p in problems)}; "
           f"files holding the API key: {f['files holding the API key']}")
@@ -388,13 +422,19 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=float, help="give up after this long (default 900; 90 with --short)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it (journal, logs, files)")
+    for name, what in (("foreign", "add a line for a custom_id never sent after"), ("missing", "leave out"),
+                       ("duplicate", "send twice")):
+        parser.add_argument(f"--{name}-results", type=float, default=0.0, metavar="RATE",
+                            help=f"the emulator's results streams {what} this share of lines (default 0)")
     args = parser.parse_args()
     short = args.short
     settings = Settings(batches=args.batches or (10 if short else 200), watch_kills=args.kills or (5 if short else 50),
                         submit_kill_share=0.3, kill_after=(0.3, 2.5) if short else (0.5, 4.0),
                         interval=args.interval, poll_budget=args.poll_budget,
                         max_seconds=args.max_seconds or (90.0 if short else 900.0), seed=args.seed,
-                        max_size=150 if short else max(SIZES), max_chunks=2 if short else 3)
+                        max_size=150 if short else max(SIZES), max_chunks=2 if short else 3,
+                        foreign_results=args.foreign_results, missing_results=args.missing_results,
+                        duplicate_results=args.duplicate_results)
     if args.keep:
         return asyncio.run(soak(settings, Path(args.keep)))
     with tempfile.TemporaryDirectory(prefix="soak-") as folder:
