@@ -100,13 +100,8 @@ def fact_pairs(facts: Facts, now: float, wide: bool) -> list[tuple[str, Text]]:
         ingest.append(f"  {b.results_ingested:,}/{b.total:,}", style="dim")
     pairs.append(("Ingest", ingest))
     if b.result_anomalies:   # the results stream against what was sent: only said when something is off
-        check = Text(b.result_anomalies, style="bold red" if b.results_mismatch else "yellow",
-                     no_wrap=True, overflow="ellipsis")
-        if b.results_missing:
-            check.append("  retry resends the missing", style="dim")
-        elif b.results_unknown:
-            check.append("  kept aside, not counted", style="dim")
-        pairs.append(("Check", check))
+        pairs.append(("Check", Text(b.result_anomalies, style="bold red" if b.results_mismatch else "yellow",
+                                    no_wrap=True, overflow="ellipsis")))
     if facts.cost_time is not None:
         pairs.extend(overview_cells.batch_pairs(b, facts.cost_time, now))
     else:
