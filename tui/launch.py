@@ -24,7 +24,11 @@ claude-batch-tui needs an Anthropic API key to watch your batches.
 
 def run(args: argparse.Namespace) -> int:
     demo = bool(getattr(args, "demo", False))
-    api_key = None if demo else config.api_key()
+    try:
+        api_key = None if demo else config.api_key()
+    except config.ApiKeyError as exc:
+        print(f"claude-batch-tui: {exc}", file=sys.stderr)
+        return 2
     base_url = None if demo else config.base_url(getattr(args, "base_url", None))
     if not demo and api_key is None:
         print(NO_KEY, file=sys.stderr, end="")

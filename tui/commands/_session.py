@@ -44,7 +44,10 @@ def make_cli_client(args: argparse.Namespace) -> Any:
     from tui.core.api.client import make_client
 
     base = config.base_url(getattr(args, "base_url", None))
-    key = config.api_key()
+    try:
+        key = config.api_key()
+    except config.ApiKeyError as exc:
+        raise CommandError(str(exc), 2) from None
     if key is None and base is None:
         raise CommandError("set ANTHROPIC_API_KEY (or point --base-url at a local emulator); "
                            "this command talks to the API", 2)

@@ -37,10 +37,22 @@ class SecretKey(str):
         return "SecretKey('…redacted…')"
 
 
+class ApiKeyError(ValueError):
+    """`$ANTHROPIC_API_KEY` cannot be sent: it holds a line break or another control character. Said as such,
+    rather than failing every request as "could not reach the server". The message never holds the key."""
+
+
 def api_key() -> str | None:
     """`$ANTHROPIC_API_KEY` without surrounding whitespace (a key read from a file often ends in a newline,
-    which no HTTP header can carry)."""
+    which no HTTP header can carry); `ApiKeyError` when what is left still cannot go in a header."""
     key = os.environ.get("ANTHROPIC_API_KEY", "").strip()
+    for at, char in enumerate(key, 1):
+        if char in "\r\n":
+            raise ApiKeyError(f"ANTHROPIC_API_KEY contains a line break (character {at}); "
+                              "set it to the key alone, on one line")
+        if ord(char) < 0x20 or ord(char) == 0x7F:
+            raise ApiKeyError(f"ANTHROPIC_API_KEY contains a control character (character {at}); "
+                              "set it to the key alone")
     return SecretKey(key) if key else None
 
 
