@@ -68,3 +68,27 @@ async def test_a_journal_deadline_further_ahead_than_any_interval_is_due(journal
         await db.execute("UPDATE batches SET next_poll_at = ? WHERE local_id = ?", (clock.now() + 120, local_id))
     other = Poller(journal, client, adopt=False, clock=clock, min_interval=5.0)
     assert (await other.sweep()).http_requests == 0
+
+
+async def test_settling_a_create_sent_before_the_clock_went_back_waits_only_the_window(tmp_path, journal, emulator,
+                                                                                       client) -> None:
+    """An ambiguous create whose send time lies an hour ahead (the clock was set back since) is settled after
+    the settle window, not an hour later: its batch is then sent, once."""
+    import socket
+
+    import anthropic
+
+    from tests.builders import write_requests
+    from tui.core.submit.check import plan
+    from tui.core.submit.send import recover, submit
+
+    with socket.socket() as s:   # a port nobody listens on: the intent stays unsent
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    async with anthropic.AsyncAnthropic(api_key="k", base_url=dead, max_retries=0) as nowhere:
+        [row] = await submit(journal, nowhere, plan(write_requests(tmp_path / "in.jsonl", 3)))
+    async with journal.transaction() as db:
+        await db.execute("UPDATE batches SET intent_state = 'sending', intent_sent_at = ? WHERE local_id = ?",
+                         (time.time() + 3600, row.local_id))
+    [settled] = await asyncio.wait_for(recover(journal, client, settle_after=0.2), timeout=60)
+    assert settled.intent_state == "created" and emulator.batch_ids() == [settled.id]

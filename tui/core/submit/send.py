@@ -329,7 +329,8 @@ class _Sender:
         local_id, count = row["local_id"], row["intent_request_count"]
         sent_at = sent_at if sent_at is not None else self.journal.clock.now()
         loop = asyncio.get_running_loop()
-        wait = max(0.0, sent_at + self.settle_after - self.journal.clock.now())
+        # never longer than the settle window: a send time ahead of now is a wall clock stepped back since
+        wait = min(self.settle_after, max(0.0, sent_at + self.settle_after - self.journal.clock.now()))
         deadline = loop.time() + wait
         while True:
             try:
