@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "tui")]
+sys.path[:0] = [str(ROOT)]   # the tests' Pilot harness (tests/tui/harness.py)
 
 FIRST_FRAME_CHILD = """
 import asyncio, sys
@@ -57,7 +57,7 @@ def ms(seconds: float) -> str:
 
 
 async def drive(journal: Path, presses: int) -> None:
-    from drilldown_app import running_app, settle
+    from tests.tui.harness import running_app, settle
 
     from tui.screens.batch import BatchScreen
 
@@ -72,7 +72,7 @@ async def drive(journal: Path, presses: int) -> None:
         screen = TimedBatchScreen(1)
         start, cpu0 = time.perf_counter(), time.process_time()
         await app.push_screen(screen)
-        await settle(app, pilot)
+        await settle(pilot)
         settled, cpu = time.perf_counter() - start, time.process_time() - cpu0
         table = screen.table
         assert table.row_count and screen.counts and screen.counts["all"] > 0
@@ -85,7 +85,7 @@ async def drive(journal: Path, presses: int) -> None:
             for _ in range(n):
                 t, c = time.perf_counter(), time.process_time()
                 await pilot.press(key)
-                await settle(app, pilot)
+                await settle(pilot)
                 out.append((time.perf_counter() - t, time.process_time() - c))
             return out
 
@@ -99,7 +99,7 @@ async def drive(journal: Path, presses: int) -> None:
         results["f"] = await timed("f", 10)
         t, c = time.perf_counter(), time.process_time()
         await pilot.press("slash", *"floor", "space", "3", "enter")
-        await settle(app, pilot)
+        await settle(pilot)
         results["/ search"] = [(time.perf_counter() - t, time.process_time() - c)]
         print("key presses (wall includes Pilot's own idle waits; CPU = this process, all threads):")
         every = [x for v in results.values() for x in v]
@@ -114,7 +114,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--presses", type=int, default=200)
     args = parser.parse_args()
-    from drilldown_journal import add_batch, new_journal
+    from tests.drilldown_journal import add_batch, new_journal
 
     with tempfile.TemporaryDirectory() as tmp:
         journal = Path(tmp) / "journal" / "journal.sqlite"

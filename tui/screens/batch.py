@@ -290,8 +290,13 @@ class BatchScreen(BatchActions, AppScreen[None]):
         self._show_position()
 
     def _show_position(self, *_: object) -> None:
+        """The line under the table: which rows are shown, where the cursor is. (A scroll can call this while the
+        screen recomposes, before the line exists again: then the next call draws it.)"""
+        line = self.query("#position").first(Static) if self.query("#position") else None
+        if line is None:
+            return
         total = None if self.counts is None else self.counts.get(self.filter, 0)
-        self.query_one("#position", Static).update(
+        line.update(
             position_line(self.table.visible_span(), total, self.table.cursor_position(), self.filter,
                           self.search), layout=False)
 
