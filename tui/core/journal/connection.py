@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import shlex
 import sqlite3
@@ -60,10 +61,15 @@ def journal_problem(exc: BaseException, path: str | os.PathLike[str]) -> Journal
     path = Path(path)
     if isinstance(exc, JournalError):
         return exc
+    if isinstance(exc, UnicodeDecodeError) and _raised_by_sqlite(exc):   # text this program never wrote
+        return JournalError(f"journal {path} is damaged (a stored text is not UTF-8): {doctor_hint(path)}",
+                            "damaged")
     if not isinstance(exc, sqlite3.DatabaseError):
         return None
     code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
-    text = str(exc) or type(exc).__name__
+    text = " ".join((str(exc) or type(exc).__name__).split())
+    if len(text) > 160:
+        text = text[:159] + "…"
     if code == sqlite3.SQLITE_NOTADB or (not code and "not a database" in text):
         return JournalError(f"{path} is not a journal ({text}): {doctor_hint(path)}", "damaged")
     if code == sqlite3.SQLITE_CORRUPT or (not code and "malformed" in text):
@@ -75,6 +81,11 @@ def journal_problem(exc: BaseException, path: str | os.PathLike[str]) -> Journal
         return JournalError(f"journal {path}: the disk failed to read or write it ({text}); nothing more was "
                             "saved. Check free space, file size limits and the disk, then run "
                             f"`claude-batch-tui doctor --journal {shlex.quote(str(path))}`", "io")
+    if "Could not decode to UTF-8" in text:   # text this program never wrote
+        return JournalError(f"journal {path} is damaged ({text}): {doctor_hint(path)}", "damaged")
+    if code == sqlite3.SQLITE_ERROR and ("no such table" in text or "no such column" in text):
+        return JournalError(f"journal {path} lacks the tables this program keeps ({text}): it is damaged or was "
+                            f"changed by another program: {doctor_hint(path)}", "damaged")
     if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH, sqlite3.SQLITE_READONLY):
         return JournalError(f"cannot use journal {path} ({text}): it must be a file you can read and write, "
                             "in a folder you can write", "access")
@@ -92,6 +103,28 @@ async def one_row(cur: aiosqlite.Cursor) -> sqlite3.Row:
 async def all_rows(cur: aiosqlite.Cursor) -> list[sqlite3.Row]:
     """`cur.fetchall()` as the list it is (aiosqlite hands back sqlite3's list but declares an Iterable)."""
     return cast("list[sqlite3.Row]", await cur.fetchall())
+
+
+def _unopenable(exc: BaseException, path: Path) -> JournalError | None:
+    """Any other SQLite error while opening (an unsupported file format, a schema SQLite cannot parse), except a
+    lock held by another process: the file cannot be used as a journal."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return None
+    text = " ".join(str(exc).split())[:160]
+    return JournalError(f"journal {path} cannot be opened as a journal ({text}): {doctor_hint(path)}", "damaged")
+
+
+def _raised_by_sqlite(exc: BaseException) -> bool:
+    """Whether `exc` came out of the SQLite driver (a row being read), not from the program's own code."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith(("aiosqlite", "sqlite3")):
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _secure_paths(path: Path) -> None:
@@ -144,9 +177,10 @@ class Journal:
         try:
             await journal._configure()
             await journal._migrate()
+            await journal._check_tables()
         except BaseException as exc:
             await db.close()
-            problem = journal_problem(exc, path)
+            problem = journal_problem(exc, path) or _unopenable(exc, path)
             if problem is not None and problem is not exc:
                 raise problem from exc
             raise
@@ -189,6 +223,9 @@ class Journal:
         """Never touch another program's database (tables, and no journal schema version)."""
         async with self.db.execute("PRAGMA user_version") as cur:
             (version,) = await one_row(cur)
+        if version < 0:
+            raise JournalError(f"journal {self.path} has an impossible schema version ({version}): it is damaged: "
+                               f"{doctor_hint(self.path)}", "damaged")
         if version:
             return
         async with self.db.execute("SELECT count(*) FROM sqlite_master") as cur:
@@ -197,6 +234,18 @@ class Journal:
             raise JournalError(f"{self.path} is an SQLite database but not a claude-batch-tui journal (it has "
                                "tables and no journal schema version); point --journal at your journal file",
                                "foreign")
+
+    async def _check_tables(self) -> None:
+        """Every table and column this program reads is there (a damaged or edited schema fails here, once,
+        instead of in whichever query meets it first)."""
+        for table, columns in _expected_columns().items():
+            async with self.db.execute("SELECT name FROM pragma_table_info(?)", (table,)) as cur:
+                have = {name for (name,) in await all_rows(cur)}
+            missing = [c for c in columns if c not in have]
+            if missing:
+                what = f"no table {table}" if not have else f"table {table} lacks {', '.join(missing[:3])}"
+                raise JournalError(f"journal {self.path} is not laid out as this program keeps it ({what}): it is "
+                                   f"damaged or was changed by another program: {doctor_hint(self.path)}", "damaged")
 
     async def _check_before_migrating(self, version: int) -> None:
         """Migrations rewrite tables: never in a damaged journal."""
@@ -310,6 +359,21 @@ class Journal:
 
     async def close(self) -> None:
         await self.db.close()
+
+
+@functools.cache
+def _expected_columns() -> dict[str, list[str]]:
+    """{table: columns} of a journal made by this program: the migrations applied to an in-memory database."""
+    con = sqlite3.connect(":memory:")
+    try:
+        for script in MIGRATIONS:
+            for statement in _split_sql(script):
+                con.execute(statement)
+        tables = [name for (name,) in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        return {t: [name for (name,) in con.execute("SELECT name FROM pragma_table_info(?)", (t,))] for t in tables}
+    finally:
+        con.close()
 
 
 def _split_sql(script: str) -> list[str]:

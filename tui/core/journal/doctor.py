@@ -262,9 +262,11 @@ def _readable_rows(src: sqlite3.Connection, name: str, cols: str, copy: TableCop
     try:
         src.execute(f'SELECT rowid FROM {_q(name)} LIMIT 0')
         has_rowid = True
-    except sqlite3.OperationalError as exc:
+    except sqlite3.Error as exc:
         if "no such column" not in str(exc):
-            raise
+            copy.unknown_loss = True
+            copy.note = f"the table could not be read ({' '.join(str(exc).split())[:120]})"
+            return
         has_rowid = False            # a WITHOUT ROWID table (an old journal): both ends only
     key = "rowid" if has_rowid else "1"
     select = f'SELECT {key}, {cols} FROM {_q(name)}'
