@@ -202,8 +202,11 @@ class BatchApp(App[None]):
 
     def on_ingest(self, report: IngestReport, row: BatchRow | None) -> None:
         """Results came in (costs are known now): screens re-read; a failed ingest shows quietly."""
-        if report.error:
-            name = batch_name(row) if row is not None else "a batch"
+        name = batch_name(row) if row is not None else "a batch"
+        if report.mismatch:   # read to its end, and not what was sent: no retry of the download helps
+            self.notify(f"{name}: the results do not match what was sent: {report.anomalies} (r resends the "
+                        "missing ones)", title="Results checked", severity="warning", markup=False, timeout=15)
+        elif report.error:
             self.set_status(f"results of {name}: {report.error} — will retry", error=True)
         self.broadcast(BatchesUpdated, SweepResult(changed=[row] if row is not None else []))
 

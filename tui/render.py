@@ -21,6 +21,7 @@ STATUS_STYLES: dict[str, str] = {
     "canceling": "bold magenta",
     "done": "bold green",
     "errors": "bold red",
+    "mismatch": "bold red",
     "canceled": "magenta",
     "expired": "bold yellow",
     "sending": "italic cyan",
@@ -30,7 +31,7 @@ STATUS_STYLES: dict[str, str] = {
     "deleted": "dim",
     "unknown": "dim",
 }
-_MARKS = {"done": "✔", "errors": "✖", "expired": "⌛", "canceled": "⊘", "refused": "✖"}
+_MARKS = {"done": "✔", "errors": "✖", "mismatch": "≠", "expired": "⌛", "canceled": "⊘", "refused": "✖"}
 
 
 def status_badge(row: BatchRow, now: float | None = None) -> Text:

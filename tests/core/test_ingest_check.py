@@ -5,6 +5,8 @@ account, with no stored requests, is not compared and says so."""
 
 from __future__ import annotations
 
+from tui.core.words import result_anomalies
+
 import dataclasses
 
 import anthropic
@@ -69,10 +71,10 @@ async def test_foreign_missing_and_duplicate_lines_are_named_and_not_counted(jou
             assert row.results_compared is True
             assert (row.results_missing, row.results_unknown, row.results_duplicate) == (
                 report.missing, report.unknown, report.duplicates)
-            assert row.result_anomalies == (f"{report.missing} results missing, {report.unknown} unknown ids, "
+            assert result_anomalies(row) == (f"{report.missing} results missing, {report.unknown} unknown ids, "
                                             f"{report.duplicates} duplicate lines")
             assert row.results_ingested == len(truth) - len(wrong["missing"])
-            assert row.ingest_error.startswith(READ_WHOLE) and row.result_anomalies in row.ingest_error
+            assert row.ingest_error.startswith(READ_WHOLE) and result_anomalies(row) in row.ingest_error
 
             again = await ingest(journal, client, local_id)   # the same stream again: the same findings, once
             assert (again.missing, again.unknown, again.duplicates, again.state) == (
@@ -104,7 +106,7 @@ async def test_lines_for_ids_never_sent_do_not_count_toward_complete_nor_reach_t
             assert report.complete and report.unknown == len(foreign) and report.missing == 0
             assert set(await _results(journal, local_id)) == set(emu.results_for(batch_id))
             row = await get_batch(journal, local_id)
-            assert row.results_ingested == 40 and row.result_anomalies == f"{len(foreign)} unknown ids"
+            assert row.results_ingested == 40 and result_anomalies(row) == f"{len(foreign)} unknown ids"
             assert row.results_mismatch
             out = tmp_path / "out.jsonl"
             await export_results(journal, local_id, out, ExportOptions(fmt="jsonl", joined=True))
@@ -118,7 +120,7 @@ async def test_a_clean_stream_is_compared_and_says_nothing(journal, emulator):
         report = await ingest(journal, client, local_id)
         assert report.complete and not report.anomalies and not report.mismatch
         row = await get_batch(journal, local_id)
-        assert row.results_compared is True and row.result_anomalies == "" and row.ingest_error is None
+        assert row.results_compared is True and result_anomalies(row) == "" and row.ingest_error is None
         assert await _anomalies(journal, local_id) == []
 
 
@@ -135,4 +137,4 @@ async def test_an_adopted_batch_has_nothing_to_compare_against(journal, emulator
             assert report.duplicates == len(wrong["duplicate"]) > 0
             row = await get_batch(journal, local_id)
             assert row.results_compared is False
-            assert row.result_anomalies == f"{len(wrong['duplicate'])} duplicate lines"
+            assert result_anomalies(row) == f"{len(wrong['duplicate'])} duplicate lines"

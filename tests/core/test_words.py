@@ -64,3 +64,14 @@ def test_response_text_joins_cited_blocks_as_written_and_error_message_digs_out_
         "type": "error", "error": {"type": "invalid_request_error", "message": "max_tokens: too big"}}}}
     assert words.response_text(errored) == "" and words.error_message(errored) == "max_tokens: too big"
     assert words.error_message(line) == "" and words.response_text(None) == "" and words.error_message([]) == ""
+
+
+def test_a_batch_whose_results_do_not_match_what_was_sent_says_so():
+    ended = dict(processing_status="ended", counts=RequestCounts(succeeded=5))
+    assert words.status_word(row(**ended)) == "done"
+    assert words.status_word(row(**ended, results_compared=True, results_missing=2)) == "mismatch"
+    assert words.status_word(row(**ended, results_compared=True, results_unknown=1)) == "mismatch"
+    assert words.status_word(row(**ended, results_compared=True, results_duplicate=3)) == "done"   # first kept
+    assert words.result_anomalies(row(**ended, results_missing=3, results_unknown=2, results_duplicate=1)) == \
+        "3 results missing, 2 unknown ids, 1 duplicate line"
+    assert words.anomaly_words(0, 0, 0) == ""

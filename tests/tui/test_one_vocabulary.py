@@ -21,6 +21,7 @@ BATCHES = [
     (4, "msgbatch_runs_00000004", "in_progress", (5, 0, 0, 0), "created", None, 42 * 60 + 30),
     (5, None, None, (0, 0, 0, 0), "failed", "HTTP 413 request_too_large", None),
     (6, None, None, (0, 0, 0, 0), "intent", "not sent yet: could not reach the server", None),
+    (7, "msgbatch_miss_00000007", "ended", (0, 5, 0, 0), "created", None, 5 * 60 + 30),   # 2 results missing
 ]
 
 
@@ -34,6 +35,7 @@ async def _fill(path) -> None:
                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,5)",
                    (lid, batch_id, f"b{lid}", status, proc, ok, err, exp, None if age is None else now - age,
                     now - 10 if status == "ended" else None, intent, error))
+    db.execute("UPDATE batches SET results_compared = 1, results_missing = 2 WHERE local_id = 7")
     db.commit()
     db.close()
 
@@ -52,7 +54,8 @@ def test_list_and_the_dashboard_use_the_same_status_words_and_durations(journal_
     tui = asyncio.run(_dashboard_words(journal_path))
 
     assert tui == cli
-    assert {status for status, _ in cli.values()} == {"done", "errors", "expired", "running", "refused", "waiting"}
+    assert {status for status, _ in cli.values()} == {"done", "errors", "expired", "running", "refused", "waiting",
+                                                        "mismatch"}
     assert (cli["b1"][1], cli["b2"][1], cli["b5"][1]) == ("3h12m", "2d4h", "-")
 
 

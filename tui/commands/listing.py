@@ -16,7 +16,7 @@ import sys
 
 from tui.commands._session import finish, open_journal, say, warn
 from tui.core.models import BatchRow
-from tui.core.words import batch_name, duration, short_id, status_word
+from tui.core.words import batch_name, duration, result_anomalies, short_id, status_word
 
 HEADERS = ("ID", "STATUS", "REQUESTS", "OK", "ERR", "CANC", "EXP", "AGE", "COST", "NAME")
 RIGHT = {"REQUESTS", "OK", "ERR", "CANC", "EXP", "AGE", "COST"}
@@ -69,10 +69,10 @@ def results_check(row: BatchRow) -> str | None:
 
 def anomaly_lines(rows: list[BatchRow]) -> list[str]:
     """One line per batch whose results stream did not match what was sent."""
-    return [f"{short_id(row)}: results do not match what was sent: {row.result_anomalies}"
+    return [f"{short_id(row)}: results do not match what was sent: {result_anomalies(row)}"
             + ("; `retry` resends the missing" if row.results_missing else "")
-            if row.results_mismatch else f"{short_id(row)}: {row.result_anomalies} in the results (the first kept)"
-            for row in rows if row.result_anomalies]
+            if row.results_mismatch else f"{short_id(row)}: {result_anomalies(row)} in the results (the first kept)"
+            for row in rows if result_anomalies(row)]
 
 
 def as_json(row: BatchRow) -> dict:

@@ -15,7 +15,7 @@ import signal
 from typing import Any
 
 from tui.commands._session import finish, make_cli_client, open_journal, say, warn
-from tui.core.words import short_id, status_word
+from tui.core.words import result_anomalies, short_id, status_word
 
 DEFAULT_INTERVAL = 5.0
 EXIT_INCOMPLETE = 1      # some results could not be read whole (a broken stream, results on another origin)
@@ -66,8 +66,8 @@ def progress_line(row: Any) -> str:
             f"errored {c.errored}  canceled {c.canceled}  expired {c.expired}")
     if row.processing_status == "ended" and not row.gone:
         line += f"  results {row.results_ingested}/{total} {row.ingest_state}"
-        if row.result_anomalies:
-            line += f" ({row.result_anomalies})"
+        if result_anomalies(row):
+            line += f" ({result_anomalies(row)})"
     return line
 
 
@@ -101,7 +101,7 @@ class Watch:
             if r.ingest_state == "partial" and (r.ingest_error or "").startswith(READ_WHOLE):
                 self.stuck[r.local_id] = r.ingest_error or ""
             if r.results_missing:
-                self.mismatched[r.local_id] = r.result_anomalies
+                self.mismatched[r.local_id] = result_anomalies(r)
         waiting = [r for r in tracked if self.waiting(r)]
         done = len(tracked) - len(waiting)
         say(f"watching {len(waiting)} batch{'es' if len(waiting) != 1 else ''} "

@@ -88,12 +88,6 @@ class BatchRow:
         return self.counts.total or (self.intent_request_count or 0)
 
     @property
-    def result_anomalies(self) -> str:
-        """What the results stream got wrong, in the app's words: `3 results missing, 2 unknown ids, 1 duplicate
-        line` (zeros left out); "" when nothing (or nothing known yet)."""
-        return anomaly_words(self.results_missing, self.results_unknown, self.results_duplicate)
-
-    @property
     def results_mismatch(self) -> bool:
         """The results do not match what was sent: some are missing, or lines came for ids never sent."""
         return bool(self.results_missing or self.results_unknown)
@@ -140,15 +134,6 @@ class BatchRow:
             results_unknown=get("results_unknown", 0) or 0,
             results_duplicate=get("results_duplicate", 0) or 0,
         )
-
-
-def anomaly_words(missing: int, unknown: int, duplicate: int) -> str:
-    """`3 results missing, 2 unknown ids, 1 duplicate line`, zeros left out ("" when all are zero): what a
-    results stream got wrong against what was sent. One phrase for the CLI, the TUI and the journal."""
-    parts = [f"{n:,} {one if n == 1 else many}" for n, one, many in (
-        (missing, "result missing", "results missing"), (unknown, "unknown id", "unknown ids"),
-        (duplicate, "duplicate line", "duplicate lines")) if n]
-    return ", ".join(parts)
 
 
 @dataclass(slots=True, frozen=True)

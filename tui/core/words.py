@@ -17,7 +17,7 @@ from tui.core.safe_text import safe_text
 SHORT_ID = 8   # the last characters of a server id; commands accept them as a unique suffix
 
 # Every status word, in the order a "by status" sort shows them (what needs attention first).
-STATUS_WORDS = ("sending", "waiting", "canceling", "running", "errors", "expired", "canceled", "refused", "done",
+STATUS_WORDS = ("sending", "waiting", "canceling", "running", "mismatch", "errors", "expired", "canceled", "refused", "done",
                 "gone", "deleted", "unknown")
 
 
@@ -25,7 +25,8 @@ def status_word(row: BatchRow) -> str:
     """One word for where a batch stands, from its server state and local facts:
 
     sending / waiting (not confirmed yet; waiting: the last try could not reach the server) / refused (the
-    server refused it) / running / canceling / done / errors / expired / canceled (ended, by what happened to
+    server refused it) / running / canceling / mismatch (ended, but its results do not match what was sent:
+    some missing, or lines for ids never sent) / done / errors / expired / canceled (ended, by what happened to
     its requests) / gone (the server no longer knows it) / deleted (deleted on the server by us).
     """
     if row.deleted_at is not None:
@@ -43,6 +44,8 @@ def status_word(row: BatchRow) -> str:
         return "canceling"
     if status == "ended":
         c = row.counts
+        if row.results_mismatch:
+            return "mismatch"
         if c.errored:
             return "errors"
         if c.expired:
@@ -106,6 +109,20 @@ def outcome(counts: RequestCounts) -> str:
     parts += [f"{n:,} {word}" for n, word in ((counts.errored, "errored"), (counts.canceled, "canceled"),
                                               (counts.expired, "expired")) if n]
     return ", ".join(parts)
+
+
+def anomaly_words(missing: int, unknown: int, duplicate: int) -> str:
+    """`3 results missing, 2 unknown ids, 1 duplicate line`, zeros left out ("" when all are zero): what a
+    results stream got wrong against what was sent."""
+    parts = [f"{n:,} {one if n == 1 else many}" for n, one, many in (
+        (missing, "result missing", "results missing"), (unknown, "unknown id", "unknown ids"),
+        (duplicate, "duplicate line", "duplicate lines")) if n]
+    return ", ".join(parts)
+
+
+def result_anomalies(row: BatchRow) -> str:
+    """`anomaly_words` of a batch's last full read of its results ("" when they matched what was sent)."""
+    return anomaly_words(row.results_missing, row.results_unknown, row.results_duplicate)
 
 
 def response_text(result_line: Any) -> str:

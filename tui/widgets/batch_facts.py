@@ -99,8 +99,8 @@ def fact_pairs(facts: Facts, now: float, wide: bool) -> list[tuple[str, Text]]:
     if b.ingest_state != "none":
         ingest.append(f"  {b.results_ingested:,}/{b.total:,}", style="dim")
     pairs.append(("Ingest", ingest))
-    if b.result_anomalies:   # the results stream against what was sent: only said when something is off
-        pairs.append(("Check", Text(b.result_anomalies, style="bold red" if b.results_mismatch else "yellow",
+    if words.result_anomalies(b):   # the results stream against what was sent: only said when something is off
+        pairs.append(("Check", Text(words.result_anomalies(b), style="bold red" if b.results_mismatch else "yellow",
                                     no_wrap=True, overflow="ellipsis")))
     if facts.cost_time is not None:
         pairs.extend(overview_cells.batch_pairs(b, facts.cost_time, now))

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from tui.core.journal.connection import Journal, one_row
-from tui.core.models import anomaly_words
+from tui.core.words import anomaly_words
 from tui.core.poll.result_lines import Coster, parse_line
 
 # One write transaction per this many lines or bytes, whichever comes first. Results arrive in random
