@@ -39,3 +39,30 @@ async def test_the_dashboard_says_what_is_wrong_stops_and_quits(kind, tmp_path):
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code in (None, 0)
+
+
+async def test_the_real_tui_on_a_terminal_says_it_and_quits_with_the_line_kept(tmp_path):
+    """`claude-batch-tui` itself on a pseudo-terminal: the dashboard names the file, `q` quits, and the line is
+    printed again once the screen is gone (exit 2), never a traceback."""
+    import os
+    import sys
+
+    from tests.reliability.test_tui_submit_kill import Terminal
+
+    path = await asyncio.to_thread(make_damaged, "text", tmp_path / "j")
+    env = {**os.environ, "ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"}
+    term = Terminal([sys.executable, "-m", "tui", "--journal", str(path)], env, size=(160, 40))
+    await term.wait_for(b"The journal cannot be used")
+    term.type("q")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 20
+    while (done := os.waitpid(term.pid, os.WNOHANG))[0] == 0:
+        assert loop.time() < deadline, "the app did not quit"
+        await asyncio.sleep(0.05)
+    term._read()   # what it wrote last, after the screen was restored
+    loop.remove_reader(term.fd)
+    os.close(term.fd)
+    assert os.waitstatus_to_exitcode(done[1]) == 2
+    tail = bytes(term.screen).split(b"\x1b[?1049l")[-1]   # after the alternate screen is left
+    assert b"claude-batch-tui: " in tail and str(path).encode() in tail.replace(b"\r\n", b"")
+    assert b"Traceback" not in term.screen
