@@ -46,6 +46,10 @@ async def test_the_batch_view_names_missing_unknown_and_duplicate_results(journa
         shown = " ".join(screen_text(app).split())
         assert f"Check {words}" in shown, screen_text(app)
         assert "r Retry" in shown   # missing results are retryable
+        table = app.screen.table
+        assert wrong["missing"] and set(wrong["missing"]) <= {row.custom_id for row in table.window}
+        for custom_id in wrong["missing"]:   # read to the end and not there: missing, not "pending"
+            assert table.get_cell(custom_id, "result").plain == "missing"
 
 
 async def test_a_clean_batch_view_has_no_check_line(journal_path, emulator):

@@ -259,6 +259,7 @@ class BatchScreen(BatchActions, AppScreen[None]):
             self.query_one(BatchFacts).show_missing(self.batch_local_id)
         else:
             self.row = message.facts.batch
+            self.table.show_results_read(bool(self.row.results_compared))
             self.query_one(BatchFacts).show(message.facts, self.app.clock.now())
             self.refresh_bindings()
         self.loaded = True

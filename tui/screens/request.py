@@ -157,7 +157,8 @@ class RequestScreen(AppScreen[None]):
         title.append("  ")
         row = self.detail.row if self.detail else None
         if self.detail is not None:
-            title.append(result_badge(row.result_type if row else None))
+            read = self.detail.batch is not None and bool(self.detail.batch.results_compared)
+            title.append(result_badge(row.result_type if row else None, results_read=read))
         if self.position is not None and self.total:
             title.append(f"   {self.position + 1:,} of {self.total:,}", style="dim")
         scope = [self.result_type] if self.result_type else []

@@ -30,6 +30,7 @@ class CellContext:
     marked: bool = False
     widths: Mapping[str, int] = field(default_factory=dict)
     overview: Overview = field(default_factory=Overview)
+    results_read: bool = False          # a batch's results were read to their end: a request without one is missing
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ on screen. `home`/`end` ask for the first/last window. The table never touches S
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from rich.text import Text
@@ -38,8 +39,12 @@ def id_cell(custom_id: str, width: int) -> Text:
     return Text(s, no_wrap=True, overflow="ellipsis")
 
 
-def result_badge(result_type: str | None) -> Text:
+def result_badge(result_type: str | None, *, results_read: bool = False) -> Text:
+    """The result's type; without one, `pending` while the results may still come, `missing` once they were read
+    to their end (the stream left it out: retry resends it)."""
     if result_type is None:
+        if results_read:
+            return Text("missing", style="bold red", no_wrap=True)
         return Text("pending", style="dim italic", no_wrap=True)
     return Text(safe_text(result_type, limit=12, single_line=True), style=RESULT_STYLES.get(result_type, "cyan"),
                 no_wrap=True, overflow="ellipsis")
@@ -81,7 +86,7 @@ def _columns(wide: bool) -> tuple[Column[ResultRow], ...]:
     """The request table's columns; from 120 columns on, id, detail and tokens get more room."""
     return (
         Column("custom_id", "custom_id", 26 if wide else 16, lambda r, c: id_cell(r.custom_id, c.widths["custom_id"])),
-        Column("result", "Result", 9, lambda r, c: result_badge(r.result_type)),
+        Column("result", "Result", 9, lambda r, c: result_badge(r.result_type, results_read=c.results_read)),
         Column("detail", "Error / stop", 21 if wide else 12, lambda r, c: detail_cell(r)),
         Column("tokens", "Tokens", 13 if wide else 9, lambda r, c: tokens_cell(r), right=True),
         Column("cost", "Cost", 9, lambda r, c: cost_cell(r), min_table=140, right=True),
@@ -135,7 +140,7 @@ class RequestTable(DataTable):
             return
         self._signature = signature
         self._cols = [c for c, _ in chosen]
-        self._ctx = CellContext(widths=dict(signature))
+        self._ctx = CellContext(widths=dict(signature), results_read=self._ctx.results_read)
         key, offset = self.cursor_key(), self._cursor_offset()
         self._rebuilding = True
         try:
@@ -209,6 +214,15 @@ class RequestTable(DataTable):
             self.window = window[:WINDOW]
             self.at_end = self.at_end and len(window) <= WINDOW
         self._fill(key, offset)
+
+    def show_results_read(self, read: bool) -> None:
+        """Whether the batch's results were read to their end: rows without a result then say `missing`."""
+        if read == self._ctx.results_read:
+            return
+        self._ctx = dataclasses.replace(self._ctx, results_read=read)
+        for row in self.window:
+            if row.result_type is None and "result" in self.columns:
+                self.update_cell(row.custom_id, "result", result_badge(None, results_read=read))
 
     def replace_rows(self, rows: Iterable[ResultRow]) -> None:
         """Fresh data for the rows already shown (same keys), updated cell by cell."""
