@@ -68,7 +68,7 @@ def test_a_disk_that_fills_during_submit_rolls_back_and_sends_nothing(disk, tmp_
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("claude-batch-tui: journal ") and str(journal) in last, last
     assert "disk is full" in last if limit is None else "disk failed to read or write" in last, last
-    assert "nothing more was saved" in last or "was not saved" in last
+    assert ("nothing more was saved" in last or "was not saved" in last) and last.endswith("(nothing was sent)")
     assert done.stdout == ""                              # no batch id printed
     assert emulator_sync.batch_ids() == [], "a batch was created although its intent was never recorded"
     con = sqlite3.connect(journal)

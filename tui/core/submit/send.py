@@ -33,7 +33,7 @@ from typing import Any
 
 from tui.core.api.errors import describe_api_error
 from tui.core.clock import parse_ts
-from tui.core.journal.connection import Journal, one_row
+from tui.core.journal.connection import Journal, JournalError, one_row
 from tui.core.models import BatchRow
 from tui.core.submit.check import Plan, PlanError, plan, plan_from_requests
 from tui.core.journal.batches import apply_server_state, get_batch
@@ -150,9 +150,11 @@ async def record_intents(journal: Journal, plan: Plan, *, label: str | None = No
             await journal.record_event("intent", job_id=job_id, detail={
                 "source": plan.source, "requests": plan.request_count, "batches": len(plan.chunks),
                 "bytes": plan.total_bytes, "parent_id": parent_id})
-    except BaseException:
+    except BaseException as exc:
         if lock is not None:
             lock.release()
+        if isinstance(exc, JournalError):   # a full disk, an I/O error: the intents were rolled back
+            raise JournalError(f"{exc} (nothing was sent)", exc.kind) from exc
         raise
     return local_ids, lock
 
