@@ -92,3 +92,42 @@ async def test_settling_a_create_sent_before_the_clock_went_back_waits_only_the_
                          (time.time() + 3600, row.local_id))
     [settled] = await asyncio.wait_for(recover(journal, client, settle_after=0.2), timeout=60)
     assert settled.intent_state == "created" and emulator.batch_ids() == [settled.id]
+
+
+async def test_a_create_that_went_through_before_the_clock_went_back_is_found_not_sent_twice(
+        tmp_path, journal_path, emulator, client) -> None:
+    """The create reached the server (its answer was lost), then the wall clock went back an hour: recover()
+    still finds that batch by listing and adopts it, instead of sending the requests a second time."""
+    import socket
+
+    import anthropic
+
+    from tests.builders import write_requests
+    from tui.core.journal.connection import Journal
+    from tui.core.submit.check import plan
+    from tui.core.submit.send import recover, submit
+
+    path = write_requests(tmp_path / "in.jsonl", 3)
+    journal = await Journal.open(journal_path)
+    try:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=dead, max_retries=0) as nowhere:
+            [row] = await submit(journal, nowhere, plan(path))
+        made = await client.messages.batches.create(      # what the lost create made on the server
+            requests=[{"custom_id": cid, "params": params} for _, cid, params in plan(path).iter_params()])
+        async with journal.transaction() as db:
+            await db.execute("UPDATE batches SET intent_state = 'sending', intent_sent_at = ? WHERE local_id = ?",
+                             (time.time(), row.local_id))
+    finally:
+        await journal.close()
+    stepped = SteppedClock()
+    stepped.behind = 3600.0
+    journal = await Journal.open(journal_path, clock=stepped)
+    try:
+        [settled] = await asyncio.wait_for(recover(journal, client, settle_after=0.2), timeout=60)
+    finally:
+        await journal.close()
+    assert settled.intent_state == "created" and settled.id == made.id
+    assert emulator.batch_ids() == [made.id]

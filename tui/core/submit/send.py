@@ -357,7 +357,8 @@ class _Sender:
     async def _find(self, count: int, sent_at: float) -> Any | None:
         """The oldest unclaimed batch with `count` requests created in [sent_at - skew, end of window]."""
         start = sent_at - CLOCK_SKEW
-        end = min(self.journal.clock.now(), sent_at + MAX_SEND_SECONDS) + CLOCK_SKEW
+        # a now before the send time is a wall clock set back since: the window still covers the send itself
+        end = min(max(self.journal.clock.now(), sent_at), sent_at + MAX_SEND_SECONDS) + CLOCK_SKEW
         found = None
         async for batch in self.client.messages.batches.list(limit=100):
             try:
