@@ -16,6 +16,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from tui.core.journal.batches import server_fields
+
 PREFIX = "/v1/messages/batches"
 TS = "2026-11-24T03:00:00Z"
 
@@ -117,3 +119,13 @@ class HostileServer:
             await response.write(chunk)
         await response.write_eof()
         return response
+
+
+async def record_batch(journal: Any, batch: dict[str, Any]) -> int:
+    """Put a batch this server answers with into the journal, as the poller would have (its local_id)."""
+    fields = server_fields(batch)
+    fields["intent_request_count"] = sum(batch["request_counts"].values())
+    async with journal.transaction() as db:
+        cur = await db.execute(f"INSERT INTO batches({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
+                               tuple(fields.values()))
+        return cur.lastrowid

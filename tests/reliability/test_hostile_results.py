@@ -12,22 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.builders import items, request
-from tests.reliability.hostile_server import HostileServer, ended_batch, succeeded_line
+from tests.reliability.hostile_server import HostileServer, ended_batch, record_batch, succeeded_line
 from tui.core.poll.ingest import MAX_LINE_BYTES, READ_WHOLE, Coster, ingest, parse_line
 from tui.core.poll.loop import Poller
-from tui.core.journal.batches import get_batch, server_fields
+from tui.core.journal.batches import get_batch
 
 HUGE = 50 * 1024 * 1024
 _COST = Coster()
-
-
-async def _record(journal, batch: dict) -> int:
-    fields = server_fields(batch)
-    fields["intent_request_count"] = sum(batch["request_counts"].values())
-    async with journal.transaction() as db:
-        cur = await db.execute(f"INSERT INTO batches({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
-                               tuple(fields.values()))
-        return cur.lastrowid
 
 
 def _huge_line() -> list[bytes]:
@@ -64,7 +55,7 @@ async def test_ingest_records_what_it_can_from_a_hostile_stream(journal):
         batch = ended_batch("msgbatch_hostile", server.base_url, len(expected))
         server.batches[batch["id"]] = batch
         server.results[batch["id"]] = lambda: [line for line, _, _ in ODD_LINES] + _huge_line() + AFTER
-        local_id = await _record(journal, batch)
+        local_id = await record_batch(journal, batch)
         async with anthropic.AsyncAnthropic(api_key="k", base_url=server.base_url, max_retries=0) as client:
             report = await ingest(journal, client, local_id)
             again = await ingest(journal, client, local_id)   # a second pass is idempotent, and as calm
@@ -93,7 +84,7 @@ async def test_poller_stops_retrying_a_stream_read_whole_with_an_unusable_line(j
         batch = ended_batch("msgbatch_nocid", server.base_url, 3)
         server.batches[batch["id"]] = batch
         server.results[batch["id"]] = succeeded_line("k0") + b'{"result":{"type":"canceled"}}\n' + succeeded_line("k2")
-        local_id = await _record(journal, batch)
+        local_id = await record_batch(journal, batch)
         reports = []
         async with anthropic.AsyncAnthropic(api_key="k", base_url=server.base_url, max_retries=0) as client:
             poller = Poller(journal, client, min_interval=0.0)
@@ -126,7 +117,7 @@ async def _poll_hostile(journal, *, list_threshold: int, adopt: bool) -> tuple[l
     async with HostileServer() as server:
         batches = _hostile_batches(server.base_url)
         for batch_id in batches:
-            await _record(journal, {**ended_batch(batch_id, server.base_url, 1), "processing_status": "in_progress",
+            await record_batch(journal, {**ended_batch(batch_id, server.base_url, 1), "processing_status": "in_progress",
                                     "ended_at": None, "results_url": None})
         server.batches.update(batches)
         server.batches["msgbatch_foreign"] = {"id": None, "request_counts": 3, "created_at": "soon"}

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from tests.reliability.cli_run import CANARY_KEY, cli
-from tests.reliability.hostile_server import PREFIX, HostileServer, ended_batch, succeeded_line
+from tests.reliability.hostile_server import PREFIX, HostileServer, ended_batch, record_batch, succeeded_line
 from tui.core.journal.batches import get_batch, server_fields
 from tui.core.poll.ingest import foreign_origin, ingest, origin
 
@@ -46,15 +46,6 @@ class Recorder:
         await self._runner.cleanup()
 
 
-async def _record(journal, batch: dict) -> int:
-    fields = server_fields(batch)
-    fields["intent_request_count"] = sum(batch["request_counts"].values())
-    async with journal.transaction() as db:
-        cur = await db.execute(f"INSERT INTO batches({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
-                               tuple(fields.values()))
-        return cur.lastrowid
-
-
 def _port(url: str) -> str:
     return url.rsplit(":", 1)[1]
 
@@ -70,7 +61,7 @@ async def test_a_results_url_on_another_origin_is_refused_and_gets_nothing(journ
         batch = ended_batch("msgbatch_elsewhere", server.base_url, 1, results_url=url)
         server.batches[batch["id"]] = batch
         server.results[batch["id"]] = succeeded_line("r0")
-        local_id = await _record(journal, batch)
+        local_id = await record_batch(journal, batch)
         async with anthropic.AsyncAnthropic(api_key=CANARY_KEY, base_url=server.base_url) as client:
             report = await ingest(journal, client, local_id)
         assert elsewhere.got == []                       # the key never went there
@@ -92,7 +83,7 @@ async def test_a_redirect_of_the_results_is_not_followed(journal):
 
         async with Recorder(redirect) as own:
             batch = ended_batch("msgbatch_redirect", own.base_url, 1)
-            local_id = await _record(journal, batch)
+            local_id = await record_batch(journal, batch)
             async with anthropic.AsyncAnthropic(api_key=CANARY_KEY, base_url=own.base_url) as client:
                 report = await ingest(journal, client, local_id)
             assert [path for _, path, _ in own.got] == [f"{PREFIX}/msgbatch_redirect",
@@ -113,7 +104,7 @@ async def test_the_same_origin_is_fetched_as_before(journal):
             batch = ended_batch(batch_id, server.base_url, 1, results_url=url.format(i))
             server.batches[batch_id] = batch
             server.results[batch_id] = succeeded_line("r0")
-            local_id = await _record(journal, batch)
+            local_id = await record_batch(journal, batch)
             async with anthropic.AsyncAnthropic(api_key=CANARY_KEY, base_url=server.base_url) as client:
                 report = await ingest(journal, client, local_id)
             assert report.complete and not report.refused, report
