@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 MODEL = "claude-haiku-4-5"
-UNKNOWN_MODEL = "no-such-model"   # well-formed, so the file checks out; the server answers invalid_request_error
+UNKNOWN_MODEL = "claude-no-such-model"   # a Claude-like name: the file checks out; the server refuses it
 TRICKY = 'commas, "quotes",\nnewlines and 🎉'   # text a CSV, a JSON line or a terminal must escape (no braces)
 
 Pattern = str | Callable[[int], str]   # a str.format pattern of the index `i` ("req-{i:02d}"), or a function of it

@@ -36,19 +36,19 @@ def test_bounds_on_a_known_file(tmp_path) -> None:
 
 def test_several_chunks_and_models_with_an_unknown_one(tmp_path) -> None:
     lines = requests(5, ids="a{i}", text="hi" * 200, model="claude-sonnet-4-5-20250929", max_tokens=100)
-    lines += requests(3, ids="b{i}", text="hello", model="my\x1b[2Jmodel", max_tokens=8)
+    lines += requests(3, ids="b{i}", text="hello", model="claude-my\x1b[2Jmodel", max_tokens=8)
     path = write_jsonl(tmp_path / "in.jsonl", lines)
     est = estimate_plan(plan(path, max_per_batch=3))
     assert (est.requests, est.batches) == (8, 3)
-    assert est.unknown_models == ["my\x1b[2Jmodel"] and est.unknown_requests == 3
+    assert est.unknown_models == ["claude-my\x1b[2Jmodel"] and est.unknown_requests == 3
     assert est.output_tokens[0] == 5 * 16 + 3 * 8          # the floor never exceeds max_tokens
     assert est.low_usd == pytest.approx((5 * 80 * 3 + 5 * 16 * 15) / 1e6 / 2)
     line = format_estimate(est)
-    assert "3 requests for my" in line and "unknown price" in line and "\x1b" not in line
+    assert "3 requests for claude-my" in line and "unknown price" in line and "\x1b" not in line
 
 
 def test_all_unknown_is_unknown_never_zero(tmp_path) -> None:
-    path = write_jsonl(tmp_path / "in.jsonl", [request("a", "hi", model="gpt-4o", max_tokens=8)])
+    path = write_jsonl(tmp_path / "in.jsonl", [request("a", "hi", model="claude-future-9", max_tokens=8)])
     est = estimate_plan(plan(path))
     assert est.low_usd is None and est.high_usd is None and est.saving is None
-    assert format_estimate(est).startswith("Estimated cost: unknown price; 1 request for gpt-4o")
+    assert format_estimate(est).startswith("Estimated cost: unknown price; 1 request for claude-future-9")

@@ -15,21 +15,21 @@ from tui.core.submit.check import (BODY_OVERHEAD, MAX_SHOWN_ERRORS, PlanError, p
 BAD_LINES: list[tuple[dict | bytes, str]] = [
     (b'{"custom_id": "a", "params": ', "not valid JSON"),
     (b'[1, 2]', "must be a JSON object, got array"),
-    (b'{"params": {"model": "m", "max_tokens": 1, "messages": [{"role": "user", "content": "x"}]}}', "custom_id is missing"),
+    (b'{"params": {"model": "claude-m", "max_tokens": 1, "messages": [{"role": "user", "content": "x"}]}}', "custom_id is missing"),
     (request("has space"), "custom_id 'has space' must match"),
     (request("x" * 65), "must match"),
-    (b'{"custom_id": 7, "params": {"model": "m", "max_tokens": 1, "messages": [{"role": "user", "content": "x"}]}}', "custom_id 7 must match"),
+    (b'{"custom_id": 7, "params": {"model": "claude-m", "max_tokens": 1, "messages": [{"role": "user", "content": "x"}]}}', "custom_id 7 must match"),
     (request("ok1"), ""),
     (request("ok1"), "custom_id 'ok1' is a duplicate (first on line 7)"),
     (b'{"custom_id": "np"}', "params is missing"),
     (b'{"custom_id": "pa", "params": [1]}', "params must be an object, got array"),
     ({"custom_id": "nm", "params": {"max_tokens": 1, "messages": [{"role": "user", "content": "x"}]}}, "params.model is missing"),
     (request("em", model=""), "params.model must be a non-empty string"),
-    ({"custom_id": "nt", "params": {"model": "m", "messages": [{"role": "user", "content": "x"}]}}, "params.max_tokens is missing"),
+    ({"custom_id": "nt", "params": {"model": "claude-m", "messages": [{"role": "user", "content": "x"}]}}, "params.max_tokens is missing"),
     (request("z0", max_tokens=0), "params.max_tokens must be at least 1, got 0"),
     (request("zs", max_tokens="5"), "params.max_tokens must be an integer"),
     (request("zb", max_tokens=True), "params.max_tokens must be an integer"),
-    ({"custom_id": "nmsg", "params": {"model": "m", "max_tokens": 1}}, "params.messages is missing"),
+    ({"custom_id": "nmsg", "params": {"model": "claude-m", "max_tokens": 1}}, "params.messages is missing"),
     (request("emsg", messages=[]), "params.messages is empty"),
     (request("smsg", messages="hi"), "params.messages must be an array, got string"),
     (request("st", stream=True), "params.stream: true is not allowed"),
@@ -39,11 +39,14 @@ BAD_LINES: list[tuple[dict | bytes, str]] = [
     (request("te", temperature="0.2"), "params.temperature must be a number, got string"),
     (request("to", tools="none"), "params.tools must be an array, got string"),
     (request("hu", max_tokens=2 ** 63), "params.max_tokens must be at most 128,000"),
-    (b'{"custom_id": "ex", "params": {"model": "m", "max_tokens": 1, "messages": [{"role": "user", "content": "x"}]}, "extra": 1}',
+    (b'{"custom_id": "ex", "params": {"model": "claude-m", "max_tokens": 1, "messages": [{"role": "user", "content": "x"}]}, "extra": 1}',
      "unexpected key 'extra'"),
     (b'{"custom_id": "bad\xff\xfe", "params": {}}', "not valid UTF-8"),
     (b'{"custom_id": "nul\x00", "params": {}}', "NUL byte at column"),
     (b"\xef\xbb\xbf" + line(request("bom_not_first")), "not valid JSON"),
+    (request("gp", model="gpt-4o"), "params.model 'gpt-4o' is not a Claude model"),
+    (request("ss", messages=[{"role": "system", "content": "x"}]),
+     "params.messages[0].role 'system' is not allowed; put it in params.system"),
 ]
 
 
@@ -130,12 +133,12 @@ def test_file_changed_after_check_is_refused(tmp_path):
 
 
 def test_plan_from_requests_checks_and_keeps_them():
-    good = items(requests(5, ids="g{i}", text="x", model="m", max_tokens=5))
+    good = items(requests(5, ids="g{i}", text="x", model="claude-m", max_tokens=5))
     p = plan_from_requests(good, max_per_batch=2)
     assert p.ok and [c.request_count for c in p.chunks] == [2, 2, 1]
     assert [(c, cid) for c, cid, _ in p.iter_requests()] == [(0, "g0"), (0, "g1"), (1, "g2"), (1, "g3"), (2, "g4")]
     assert plan_from_requests(good).sha256 == p.sha256
-    bad = plan_from_requests([("b1", b"{"), ("b2", orjson.dumps({"model": "m"}))])
+    bad = plan_from_requests([("b1", b"{"), ("b2", orjson.dumps({"model": "claude-m"}))])
     assert not bad.ok
     assert [e.line for e in bad.errors] == [1, 2, 2]
 

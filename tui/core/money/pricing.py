@@ -106,6 +106,12 @@ def normalize_model(model: str) -> str:
     return m
 
 
+def is_claude_model(model: str, table: PriceTable | None = None) -> bool:
+    """Whether `model` names a Claude model: one the price table knows (by family or alias, dated, Bedrock or
+    Vertex spelling), or any name starting `claude-` (a new model is served before the table knows its price)."""
+    return model.startswith("claude-") or normalize_model(model) in (table or price_table()).aliases
+
+
 def _count(value: Any) -> int:
     try:
         n = int(value or 0)

@@ -26,7 +26,8 @@ from typing import Any
 
 import orjson
 
-from tui.core.submit.params import MAX_OUTPUT_TOKENS, check_params, describe, params_fine, text_chars, type_name
+from tui.core.submit.params import (MAX_OUTPUT_TOKENS, check_params, describe, model_fine, params_fine, text_chars,
+                                    type_name)
 
 MAX_REQUESTS = 100_000
 MAX_BYTES = 256 * 1024 * 1024
@@ -221,7 +222,9 @@ def _stamp(f: Any) -> tuple[int, int, int]:
     return st.st_size, st.st_mtime_ns, st.st_ino
 
 
-def _json_problem(s: bytes, exc: Exception) -> str:
+def _json_problem(s: bytes, exc: orjson.JSONDecodeError) -> str:
+    """What is wrong with a line that does not parse, at a column of that line: the parser's own "line 2
+    column 1 (char 30)" counts lines of what it was given (a line with its newline), not of the file."""
     nul = s.find(b"\x00")
     if nul >= 0:
         return f"contains a NUL byte at column {nul + 1}"
@@ -229,7 +232,9 @@ def _json_problem(s: bytes, exc: Exception) -> str:
         s.decode("utf-8")
     except UnicodeDecodeError as bad:
         return f"not valid UTF-8 (byte {bad.start + 1})"
-    return f"not valid JSON ({exc})"
+    doc = exc.doc if isinstance(exc.doc, str) else ""
+    column = min(exc.pos, len(doc.rstrip("\r\n"))) + 1   # past the end: just after the line's last character
+    return f"not valid JSON: {exc.msg} at column {column}"
 
 
 class _Builder:
@@ -259,7 +264,8 @@ class _Builder:
         if type(obj) is dict and len(obj) == 2:
             custom_id, params = obj.get("custom_id"), obj.get("params")
             if (type(custom_id) is str and type(params) is dict and custom_id not in self.seen
-                    and _ID_MATCH(custom_id) and type(model := params.get("model")) is str and model
+                    and _ID_MATCH(custom_id) and type(model := params.get("model")) is str
+                    and (model in self.tallies or model and model_fine(model))
                     and type(mt := params.get("max_tokens")) is int and 1 <= mt <= MAX_OUTPUT_TOKENS
                     and type(messages := params.get("messages")) is list and messages
                     and params.get("stream") is not True and params_fine(params, messages)):

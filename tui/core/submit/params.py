@@ -1,6 +1,9 @@
 """What a request's params must look like before a batch is sent: the API checks them only when the batch has
 run, one errored result per request. `params_fine` is the hot path's quick yes; `check_params` says what is
 wrong, naming each field; `text_chars` counts the text a request sends (for the cost estimate).
+
+The models a request may name come from the price table (`tui/core/money/pricing.py`: its families, aliases and
+`normalize_model`), plus any `claude-...` name it does not know yet: `model_fine`.
 """
 
 from __future__ import annotations
@@ -8,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+
+from tui.core.money.pricing import is_claude_model
 
 # The most output tokens any Claude model takes in `max_tokens` (128k: Claude 3.7 Sonnet with the
 # output-128k beta; the Claude 4 family allows 32k-64k). Raise it when a model allows more.
@@ -81,6 +86,11 @@ def params_fine(params: dict[str, Any], messages: list[Any]) -> bool:
     return True
 
 
+def model_fine(model: str) -> bool:
+    """Whether `model` names a Claude model (see `is_claude_model`)."""
+    return is_claude_model(model)
+
+
 def _message_problems(messages: list[Any]) -> list[str]:
     problems = []
     for i, message in enumerate(messages):
@@ -90,6 +100,8 @@ def _message_problems(messages: list[Any]) -> list[str]:
             continue
         if "role" not in message:
             problems.append(f"{where}.role is missing")
+        elif message["role"] == "system":
+            problems.append(f"{where}.role 'system' is not allowed; put it in params.system")
         elif message["role"] not in _ROLES or type(message["role"]) is not str:
             problems.append(f'{where}.role must be "user" or "assistant", got {describe(message["role"])}')
         if "content" not in message:
@@ -112,6 +124,8 @@ def check_params(params: Any) -> list[str]:
         problems.append("params.model is missing")
     elif not isinstance(model, str) or not model:
         problems.append(f"params.model must be a non-empty string, got {describe(model)}")
+    elif not model_fine(model):
+        problems.append(f"params.model {describe(model)} is not a Claude model")
     if "max_tokens" not in params:
         problems.append("params.max_tokens is missing")
     else:
