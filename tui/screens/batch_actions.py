@@ -22,22 +22,26 @@ from tui.core.actions.cancel import CancelOutcome, cancel_batches, cancel_refusa
 from tui.core.actions.delete import DeleteOutcome, delete_batches, delete_refusal
 from tui.core.actions.export import ExportError, ExportOptions, export_results
 from tui.core.actions.retry import RetryError, select_retry, send_retry, retry_refusal
+from tui.core.journal.batches import get_batch
 from tui.core.journal.lineage import family_ids
 from tui.core.models import BatchRow, SweepResult
 from tui.core.safe_text import safe_text
-from tui.core.words import batch_name
+from tui.core.words import batch_name, plural
 from tui.messages import BatchesUpdated
 from tui.screens.base import AppScreen
 from tui.screens.confirm import ConfirmScreen
-from tui.screens.export_dialog import ExportDialog, ExportRequest
+from tui.screens.export_dialog import ExportDialog, ExportRequest, export_paths
 from tui.screens.retry_dialog import RetryChoice, RetryDialog
 
 DASHBOARD_BINDINGS = [
     Binding("c", "cancel_batches", "Cancel", tooltip="cancel the marked batches (or the one under the cursor)",
             id="batches.cancel"),
-    Binding("r", "retry_failures", "Retry", tooltip="resend the failed requests of this batch",
+    Binding("r", "retry_failures", "Retry",
+            tooltip="resend the failed requests of the marked batches (or the one under the cursor)",
             id="batches.retry"),
-    Binding("e", "export_results", "Export", tooltip="write results to CSV or JSONL", id="batches.export"),
+    Binding("e", "export_results", "Export",
+            tooltip="write results to CSV or JSONL: one file per marked batch (or the one under the cursor)",
+            id="batches.export"),
     Binding("D", "delete_batches", "Delete", tooltip="delete ended batches on the server (asks first)",
             id="batches.delete"),
 ]
@@ -63,32 +67,24 @@ class BatchActions(AppScreen[None]):
         return []
 
     def current_batch(self) -> BatchRow | None:
-        """The batch under the cursor (retry and export act on one)."""
+        """The batch under the cursor."""
         return None
 
     def clear_marks(self) -> None:
         """After an action on marked batches: unmark them (a screen without marks has nothing to do)."""
 
-    def _single_target(self) -> BatchRow | None:
-        """Retry and export act on one batch: the only target, else the one under the cursor."""
-        targets = self.action_targets()
-        if len(targets) == 1:
-            return targets[0]
-        return self.current_batch()
-
     def batch_action_allowed(self, action: str) -> bool:
+        """Every action acts on `action_targets()` (the marked batches, else the one under the cursor): it is
+        available when at least one of them allows it."""
         targets = self.action_targets()
         if action == "cancel_batches":
             return any(cancel_refusal(r) is None for r in targets)
         if action == "delete_batches":
             return any(delete_refusal(r) is None for r in targets)
-        row = self._single_target()
-        if row is None:
-            return False
         if action == "retry_failures":
-            return retry_refusal(row) is None
+            return any(retry_refusal(r) is None for r in targets)
         if action == "export_results":
-            return can_export(row)
+            return any(can_export(r) for r in targets)
         return True
 
     def on_data_table_row_highlighted(self, _: Any) -> None:
@@ -154,15 +150,19 @@ class BatchActions(AppScreen[None]):
     # -- retry ---------------------------------------------------------------------------------------------------
 
     def action_retry_failures(self) -> None:
-        row = self._single_target()
-        if row is None:
-            self._tell("Retry works on one batch at a time: move the cursor to it.", severity="warning")
-            return
-        if (why := retry_refusal(row)) is not None:
+        targets = self.action_targets()
+        rows = [r for r in targets if retry_refusal(r) is None]
+        if not rows:
+            why = retry_refusal(targets[0]) if targets else "no batch selected"
             self._tell(f"Cannot retry: {why}", severity="warning")
             return
-        if self._connected():
-            self._prepare_retry(row.local_id)
+        if not self._connected():
+            return
+        if len(targets) == 1:
+            self._prepare_retry(rows[0].local_id)
+            return
+        skipped = [(r, why) for r in targets if (why := retry_refusal(r)) is not None]
+        self._prepare_retries([r.local_id for r in rows], skipped)
 
     @work(group="actions", exit_on_error=False)
     async def _prepare_retry(self, local_id: int) -> None:
@@ -176,6 +176,56 @@ class BatchActions(AppScreen[None]):
                        severity="warning")
             return
         self.ask(RetryDialog(selection), lambda choice: self._send_retry(local_id, choice))
+
+    @work(group="actions", exit_on_error=False)
+    async def _prepare_retries(self, local_ids: list[int], skipped: list[tuple[BatchRow, str]]) -> None:
+        """Several marked batches: one retry batch for each that has something to resend (said in the dialog)."""
+        selections = []
+        for local_id in local_ids:
+            try:
+                selection = await select_retry(self.journal, local_id)
+            except RetryError as exc:
+                row = await get_batch(self.journal, local_id)
+                if row is not None:
+                    skipped.append((row, str(exc)))
+                continue
+            if selection.count == 0 and not selection.held_back and not selection.not_included:
+                skipped.append((selection.source, "; ".join(selection.summary_lines()[1:]) or "no failures"))
+                continue
+            selections.append(selection)
+        if not selections:
+            names = "; ".join(f"{batch_name(r)}: {why}" for r, why in skipped[:MAX_NOTIFIED])
+            self._tell(f"Nothing to resend from the marked batches: {names}", severity="warning")
+            return
+        ids = [s.source.local_id for s in selections]
+        self.ask(RetryDialog(selections, skipped=skipped), lambda choice: self._send_retries(ids, choice))
+
+    @work(group="actions", exit_on_error=False)
+    async def _send_retries(self, local_ids: list[int], choice: RetryChoice) -> None:
+        sent = 0
+        for local_id in local_ids:
+            try:
+                selection = await select_retry(self.journal, local_id, all_errors=choice.all_errors,
+                                               include=["canceled"] if choice.include_canceled else [])
+                if selection.count == 0:
+                    self._tell(f"Nothing to resend from {batch_name(selection.source)} with these choices",
+                               severity="warning")
+                    continue
+                rows = await send_retry(self.journal, self.client, selection, actor="tui")
+            except RetryError as exc:
+                self._tell(f"Retry not sent: {exc}", severity="error", timeout=12)
+                continue
+            self._changed(rows)
+            for row in rows:
+                if row.id:
+                    sent += 1
+                    self._tell(f"Retry sent: {row.id} with {row.total:,} request(s), parent {selection.source.id}")
+                else:
+                    self._tell(f"Retry batch not confirmed: {row.intent_error or row.intent_state}",
+                               severity="error", timeout=12)
+        if sent:
+            self.clear_marks()
+        self.app.poll_now()
 
     @work(group="actions", exit_on_error=False)
     async def _send_retry(self, local_id: int, choice: RetryChoice) -> None:
@@ -199,15 +249,21 @@ class BatchActions(AppScreen[None]):
     # -- export --------------------------------------------------------------------------------------------------
 
     def action_export_results(self) -> None:
-        row = self._single_target()
-        if row is None:
-            self._tell("Export works on one batch (or its job) at a time: move the cursor to it.",
-                       severity="warning")
+        targets = self.action_targets()
+        rows = [r for r in targets if can_export(r)]
+        if not rows:
+            self._tell("Nothing to export: no results in the journal yet" if targets else
+                       "Nothing to export: no batch selected", severity="warning")
             return
         if self.app.journal is None:
             self._tell("The journal is not open yet.", severity="warning")
             return
-        self._prepare_export(row)
+        if len(targets) == 1:
+            self._prepare_export(rows[0])
+            return
+        skipped = [r for r in targets if not can_export(r)]
+        self.ask(ExportDialog(rows[0], batches=rows, skipped=skipped),
+                 lambda request: self._confirm_export_many(rows, request))
 
     @work(group="actions", exit_on_error=False)
     async def _prepare_export(self, row: BatchRow) -> None:
@@ -233,6 +289,37 @@ class BatchActions(AppScreen[None]):
         empty = " (no matching results in the journal yet)" if outcome.rows == 0 else ""
         self._tell(f"Wrote {outcome.rows:,} row(s) of {outcome.target.description} to {outcome.path}{empty}",
                    timeout=12)
+
+    def _confirm_export_many(self, rows: list[BatchRow], request: ExportRequest) -> None:
+        """Several marked batches: one file for each, named after it, in the folder the dialog asked for."""
+        folder = Path(request.path)
+        if not folder.is_dir():
+            self._tell(f"Export failed: {folder} is not a folder", severity="error", timeout=12)
+            return
+        paths = export_paths(folder, rows, final=request.options.final, fmt=request.options.fmt)
+        existing = [str(p) for p in paths if p.exists()]
+        jobs = [(r.local_id, str(p)) for r, p in zip(rows, paths)]
+        if not existing:
+            self._run_exports(jobs, request.options)
+            return
+        self.ask(ConfirmScreen(f"Replace {plural(len(existing), 'existing file')}?", existing[:MAX_NOTIFIED * 2],
+                               yes_label="Replace", no_label="Keep them"),
+                 lambda yes: self._run_exports(jobs, dataclasses.replace(request.options, force=True)))
+
+    @work(group="actions", exit_on_error=False)
+    async def _run_exports(self, jobs: list[tuple[int, str]], options: ExportOptions) -> None:
+        written = 0
+        for local_id, path in jobs:
+            try:
+                outcome = await export_results(self.journal, local_id, path, options, actor="tui")
+            except ExportError as exc:
+                self._tell(f"Export failed: {exc}", severity="error", timeout=12)
+                continue
+            written += 1
+            self._tell(f"Wrote {outcome.rows:,} row(s) of {outcome.target.description} to {outcome.path}",
+                       timeout=12)
+        if written:
+            self.clear_marks()
 
     # -- delete --------------------------------------------------------------------------------------------------
 

@@ -4,10 +4,15 @@ for programs, off by default), and the file. Returns an `ExportRequest` or None.
 
 `enter` in the file name (or the Export button) exports; `escape` closes. Whether an existing file may be
 replaced is asked afterwards by the caller (a `ConfirmScreen`), never assumed.
+
+Given several batches (the dashboard's marked ones), it says so: one file for each, named after it
+(`export_paths`), in the folder the dialog asks for instead of a file name; the files are listed, and so are
+the marked batches left out (no results in the journal yet).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +25,7 @@ from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Stat
 from tui.core.actions.export import ExportOptions
 from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
-from tui.core.words import batch_name, short_id
+from tui.core.words import batch_name, plural, short_id
 from tui.screens.dialog import DialogScreen
 
 
@@ -33,6 +38,11 @@ class ExportRequest:
 def default_name(batch: BatchRow, *, final: bool, fmt: str) -> str:
     short = short_id(batch).replace("#", "local")
     return f"{'job-of-' if final else 'batch-'}{short}{'-final' if final else ''}.{fmt}"
+
+
+def export_paths(folder: Path, batches: Sequence[BatchRow], *, final: bool, fmt: str) -> list[Path]:
+    """The files an export of several batches writes: one per batch, in `folder`, named by `default_name`."""
+    return [folder / default_name(row, final=final, fmt=fmt) for row in batches]
 
 
 class ExportDialog(DialogScreen[ExportRequest]):
@@ -48,14 +58,24 @@ class ExportDialog(DialogScreen[ExportRequest]):
     """
     BINDINGS = [Binding("escape", "close", "Close", id="export.close")]
 
-    def __init__(self, batch: BatchRow, *, family_size: int = 1, folder: Path | None = None) -> None:
+    def __init__(self, batch: BatchRow, *, family_size: int = 1, folder: Path | None = None,
+                 batches: Sequence[BatchRow] = (), skipped: Sequence[BatchRow] = ()) -> None:
         super().__init__()
         self.row = batch
         self.family_size = family_size
         self.folder = folder or Path.cwd()
+        self.batches = list(batches)     # several: one file for each, into a folder
+        self.skipped = list(skipped)     # marked batches left out: no results in the journal yet
         self._auto_name = ""
 
+    @property
+    def several(self) -> bool:
+        return len(self.batches) > 1
+
     def compose(self) -> ComposeResult:
+        if self.several:
+            yield from self._compose_several()
+            return
         final = self.family_size > 1
         name = batch_name(self.row)
         with Vertical(id="dialog"):
@@ -92,6 +112,46 @@ class ExportDialog(DialogScreen[ExportRequest]):
                 yield Button("Export (enter)", variant="primary", id="go", compact=True)
                 yield Button("Close (esc)", id="close", compact=True)
 
+    def _compose_several(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Text(f"Export the results of {plural(len(self.batches), 'batch')}: one file for each, "
+                              "into the folder below"), id="title")
+            with Horizontal(classes="row"):
+                yield Static("format", classes="label")
+                with RadioSet(id="format", classes="across", compact=True):
+                    yield RadioButton("CSV", value=True, id="csv")
+                    yield RadioButton("JSONL", id="jsonl")
+            with Horizontal(classes="row"):
+                yield Static("what", classes="label")
+                with RadioSet(id="scope", compact=True):
+                    yield RadioButton("each batch only", value=True, id="batch")
+                    yield RadioButton("each one's job: final answer per custom_id", id="final")
+            with Horizontal(classes="row"):
+                yield Static("results", classes="label")
+                with RadioSet(id="only", classes="across", compact=True):
+                    yield RadioButton("all", value=True, id="all")
+                    yield RadioButton("succeeded", id="succeeded")
+                    yield RadioButton("failed", id="failed")
+            yield Checkbox("with each request's params (joined)", id="joined", compact=True)
+            yield Checkbox("CSV for Excel (UTF-8 byte-order mark)", id="bom", compact=True)
+            yield Checkbox("raw cells (for programs, not spreadsheets)", id="raw_cells", compact=True)
+            yield Static(Text(self._file_lines(final=False, fmt="csv")), id="files")
+            with Horizontal(classes="row"):
+                yield Static("folder", classes="label")
+                yield Input(value=str(self.folder), id="path", compact=True)
+            yield Static(id="problem")
+            with Horizontal(id="buttons"):
+                yield Button("Export (enter)", variant="primary", id="go", compact=True)
+                yield Button("Close (esc)", id="close", compact=True)
+
+    def _file_lines(self, *, final: bool, fmt: str) -> str:
+        names = [p.name for p in export_paths(Path("."), self.batches, final=final, fmt=fmt)]
+        lines = [safe_text(f"{batch_name(row)}  →  {name}", limit=200, single_line=True)
+                 for row, name in zip(self.batches, names)]
+        lines += [safe_text(f"left out: {batch_name(row)}  ({short_id(row)}): no results in the journal yet",
+                            limit=200, single_line=True) for row in self.skipped]
+        return "\n".join(lines)
+
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
 
@@ -101,6 +161,10 @@ class ExportDialog(DialogScreen[ExportRequest]):
 
     def on_radio_set_changed(self, _: RadioSet.Changed) -> None:
         """Keep the suggested file name in step with the choices, unless the user typed their own."""
+        if self.several:    # the files listed follow the choices; the folder stays
+            self.query_one("#files", Static).update(Text(self._file_lines(
+                final=self._pressed("scope") == "final", fmt=self._pressed("format") or "csv")))
+            return
         box = self.query_one("#path", Input)
         if box.value != self._auto_name:
             return
@@ -113,7 +177,7 @@ class ExportDialog(DialogScreen[ExportRequest]):
         problem = self.query_one("#problem", Static)
         problem.display = not path           # said here: notifications are not shown over a dialog
         if not path:
-            problem.update("Give a file name.")
+            problem.update("Give a folder." if self.several else "Give a file name.")
             return None
         only = self._pressed("only")
         options = ExportOptions(fmt=self._pressed("format") or "csv", only=None if only in ("", "all") else only,

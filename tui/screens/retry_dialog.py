@@ -2,10 +2,15 @@
 
 Returns a `RetryChoice` (which extra kinds to resend) or None. Held-back `invalid_request_error`
 requests and canceled ones are offered separately, unchecked: they go out only when ticked.
+
+Given several selections (the dashboard's marked batches), it says so: one new batch for each, a line per batch
+with its name, id and count, the marked batches that have nothing to retry and why, and the ticks apply to all.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -15,8 +20,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Static
 
 from tui.core.actions.retry import RetrySelection
+from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
-from tui.core.words import batch_name
+from tui.core.words import batch_name, plural
 from tui.screens.dialog import DialogScreen
 
 
@@ -39,49 +45,88 @@ class RetryDialog(DialogScreen[RetryChoice]):
         Binding("escape", "dismiss_none", "Don't", show=False, id="retry.escape"),
     ]
 
-    def __init__(self, selection: RetrySelection) -> None:
+    def __init__(self, selection: RetrySelection | Sequence[RetrySelection], *,
+                 skipped: Sequence[tuple[BatchRow, str]] = ()) -> None:
         super().__init__()
-        self.selection = selection
+        self.retry_selections = [selection] if isinstance(selection, RetrySelection) else list(selection)
+        self.selection = self.retry_selections[0]
+        self.skipped = list(skipped)    # marked batches with nothing to retry, and why
+
+    @property
+    def several(self) -> bool:
+        return len(self.retry_selections) > 1 or bool(self.skipped)
+
+    @property
+    def count(self) -> int:
+        return sum(s.count for s in self.retry_selections)
+
+    def _held_back(self) -> Counter:
+        return sum((s.held_back for s in self.retry_selections), Counter())
+
+    def _canceled(self) -> int:
+        return sum(s.not_included.get("canceled", 0) for s in self.retry_selections)
 
     def compose(self) -> ComposeResult:
-        sel = self.selection
-        name = batch_name(sel.source)
+        sels = self.retry_selections
+        if self.several:
+            title = f"Retry the failures of {plural(len(sels), 'batch')}: one new batch for each"
+        else:
+            title = f"Retry the failures of {batch_name(self.selection.source)}"
         with Vertical(id="dialog"):
-            yield Static(Text(f"Retry the failures of {name}"), id="title")
+            yield Static(Text(title), id="title")
             with VerticalScroll(id="kinds"):
                 yield Static(Text("\n".join(self._kind_lines())))
-            held = sum(sel.held_back.values())
+            held_back = self._held_back()
+            held = sum(held_back.values())
             if held:
-                types = ", ".join(f"{n} {t}" for t, n in sorted(sel.held_back.items()))
-                ids = ", ".join(sel.held_back_ids[:20]) + (" …" if held > 20 else "")
+                types = ", ".join(f"{n} {t}" for t, n in sorted(held_back.items()))
+                held_ids = [cid for s in sels for cid in s.held_back_ids]
+                ids = ", ".join(held_ids[:20]) + (" …" if held > 20 else "")
                 yield Static(Text(safe_text(f"held back, they fail again unless the params change: {ids}",
                                             limit=400)), id="held")
                 yield Checkbox(Text(safe_text(f"also resend {types}")), id="all_errors", compact=True)
-            canceled = sel.not_included.get("canceled", 0)
+            canceled = self._canceled()
             if canceled:
                 yield Checkbox(Text(f"also resend {canceled} canceled"), id="include_canceled", compact=True)
-            if sel.retried_by:
-                yield Static(Text(safe_text(f"already retried by {', '.join(sel.retried_by)}: sending again "
+            retried_by = [b for s in sels for b in s.retried_by]
+            if retried_by:
+                yield Static(Text(safe_text(f"already retried by {', '.join(retried_by)}: sending again "
                                             "resends the same requests", limit=300)), id="retried")
-            if sel.missing_params:
-                yield Static(Text(f"{sel.missing_params} failed request(s) have no stored params "
+            missing = sum(s.missing_params for s in sels)
+            if missing:
+                yield Static(Text(f"{missing} failed request(s) have no stored params "
                                   "(submitted elsewhere) and cannot be resent"))
             with Horizontal(id="buttons"):
                 yield Button(Text(self._send_label()), variant="warning", id="send", compact=True)
                 yield Button(Text("Don't (n/esc)"), variant="primary", id="no", compact=True)
 
     def _kind_lines(self) -> list[str]:
+        if self.several:
+            return self._batch_lines()
         sel = self.selection
         if not sel.kinds:
             return ["nothing retryable by default"]
         return [f"{n:>7,}  {kind}" for kind, n in sorted(sel.kinds.items())]
 
+    def _batch_lines(self) -> list[str]:
+        """One line per marked batch: what it resends; then the marked ones left alone and why."""
+        lines = []
+        for sel in self.retry_selections:
+            row = sel.source
+            kinds = ", ".join(f"{n:,} {kind}" for kind, n in sorted(sel.kinds.items())) or "nothing by default"
+            lines.append(safe_text(f"{batch_name(row)}  ({row.id or '#' + str(row.local_id)}): "
+                                   f"{plural(sel.count, 'request')} — {kinds}", limit=300, single_line=True))
+        for row, why in self.skipped:
+            lines.append(safe_text(f"not retried: {batch_name(row)}  ({row.id or '#' + str(row.local_id)}): {why}",
+                                   limit=300, single_line=True))
+        return lines
+
     def _extra(self) -> int:
         n = 0
         if self._ticked("all_errors"):
-            n += sum(self.selection.held_back.values())
+            n += sum(self._held_back().values())
         if self._ticked("include_canceled"):
-            n += self.selection.not_included.get("canceled", 0)
+            n += self._canceled()
         return n
 
     def _ticked(self, widget_id: str) -> bool:
@@ -89,11 +134,11 @@ class RetryDialog(DialogScreen[RetryChoice]):
         return bool(found) and found.first(Checkbox).value
 
     def _send_label(self) -> str:
-        return f"Send {self.selection.count + self._extra():,} requests (y)"
+        return f"Send {self.count + self._extra():,} requests (y)"
 
     def on_mount(self) -> None:
         self._update()
-        careful = self.query_one("#send", Button).disabled or bool(self.selection.retried_by)
+        careful = self.query_one("#send", Button).disabled or any(s.retried_by for s in self.retry_selections)
         self.query_one("#no" if careful else "#send", Button).focus()
 
     def on_checkbox_changed(self, _: Checkbox.Changed) -> None:
@@ -101,7 +146,7 @@ class RetryDialog(DialogScreen[RetryChoice]):
 
     def _update(self) -> None:
         button = self.query_one("#send", Button)
-        total = self.selection.count + self._extra()
+        total = self.count + self._extra()
         button.label = Text(self._send_label())
         button.disabled = total == 0
 
@@ -113,7 +158,7 @@ class RetryDialog(DialogScreen[RetryChoice]):
             self.dismiss(None)
 
     def action_send(self) -> None:
-        if self.selection.count + self._extra() == 0:
+        if self.count + self._extra() == 0:
             return
         self.dismiss(RetryChoice(all_errors=self._ticked("all_errors"),
                                  include_canceled=self._ticked("include_canceled")))

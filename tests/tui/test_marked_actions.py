@@ -1,0 +1,117 @@
+"""r and e on marked batches (issue 11, point 1): they act on the marks, never on the batch under the cursor.
+
+Three batches are marked with `space` (which moves the cursor down, so it ends on a fourth, unmarked batch);
+the dialogs name exactly the marked ones, and confirming makes one retry batch / writes one file for each of
+them, against the emulator and a real journal."""
+
+from __future__ import annotations
+
+import csv
+
+import anthropic
+
+from tests.builders import batch_items
+from tests.core.action_helpers import finish, submit_items
+from tests.tui.harness import cursor_to, press, running_app, settle, widget_text
+from tui.core.journal.connection import Journal
+from tui.core.words import batch_name
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.export_dialog import ExportDialog
+from tui.screens.retry_dialog import RetryDialog
+
+
+async def _four_ended(journal_path, client, emu):
+    """Four ended batches, each with retryable failures; returned in the dashboard's order, top first."""
+    rows = []
+    for prefix in ("aa", "bb", "cc", "dd"):
+        row = await submit_items(journal_path, client, batch_items(prefix, 10), f"batch {prefix}")
+        await finish(journal_path, client, emu, row)
+        truth = emu.results_for(row.id)
+        assert any(l["result"]["type"] == "errored" for l in truth.values()), prefix
+        rows.append(row)
+    return rows
+
+
+async def _mark_three(app, pilot, rows):
+    """Mark the first three shown with space from the top; the cursor ends on the fourth, unmarked."""
+    dash = app.screen
+    assert isinstance(dash, DashboardScreen)
+    order = [i for i in dash.table.shown_ids() if i in {r.local_id for r in rows}]
+    by_id = {r.local_id: r for r in rows}
+    shown = [by_id[i] for i in order]
+    cursor_to(app, shown[0].local_id)
+    await press(pilot, "space", "space", "space")
+    marked, under = shown[:3], shown[3]
+    assert dash.marked == {r.local_id for r in marked}
+    assert dash.current_batch().local_id == under.local_id
+    return dash, marked, under
+
+
+async def _parents(journal_path) -> dict[str, int]:
+    journal = await Journal.open(journal_path)
+    try:
+        async with journal.db.execute("SELECT parent_id, COUNT(*) FROM batches WHERE parent_id IS NOT NULL "
+                                      "GROUP BY parent_id") as cur:
+            return {r[0]: r[1] for r in await cur.fetchall()}
+    finally:
+        await journal.close()
+
+
+async def test_r_retries_each_marked_batch_not_the_one_under_the_cursor(journal_path, emulator_factory):
+    async with emulator_factory(fail_requests=0.5, seed=5) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            rows = await _four_ended(journal_path, client, emu)
+            async with running_app(journal_path, emu) as (app, pilot):
+                dash, marked, under = await _mark_three(app, pilot, rows)
+                assert dash.check_action("retry_failures", ()) is True
+                await press(pilot, "r")
+                dialog = app.screen
+                assert isinstance(dialog, RetryDialog)
+                text = widget_text(app)
+                assert "Retry the failures of 3 batches: one new batch for each" in text
+                for row in marked:
+                    assert row.id in text and batch_name(row) in text
+                assert under.id not in text and batch_name(under) not in text
+                assert {s.source.local_id for s in dialog.retry_selections} == {r.local_id for r in marked}
+                await press(pilot, "y")
+                assert app.screen is dash
+                parents = await _parents(journal_path)
+                assert parents == {r.id: 1 for r in marked}
+                assert dash.marked == set()
+                for row in marked:
+                    [retry] = [r for r in dash.all_rows.values() if r.parent_id == row.id]
+                    truth = emu.results_for(row.id)
+                    want = {c for c, l in truth.items() if l["result"]["type"] == "errored"}
+                    await finish(journal_path, client, emu, retry)
+                    assert set(emu.results_for(retry.id)) == want
+
+
+async def test_e_exports_one_file_per_marked_batch_into_a_folder(journal_path, emulator_factory, tmp_path):
+    async with emulator_factory(fail_requests=0.5, seed=5) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            rows = await _four_ended(journal_path, client, emu)
+            async with running_app(journal_path, emu) as (app, pilot):
+                dash, marked, under = await _mark_three(app, pilot, rows)
+                assert dash.check_action("export_results", ()) is True
+                await press(pilot, "e")
+                dialog = app.screen
+                assert isinstance(dialog, ExportDialog)
+                text = widget_text(app)
+                assert "Export the results of 3 batches: one file for each" in text
+                for row in marked:
+                    assert row.id[-8:] in text and batch_name(row) in text
+                assert under.id[-8:] not in text and batch_name(under) not in text
+                folder = tmp_path / "out"
+                folder.mkdir()
+                dialog.query_one("#path").value = str(folder)
+                await press(pilot, "enter")
+                assert app.screen is dash
+                written = sorted(folder.iterdir())
+                assert len(written) == 3
+                for row in marked:
+                    [path] = [p for p in written if row.id[-8:] in p.name]
+                    with open(path, encoding="utf-8", newline="") as f:
+                        got = list(csv.DictReader(f))
+                    assert {r["batch_id"] for r in got} == {row.id}
+                    assert sorted(r["custom_id"] for r in got) == sorted(emu.results_for(row.id))
+
