@@ -43,9 +43,11 @@ def screen_section(screen: Screen) -> Section:
 
 
 def sections_for(app_node: DOMNode, stack: Iterable[Screen], keymap: Mapping[str, str]) -> list[Section]:
-    """The app's keys, then each screen's on the stack, bottom first (the help screen itself left out), with
-    the keys the user's keymap gives them."""
-    sections = [(EVERYWHERE, _ours(type(app_node).BINDINGS)),
+    """The app's keys that apply on the screen the help is shown over (its `check_action` says: `q` quits on
+    the dashboard and goes back elsewhere), then each screen's on the stack, bottom first (the help screen
+    itself left out), with the keys the user's keymap gives them."""
+    app_keys = [b for b in _ours(type(app_node).BINDINGS) if app_node.check_action(b.action, ()) is not False]
+    sections = [(EVERYWHERE, app_keys),
                 *(screen_section(s) for s in stack if not isinstance(s, HelpScreen))]
     return [(title, [dataclasses.replace(b, key=keymap.get(b.id, b.key)) if b.id else b for b in bindings])
             for title, bindings in sections]
@@ -73,6 +75,8 @@ def help_renderable(rows: list[tuple[str, str, str]], notes: list[str]) -> Rende
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
+        Binding("j", "scroll_help(1)", "Scroll down", show=False),
+        Binding("k", "scroll_help(-1)", "Scroll up", show=False),
     ]
     DEFAULT_CSS = """
     HelpScreen {
@@ -117,3 +121,6 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss()
+
+    def action_scroll_help(self, lines: int) -> None:
+        self.query_one(VerticalScroll).scroll_relative(y=lines, animate=False)
