@@ -12,9 +12,10 @@ import anthropic
 
 from tests.builders import batch_items
 from tests.core.action_helpers import finish, submit_items
-from tests.tui.harness import cursor_to, press, running_app, settle, widget_text
+from tests.tui.harness import cursor_to, press, record_notifications, running_app, settle, widget_text
 from tui.core.journal.connection import Journal
 from tui.core.words import batch_name
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.export_dialog import ExportDialog
 from tui.screens.retry_dialog import RetryDialog
@@ -115,3 +116,76 @@ async def test_e_exports_one_file_per_marked_batch_into_a_folder(journal_path, e
                     assert {r["batch_id"] for r in got} == {row.id}
                     assert sorted(r["custom_id"] for r in got) == sorted(emu.results_for(row.id))
 
+
+
+async def test_marked_batches_that_cannot_take_r_or_e_are_named_and_left_out(journal_path, emulator_factory,
+                                                                             tmp_path):
+    async with emulator_factory(fail_requests=0.5, seed=5) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            ended = []
+            for prefix in ("aa", "bb"):
+                row = await submit_items(journal_path, client, batch_items(prefix, 10), f"batch {prefix}")
+                await finish(journal_path, client, emu, row)
+                ended.append(row)
+            running = await submit_items(journal_path, client, batch_items("cc", 4), "batch cc")  # not polled
+            async with running_app(journal_path, emu, size=(80, 24)) as (app, pilot):
+                dash = app.screen
+                notes = record_notifications(app, show=False)
+                # only the running batch marked: r and e cannot apply, and say so instead of picking another
+                cursor_to(app, running.local_id)
+                await press(pilot, "space")
+                assert dash.marked == {running.local_id}
+                assert dash.check_action("retry_failures", ()) is False
+                assert dash.check_action("export_results", ()) is False
+                await press(pilot, "r")
+                await press(pilot, "e")
+                assert app.screen is dash and await _parents(journal_path) == {}   # the keys are off
+                dash.action_retry_failures()        # reached another way (the command palette): says why
+                dash.action_export_results()
+                assert [n.message for n in notes] == [
+                    f"Cannot retry: {running.id} has not ended yet; retry its failures once it has",
+                    "Nothing to export: no results in the journal yet"]
+                assert all(n.markup is False for n in notes)
+
+                for row in ended:
+                    dash.marked.add(row.local_id)
+                dash.apply()
+                await settle(pilot)
+                assert dash.check_action("retry_failures", ()) is True
+                await press(pilot, "r")
+                assert isinstance(app.screen, RetryDialog)
+                text = widget_text(app)
+                assert "Retry the failures of 2 batches: one new batch for each" in text
+                assert f"not retried: batch cc  ({running.id}): {running.id} has not ended yet" in text
+                await press(pilot, "y")
+                assert await _parents(journal_path) == {r.id: 1 for r in ended}
+                assert dash.marked == set()
+
+                for row in (*ended, running):
+                    dash.marked.add(row.local_id)
+                dash.apply()
+                await settle(pilot)
+                await press(pilot, "e")
+                assert isinstance(app.screen, ExportDialog)
+                text = widget_text(app)
+                assert "Export the results of 2 batches: one file for each" in text
+                assert f"left out: batch cc  ({running.id[-8:]}): no results in the journal yet" in text
+                app.screen.query_one("#jsonl").value = True
+                app.screen.query_one("#path").value = str(tmp_path)
+                await press(pilot, "enter")
+                written = sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".jsonl")
+                assert written == sorted(f"batch-{r.id[-8:]}.jsonl" for r in ended)
+
+                # into the same folder again: asked first, "n" keeps the files as they are
+                before = {p: p.read_bytes() for p in tmp_path.iterdir() if p.suffix == ".jsonl"}
+                for row in ended:
+                    dash.marked.add(row.local_id)
+                dash.apply()
+                await settle(pilot)
+                await press(pilot, "e")
+                app.screen.query_one("#jsonl").value = True
+                app.screen.query_one("#path").value = str(tmp_path)
+                await press(pilot, "enter")
+                assert isinstance(app.screen, ConfirmScreen) and "Replace 2 existing files?" in widget_text(app)
+                await press(pilot, "n")
+                assert {p: p.read_bytes() for p in tmp_path.iterdir() if p.suffix == ".jsonl"} == before

@@ -19,7 +19,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from tui.core.actions.export import ExportOptions
@@ -27,6 +27,11 @@ from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
 from tui.core.words import batch_name, plural, short_id
 from tui.screens.dialog import DialogScreen
+
+
+RAW_CELLS_TIP = ("Off: a CSV cell starting with = + - @, a tab or a carriage return gets a ' in front, so a "
+                 "spreadsheet shows it instead of running it as a formula. On: every cell exactly as stored. "
+                 "JSONL is always as received.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,7 @@ class ExportDialog(DialogScreen[ExportRequest]):
     ExportDialog RadioSet.across > RadioButton { width: auto; margin-right: 2; }
     ExportDialog #joined, ExportDialog #bom, ExportDialog #raw_cells { margin-left: 8; }
     ExportDialog #path { width: 1fr; }
+    ExportDialog #files_box { height: auto; max-height: 6; margin: 1 0 1 8; }
     ExportDialog #problem { display: none; color: $warning; margin-left: 8; }
     """
     BINDINGS = [Binding("escape", "close", "Close", id="export.close")]
@@ -100,9 +106,7 @@ class ExportDialog(DialogScreen[ExportRequest]):
             yield Checkbox("with each request's params (joined)", id="joined", compact=True)
             yield Checkbox("CSV for Excel (UTF-8 byte-order mark)", id="bom", compact=True)
             yield Checkbox("raw cells (for programs, not spreadsheets)", id="raw_cells", compact=True,
-                           tooltip="Off: a CSV cell starting with = + - @, a tab or a carriage return gets a ' "
-                                   "in front, so a spreadsheet shows it instead of running it as a formula. "
-                                   "On: every cell exactly as stored. JSONL is always as received.")
+                           tooltip=RAW_CELLS_TIP)
             self._auto_name = str(self.folder / default_name(self.row, final=final, fmt="csv"))
             with Horizontal(classes="row"):
                 yield Static("file", classes="label")
@@ -134,8 +138,10 @@ class ExportDialog(DialogScreen[ExportRequest]):
                     yield RadioButton("failed", id="failed")
             yield Checkbox("with each request's params (joined)", id="joined", compact=True)
             yield Checkbox("CSV for Excel (UTF-8 byte-order mark)", id="bom", compact=True)
-            yield Checkbox("raw cells (for programs, not spreadsheets)", id="raw_cells", compact=True)
-            yield Static(Text(self._file_lines(final=False, fmt="csv")), id="files")
+            yield Checkbox("raw cells (for programs, not spreadsheets)", id="raw_cells", compact=True,
+                           tooltip=RAW_CELLS_TIP)
+            with VerticalScroll(id="files_box"):
+                yield Static(Text(self._file_lines(final=False, fmt="csv")), id="files")
             with Horizontal(classes="row"):
                 yield Static("folder", classes="label")
                 yield Input(value=str(self.folder), id="path", compact=True)
