@@ -125,3 +125,15 @@ async def test_watch_in_process_against_the_in_process_emulator(emulator, journa
                                           "watch", "--interval", "0.1"])
     out = capsys.readouterr().out
     assert code == 0 and "results 50/50 complete" in out and "1 batch ended; 50 results in the journal" in out
+
+
+def test_watch_counts_the_batches_still_to_be_sent(emulator_process, tmp_path: Path) -> None:
+    journal = tmp_path / "j" / "journal.sqlite"
+    source = write_requests(tmp_path / "requests.jsonl", 9, ids="u-{i}", max_tokens=16)
+    offline = _cli(_env("http://127.0.0.1:9", journal), "submit", str(source), "--max-per-batch", "3")
+    assert offline.returncode == 1 and offline.stderr.count("not sent yet") == 3
+    watched = _cli(_env(emulator_process("--request-ms", "2"), journal), "watch", "--interval", "0.2")
+    assert watched.returncode == 0, watched.stderr
+    first = watched.stdout.splitlines()[0]
+    assert first == "watching 3 batches (0 unfinished, 0 to ingest, 3 to send); Ctrl-C stops", first
+    assert "all 3 batches ended; 9 results in the journal" in watched.stdout

@@ -15,7 +15,7 @@ import signal
 from typing import Any
 
 from tui.commands._session import finish, make_cli_client, open_journal, say, warn
-from tui.core.words import result_anomalies, short_id, status_word
+from tui.core.words import plural, result_anomalies, short_id, status_word
 
 DEFAULT_INTERVAL = 5.0
 EXIT_INCOMPLETE = 1      # some results could not be read whole (a broken stream, results on another origin)
@@ -104,13 +104,14 @@ class Watch:
                 self.mismatched[r.local_id] = result_anomalies(r)
         waiting = [r for r in tracked if self.waiting(r)]
         done = len(tracked) - len(waiting)
-        say(f"watching {len(waiting)} batch{'es' if len(waiting) != 1 else ''} "
+        unsent = [r for r in rows if not r.id and self.waiting(r)]   # the poller sends them, then they are followed
+        say(f"watching {plural(len(waiting) + len(unsent), 'batch')} "
             f"({sum(1 for r in waiting if r.unfinished)} unfinished, "
-            f"{sum(1 for r in waiting if not r.unfinished)} to ingest)"
+            f"{sum(1 for r in waiting if not r.unfinished)} to ingest"
+            + (f", {len(unsent)} to send" if unsent else "") + ")"
             + (f"; {done} already done" if done else "") + "; Ctrl-C stops")
         for row in waiting:
             self.show(row)
-        unsent = [r for r in rows if not r.id and r.intent_state in ("intent", "sending")]
         if unsent:
             warn(f"note: {len(unsent)} batch{'es have' if len(unsent) != 1 else ' has'} no id yet (being submitted, "
                  "not sent while the server was out of reach, or left by an interrupted submit); watch sends them "
