@@ -30,7 +30,7 @@ from tui.core.journal.connection import Journal, journal_problem
 from tui.core.models import BatchRow, SweepResult
 from tui.core.money.pricing import price_note
 from tui.core.safe_text import safe_text
-from tui.core.words import batch_name, outcome
+from tui.core.words import batch_name, duration, outcome, plural
 from tui.demo import DemoEnvironment
 from tui.messages import BatchesUpdated, JournalReady
 from tui.screens.dashboard import DashboardScreen
@@ -78,6 +78,9 @@ class BatchApp(App[None]):
         self._poll_worker: Worker | None = None
         self._signals_caught: list[int] = []
         self.journal_problem: str | None = None   # the journal cannot be used: what is wrong, what to do
+        self._last_poll: float | None = None      # wall time of the last sweep without a failed call
+        self._last_ended = ""                     # the newest "batches ended" words, kept on the status line
+        self._ingest_problems: dict[int, tuple[str, str]] = {}   # local_id -> (where its download stopped, why)
 
     # -- screens -------------------------------------------------------------------------------
 
@@ -206,29 +209,62 @@ class BatchApp(App[None]):
         if report.mismatch:   # read to its end, and not what was sent: no retry of the download helps
             self.notify(f"{name}: the results do not match what was sent: {report.anomalies} (r resends the "
                         "missing ones)", title="Results checked", severity="warning", markup=False, timeout=15)
-        elif report.error:
-            self.set_status(f"results of {name}: {report.error} — will retry", error=True)
+        if report.error and not report.results_gone:
+            got = f"{report.results_ingested:,}/{report.expected:,}" if report.expected else \
+                f"{report.results_ingested:,}"
+            self._ingest_problems[report.batch_local_id] = (f"results of {name}: download stopped at {got}",
+                                                            report.error)
+            self.set_status(self._ingest_status(report.batch_local_id), error=True)
+        else:
+            self._ingest_problems.pop(report.batch_local_id, None)
         self.broadcast(BatchesUpdated, SweepResult(changed=[row] if row is not None else []))
+
+    def _ingest_status(self, local_id: int) -> str:
+        """A stopped results download: what it does next, and when."""
+        retry_in = self.poller.ingest_retry_in(local_id) if self.poller is not None else None
+        when = f"in {duration(retry_in)}" if retry_in is not None else "with the next sweep"
+        where, why = self._ingest_problems[local_id]
+        return f"{where}, resuming from there {when} — {why}"   # the part that matters first: a line is short
 
     def on_sweep(self, result: SweepResult) -> None:
         self.broadcast(BatchesUpdated, result)
-        for row in result.ended:
-            self.announce_end(row)
-        if result.errors:
+        if result.ended:
+            self.announce_ended(result.ended)
+        retry = f"retrying in {duration(result.next_delay)}"
+        if result.unreachable_since is not None:
+            since = datetime.fromtimestamp(result.unreachable_since, UTC).strftime("%H:%M:%S")
+            self.set_status(f"server unreachable since {since} UTC, {retry}", error=True)
+        elif result.errors:
             more = f" (+{len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
-            self.set_status(f"poll: {result.errors[0]}{more}", error=True)
+            self.set_status(f"poll failed, {retry}: {result.errors[0]}{more}", error=True)
+        elif self._ingest_problems:
+            self._last_poll = self.clock.now()
+            self.set_status(self._ingest_status(next(reversed(self._ingest_problems))), error=True)
         else:
+            self._last_poll = self.clock.now()
             self.set_status(self._idle_status())
 
-    def announce_end(self, row: BatchRow) -> None:
-        self.notify(f"{batch_name(row)}: {outcome(row.counts)}", title="Batch ended", markup=False,
-                    severity="warning" if row.counts.failed else "information", timeout=4)
+    def announce_ended(self, rows: list[BatchRow]) -> None:
+        """The batches one sweep saw end: one notification and one bell, however many. One or two are named;
+        more are counted. The words stay on the status line after the toast goes."""
+        failed = sum(1 for row in rows if row.counts.failed)
+        if len(rows) <= 2:
+            text = "; ".join(f"{batch_name(row)}: {outcome(row.counts)}" for row in rows)
+            title = "Batch ended" if len(rows) == 1 else "2 batches ended"
+        else:
+            ok = len(rows) - failed
+            parts = ([f"{ok} ok"] if ok else []) + ([f"{failed} with errors"] if failed else [])
+            text = f"{plural(len(rows), 'batch')} ended: {', '.join(parts)}"
+            title = "Batches ended"
+        self._last_ended = text if len(rows) > 2 else f"ended: {text}"
+        self.notify(text, title=title, markup=False, severity="warning" if failed else "information", timeout=4)
         self.bell()
 
     def _idle_status(self) -> str:
-        at = datetime.fromtimestamp(self.clock.now(), UTC).strftime("%H:%M:%S")
+        at = datetime.fromtimestamp(self._last_poll or self.clock.now(), UTC).strftime("%H:%M:%S")
         where = "demo emulator" if self.demo else (self.base_url or "api.anthropic.com")
-        return f"last poll {at} UTC · {where}"
+        ended = f" · {self._last_ended}" if self._last_ended else ""
+        return f"last poll {at} UTC · {where}{ended}"
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place where a failed worker becomes a quiet message (never a crash)."""

@@ -109,7 +109,7 @@ async def test_tui_status_says_so_keeps_its_rows_and_carries_on(journal_path, em
         await until(lambda: app.ready.is_set() and batch_id[-8:] in screen_text(app), "the batch on the dashboard")
         await emu.stop()
         app.poll_now()
-        await until(lambda: app.status[1] and "could not reach the server" in app.status[0], "the outage status")
+        await until(lambda: app.status[1] and "server unreachable since" in app.status[0], "the outage status")
         assert batch_id[-8:] in screen_text(app) and app.is_running, "the rows stay while the server is away"
         await asyncio.sleep(1.0)
         await emu.start()

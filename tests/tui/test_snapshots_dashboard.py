@@ -7,6 +7,7 @@ Regenerate after an intended change: `pytest tests/tui/test_snapshots_dashboard.
 from __future__ import annotations
 
 import asyncio
+import random
 import sqlite3
 from pathlib import Path
 
@@ -116,6 +117,7 @@ def test_poll_failure_status_line(snap_compare, snapshot_app):
     """A sweep against a server that is not there: a quiet warning line, the table stays."""
     async def poll(pilot) -> None:
         await _loaded(pilot)
+        random.seed(6)            # the poller's backoff has jitter: the "retrying in" it shows stays the same
         await pilot.press("R")
         await wait_until(pilot, lambda: pilot.app.status[1], "the poll error in the status line", step=0.02)
         assert pilot.app.status[1]

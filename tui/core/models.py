@@ -165,3 +165,4 @@ class SweepResult:
     errors: list[str] = field(default_factory=list)   # short, human, one per failed call
     http_requests: int = 0
     next_delay: float = 5.0                            # seconds until the next sweep is due
+    unreachable_since: float | None = None             # wall time of the first unanswered call of an outage

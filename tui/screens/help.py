@@ -82,6 +82,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen {
         align: center middle;
     }
+    HelpScreen ToastRack, HelpScreen Toast { visibility: hidden; }   /* as over a dialog: shown again after */
     HelpScreen > VerticalScroll {
         width: 100%;
         max-width: 120;

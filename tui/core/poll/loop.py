@@ -55,6 +55,7 @@ class Poller:
         self._pause_until = float("-inf")   # monotonic: the whole poller waits (429, overloaded, unreachable)
         self._pause_errors = 0           # such errors in a row: any answer from the server ends the streak
         self._pause_told = False         # the pause is a server's retry-after (kept even by a forced sweep)
+        self.unreachable_since: float | None = None   # wall time: no answer at all since then (None: answering)
         self._last_adopt_scan: float | None = None   # monotonic
         self._wake = asyncio.Event()       # poll now (forced: every unfinished batch, and a recovery try)
         self._recovered = asyncio.Event()  # a background recovery ended: an ordinary sweep shows what it sent
@@ -89,6 +90,7 @@ class Poller:
                 early_errors += self._recovery_errors()
                 if early_errors:
                     result.errors[:0], early_errors = early_errors, []
+                result.unreachable_since = self.unreachable_since
                 await _maybe_await(on_sweep(result))
                 try:
                     retry_in = await self._start_ingests(on_ingest)
@@ -215,6 +217,7 @@ class Poller:
                 result.errors.append(f"the server asked us to wait; polling again in "
                                      f"{self._pause_until - mono:.0f} s")
             result.next_delay = self._pause_until - mono
+            result.unreachable_since = self.unreachable_since
             return result
         plan = PollPlan(await self._unfinished(), now, force, lambda row: self._schedule.wait(row, now, mono))
         scan = self.adopt and (self._last_adopt_scan is None or mono - self._last_adopt_scan >= ADOPT_EVERY)
@@ -226,6 +229,7 @@ class Poller:
             await self._retrieve(plan, result)
         await self._write(plan, result, now, mono)
         result.next_delay = await self._next_delay(now, mono)
+        result.unreachable_since = self.unreachable_since
         return result
 
     async def _unfinished(self, columns: str = _PLAN_COLUMNS) -> list[Any]:
@@ -249,7 +253,7 @@ class Poller:
                     plan.fail_all(describe_api_error(exc), self._retry_at(exc))
                 return
             self._last_adopt_scan = self.clock.monotonic()
-            self._pause_errors = 0
+            self._answered()
             for batch in page.data:
                 why = _unreadable(batch)
                 if why is None:
@@ -275,12 +279,13 @@ class Poller:
                 except Exception as exc:
                     status = getattr(exc, "status_code", None)
                     if status == 404:
+                        self._answered()
                         plan.gone(row)
                         return
                     self._note_error(exc, result, f"batch {row['id']}")
                     plan.fail(row, describe_api_error(exc), self._retry_at(exc))
                     return
-                self._pause_errors = 0
+                self._answered()
                 why = _unreadable(batch)
                 if why is not None:
                     result.errors.append(f"batch {row['id']}: {why}")
@@ -290,9 +295,23 @@ class Poller:
 
         await asyncio.gather(*(one(row) for row in plan.unseen_due()))
 
+    def _answered(self) -> None:
+        """The server answered (whatever it said): a streak of pauses and an outage end."""
+        self._pause_errors = 0
+        self.unreachable_since = None
+
+    def ingest_retry_in(self, local_id: int) -> float | None:
+        """Seconds until a failed results download of this batch is tried again (None: no retry waits)."""
+        at = self._ingest_retry_at.get(local_id)
+        return None if at is None else max(0.0, at - self.clock.monotonic())
+
     def _note_error(self, exc: BaseException, result: SweepResult, what: str) -> None:
         result.errors.append(f"{what}: {describe_api_error(exc)}")
         status = getattr(exc, "status_code", None)
+        if status is None and self.unreachable_since is None:   # no answer at all: an outage starts
+            self.unreachable_since = self.clock.now()
+        elif status is not None:
+            self.unreachable_since = None
         if status in (429, 503, 529) or status is None:   # rate limit, overload, or no answer at all
             self._pause_errors += 1
             told = retry_after_seconds(exc)
