@@ -61,7 +61,7 @@ def counts_trouble(row: BatchRow) -> str:
         return "negative from the server: " + ", ".join(negative)
     sent = row.intent_request_count
     if sent and c.total and c.total != sent:
-        return f"add up to {c.total:,}, not the {sent:,} requests sent"
+        return f"add up to {c.total:,}, not the {words.plural(sent, 'request')} sent"
     if row.processing_status == "ended" and c.processing:
         return f"ended with {c.processing:,} still processing"
     return ""

@@ -17,6 +17,7 @@ from tui.core.poll.ingest import ingest
 from tui.core.submit.check import plan_from_requests
 from tui.core.journal.batches import apply_server_state, get_batch
 from tui.core.submit.send import submit
+from tui.core.words import plural
 
 
 async def _cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -44,7 +45,7 @@ async def test_cancel_from_the_cli(journal, journal_path, emulator_factory, caps
             assert (await get_batch(journal, rows[0].local_id)).processing_status == "in_progress"
             code, out, err = await _cli(capsys, *base, "cancel", rows[0].id, rows[1].id[-10:], "--yes")
             assert code == 0, err
-            assert out.count("3 request(s) still processing") == 2
+            assert out.count("3 requests still processing") == 2
             assert f"{rows[0].id}: canceling" in out and f"{rows[1].id}: canceling" in out
             for row in rows:
                 assert (await get_batch(journal, row.local_id)).processing_status == "canceling"
@@ -74,7 +75,7 @@ async def test_retry_export_delete_from_the_cli(journal, journal_path, emulator_
             assert retryable
 
             code, out, err = await _cli(capsys, *base, "retry", first.id)
-            assert code == 2 and "add --yes" in err and f"resend {len(retryable)} request(s)" in out
+            assert code == 2 and "add --yes" in err and f"resend {plural(len(retryable), 'request')} of" in out
             assert "held back: 2 invalid_request_error" in out and "m-bad0, m-bad1" in out
             current = first
             for _ in range(8):
@@ -96,7 +97,7 @@ async def test_retry_export_delete_from_the_cli(journal, journal_path, emulator_
             target = tmp_path / "final.csv"
             code, out, err = await _cli(capsys, *base, "export", current.id, "--final", "-o", str(target))
             assert code == 0, err
-            assert f"wrote 22 row(s) of the job of {current.id}" in out and str(target) in out
+            assert f"wrote 22 rows of the job of {current.id}" in out and str(target) in out
             with open(target, encoding="utf-8", newline="") as f:
                 rows = list(csv.DictReader(f))
             assert [r["custom_id"] for r in rows] == sorted(c for c, _ in batch_items("m", 20, invalid=2))
@@ -107,7 +108,7 @@ async def test_retry_export_delete_from_the_cli(journal, journal_path, emulator_
             assert code == 1 and err.strip() == (f"claude-batch-tui: {target} already exists; choose another "
                                                  "name or add --force to replace it")
             code, out, err = await _cli(capsys, *base, "export", first.id, "-o", str(tmp_path / "raw.jsonl"))
-            assert code == 0 and "wrote 22 row(s) of batch" in out
+            assert code == 0 and "wrote 22 rows of batch" in out
             assert len((tmp_path / "raw.jsonl").read_bytes().splitlines()) == 22
             code, out, err = await _cli(capsys, *base, "export", "msgbatch_unknown", "-o", str(tmp_path / "u.csv"))
             assert code == 1 and "no batch or job matches 'msgbatch_unknown'" in err
@@ -119,7 +120,7 @@ async def test_retry_export_delete_from_the_cli(journal, journal_path, emulator_
             assert code == 0 and "deleted on the server, 22 local results kept" in out
             assert (await get_batch(journal, first.local_id)).deleted_at is not None
             code, out, err = await _cli(capsys, *base, "export", first.id, "-o", str(tmp_path / "after.csv"))
-            assert code == 0 and "wrote 22 row(s)" in out
+            assert code == 0 and "wrote 22 rows" in out
 
 
 def _read_only(tmp_path):

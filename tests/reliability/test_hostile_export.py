@@ -66,9 +66,9 @@ async def test_a_csv_export_through_the_cli_never_starts_a_formula(journal_path,
 
         safe, raw = tmp_path / "safe.csv", tmp_path / "raw.csv"
         code, out, err = await _cli(capsys, *base, "export", batch_id, "--joined", "-o", str(safe))
-        assert code == 0 and f"wrote {n} row(s)" in out, err
+        assert code == 0 and f"wrote {n} rows" in out, err
         code, out, err = await _cli(capsys, *base, "export", batch_id, "--joined", "--raw-cells", "-o", str(raw))
-        assert code == 0 and f"wrote {n} row(s)" in out, err
+        assert code == 0 and f"wrote {n} rows" in out, err
 
     safe_rows, raw_rows = _rows(safe), _rows(raw)
     assert len(safe_rows) == len(raw_rows) == n

@@ -44,7 +44,7 @@ async def test_cancel_one_and_several_with_the_modal(journal_path, emulator_fact
             assert isinstance(app.screen, ConfirmScreen)
             text = widget_text(app)
             assert "Cancel alpha [/end] ␛]0;pwned␇?" in text  # outside text shown literally, escapes visible
-            assert a.id in text and "3 request(s) still processing" in text
+            assert a.id in text and "3 requests still processing" in text
             assert "\x1b" not in app.export_screenshot()
             await press(pilot, "escape")  # escape says no
             assert app.screen is dash and (await _row(journal_path, a.local_id)).processing_status == "in_progress"
@@ -63,7 +63,7 @@ async def test_cancel_one_and_several_with_the_modal(journal_path, emulator_fact
             assert dash.marked == {b.local_id, c.local_id}
             await press(pilot, "c")
             text = widget_text(app)
-            assert "Cancel 2 batch(es)?" in text and b.id in text and c.id in text
+            assert "Cancel 2 batches?" in text and b.id in text and c.id in text
             await press(pilot, "y")
             for row in (b, c):
                 assert (await _row(journal_path, row.local_id)).processing_status == "canceling"
@@ -238,7 +238,7 @@ async def test_cancel_from_the_batch_screen(journal_path, emulator_factory):
             assert screen.check_action("cancel_batches", ()) is True
             assert screen.check_action("retry_failures", ()) is False
             await press(pilot, "c")
-            assert isinstance(app.screen, ConfirmScreen) and "4 request(s) still processing" in widget_text(app)
+            assert isinstance(app.screen, ConfirmScreen) and "4 requests still processing" in widget_text(app)
             await press(pilot, "y")
             assert app.screen is screen
             assert (await _row(journal_path, row.local_id)).processing_status == "canceling"

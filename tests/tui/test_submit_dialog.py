@@ -71,7 +71,7 @@ async def test_a_good_file_is_checked_confirmed_sent_and_runs_to_the_end(journal
 
 
 async def test_bad_lines_are_listed_with_line_numbers_and_nothing_is_sent(journal_path, emulator, tmp_path):
-    bad = [request("ok-1"), b"{not json", {"custom_id": "x", "params": {"model": "m", "messages": []}},
+    bad = [request("ok-1"), b"{not json", {"custom_id": "x", "params": {"model": "claude-haiku-4-5", "messages": []}},
            request("ok-1")] + [b"[1]"] * 60
     source = write_jsonl(tmp_path / "bad.jsonl", bad)
     async with running_app(journal_path, emulator, size=(80, 24)) as (app, pilot):

@@ -6,7 +6,7 @@ import argparse
 
 from tui.commands._session import (CommandError, add_yes, confirm, finish, make_cli_client, open_journal,
                                    resolve_batches, say, warn)
-from tui.core.words import batch_name
+from tui.core.words import batch_name, plural
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,8 +28,8 @@ async def _run(args: argparse.Namespace) -> int:
             return 1
         for batch in todo:
             say(f"cancel {batch.id} ({batch_name(batch)}): "
-                f"{batch.counts.processing or batch.total} request(s) still processing")
-        if not confirm(f"Cancel {len(todo)} batch(es)?", yes=args.yes):
+                f"{plural(batch.counts.processing or batch.total, 'request')} still processing")
+        if not confirm(f"Cancel {plural(len(todo), 'batch')}?", yes=args.yes):
             raise CommandError("nothing canceled")
         client = make_cli_client(args)
         async with client:

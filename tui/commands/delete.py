@@ -6,6 +6,7 @@ import argparse
 
 from tui.commands._session import (CommandError, add_yes, confirm, finish, make_cli_client, open_journal,
                                    resolve_batches, say, warn)
+from tui.core.words import plural
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,8 +30,9 @@ async def _run(args: argparse.Namespace) -> int:
             return 1
         local = "and forget its local results" if args.forget else "(local results are kept)"
         for batch in todo:
-            say(f"delete {batch.id or batch.local_id} on the server {local}: {batch.results_ingested} results")
-        if not confirm(f"Delete {len(todo)} batch(es)?", yes=args.yes):
+            say(f"delete {batch.id or batch.local_id} on the server {local}: "
+                f"{plural(batch.results_ingested, 'result')}")
+        if not confirm(f"Delete {plural(len(todo), 'batch')}?", yes=args.yes):
             raise CommandError("nothing deleted")
         client = make_cli_client(args)
         async with client:

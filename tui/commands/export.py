@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tui.commands._session import CommandError, confirm, finish, open_journal, say, warn
+from tui.core.words import plural
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,7 +62,7 @@ async def _run(args: argparse.Namespace) -> int:
             raise CommandError(str(exc)) from None
     finally:
         await journal.close()
-    say(f"wrote {outcome.rows} row(s) of {outcome.target.description} to {outcome.path}")
+    say(f"wrote {plural(outcome.rows, 'row')} of {outcome.target.description} to {outcome.path}")
     if outcome.rows == 0:
         warn("note: the journal holds no matching results yet (a batch still running? `watch` ingests them)")
     return 0

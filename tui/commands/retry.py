@@ -10,6 +10,7 @@ import argparse
 
 from tui.commands._session import (CommandError, add_yes, confirm, finish, make_cli_client, open_journal, say,
                                    warn)
+from tui.core.words import plural
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +46,7 @@ async def _run(args: argparse.Namespace) -> int:
         if sel.retried_by and not args.again:
             raise CommandError(f"{sel.source.id} was already retried by {', '.join(sel.retried_by)}; retry that "
                                "batch, or add --again to resend these requests once more")
-        if not confirm(f"Send {sel.count} request(s) as a new batch?", yes=args.yes):
+        if not confirm(f"Send {plural(sel.count, 'request')} as a new batch?", yes=args.yes):
             raise CommandError("nothing sent")
         client = make_cli_client(args)
         async with client:
@@ -56,7 +57,7 @@ async def _run(args: argparse.Namespace) -> int:
         code = 0
         for row in rows:
             if row.id:
-                say(f"{row.id}: {row.total} request(s), retrying {sel.source.id}")
+                say(f"{row.id}: {plural(row.total, 'request')}, retrying {sel.source.id}")
             elif row.intent_state == "failed":
                 warn(f"a retry batch was not created: {row.intent_error or 'the server refused it'}")
                 code = 1

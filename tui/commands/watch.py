@@ -213,19 +213,20 @@ class Watch:
         unavailable = [r for r in rows if r.ingest_state == "unavailable"]
         gone = [r for r in rows if r.gone]
         say(f"{'all ' if len(rows) > 1 else ''}{len(rows)} batch{'es' if len(rows) != 1 else ''} ended; "
-            f"{results} results in the journal")
+            f"{plural(results, 'result')} in the journal")
         from tui.core.money.spend import total_spend
 
         spend = await total_spend(self.journal)
         if spend.saving_usd is not None:
             say(f"cost {spend.text()} at batch prices; saved {format_usd(spend.saving_usd)} against standard prices")
         if unavailable:
-            warn(f"note: the results of {len(unavailable)} batch(es) are no longer on the server")
+            warn(f"note: the results of {plural(len(unavailable), 'batch')} are no longer on the server")
         if gone:
-            warn(f"note: {len(gone)} batch(es) are gone from the server (kept in the journal)")
+            are = "is" if len(gone) == 1 else "are"
+            warn(f"note: {plural(len(gone), 'batch')} {are} gone from the server (kept in the journal)")
         unchecked = [r for r in rows if r.results_compared is False]
         if unchecked:
-            warn(f"note: the results of {len(unchecked)} batch(es) were not checked against what was sent "
+            warn(f"note: the results of {plural(len(unchecked), 'batch')} were not checked against what was sent "
                  f"(not sent from this journal: nothing to compare with)")
         for local_id, why in self.stuck.items():
             if local_id in self.mismatched:

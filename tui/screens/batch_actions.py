@@ -54,6 +54,14 @@ BATCH_ACTIONS = frozenset({"cancel_batches", "retry_failures", "export_results",
 MAX_NOTIFIED = 5
 
 
+def _have(n: int) -> str:
+    return "has" if n == 1 else "have"
+
+
+def _are(n: int) -> str:
+    return "is" if n == 1 else "are"
+
+
 def can_export(row: BatchRow) -> bool:
     return row.results_ingested > 0 or row.parent_id is not None
 
@@ -114,14 +122,15 @@ class BatchActions(AppScreen[None]):
             return
         if not self._connected():
             return
-        lines = [f"{batch_name(r)}  ({r.id}) — {r.counts.processing or r.total:,} request(s) still processing"
+        lines = [f"{batch_name(r)}  ({r.id}) — {plural(r.counts.processing or r.total, 'request')} still processing"
                  for r in rows]
         if len(targets) > len(rows):
-            lines.append(f"{len(targets) - len(rows)} selected batch(es) have ended or are already canceling: "
+            left = len(targets) - len(rows)
+            lines.append(f"{plural(left, 'selected batch')} {_have(left)} ended or {_are(left)} already canceling: "
                          "left alone")
         lines.append("Requests already running may still finish; the rest end as canceled.")
         ids = [r.local_id for r in rows]
-        title = f"Cancel {len(rows)} batch(es)?" if len(rows) > 1 else f"Cancel {batch_name(rows[0])}?"
+        title = f"Cancel {plural(len(rows), 'batch')}?" if len(rows) > 1 else f"Cancel {batch_name(rows[0])}?"
         self.ask(ConfirmScreen(title, lines, yes_label="Cancel batch" + ("es" if len(rows) > 1 else ""),
                                no_label="Keep running"),
                  lambda yes: self._run_cancel(ids))
@@ -219,7 +228,8 @@ class BatchActions(AppScreen[None]):
             for row in rows:
                 if row.id:
                     sent += 1
-                    self._tell(f"Retry sent: {row.id} with {row.total:,} request(s), parent {selection.source.id}")
+                    self._tell(f"Retry sent: {row.id} with {plural(row.total, 'request')}, "
+                               f"parent {selection.source.id}")
                 else:
                     self._tell(f"Retry batch not confirmed: {row.intent_error or row.intent_state}",
                                severity="error", timeout=12)
@@ -232,7 +242,7 @@ class BatchActions(AppScreen[None]):
         try:
             selection = await select_retry(self.journal, local_id, all_errors=choice.all_errors,
                                            include=["canceled"] if choice.include_canceled else [])
-            self._tell(f"Sending {selection.count:,} request(s) again…", timeout=3)
+            self._tell(f"Sending {plural(selection.count, 'request')} again…", timeout=3)
             rows = await send_retry(self.journal, self.client, selection, actor="tui")
         except RetryError as exc:
             self._tell(f"Retry not sent: {exc}", severity="error", timeout=12)
@@ -240,7 +250,8 @@ class BatchActions(AppScreen[None]):
         self._changed(rows)
         for row in rows:
             if row.id:
-                self._tell(f"Retry sent: {row.id} with {row.total:,} request(s), parent {selection.source.id}")
+                self._tell(f"Retry sent: {row.id} with {plural(row.total, 'request')}, "
+                               f"parent {selection.source.id}")
             else:
                 self._tell(f"Retry batch not confirmed: {row.intent_error or row.intent_state}",
                            severity="error", timeout=12)
@@ -287,7 +298,7 @@ class BatchActions(AppScreen[None]):
             self._tell(f"Export failed: {exc}", severity="error", timeout=12)
             return
         empty = " (no matching results in the journal yet)" if outcome.rows == 0 else ""
-        self._tell(f"Wrote {outcome.rows:,} row(s) of {outcome.target.description} to {outcome.path}{empty}",
+        self._tell(f"Wrote {plural(outcome.rows, 'row')} of {outcome.target.description} to {outcome.path}{empty}",
                    timeout=12)
 
     def _confirm_export_many(self, rows: list[BatchRow], request: ExportRequest) -> None:
@@ -316,7 +327,7 @@ class BatchActions(AppScreen[None]):
                 self._tell(f"Export failed: {exc}", severity="error", timeout=12)
                 continue
             written += 1
-            self._tell(f"Wrote {outcome.rows:,} row(s) of {outcome.target.description} to {outcome.path}",
+            self._tell(f"Wrote {plural(outcome.rows, 'row')} of {outcome.target.description} to {outcome.path}",
                        timeout=12)
         if written:
             self.clear_marks()
@@ -332,13 +343,14 @@ class BatchActions(AppScreen[None]):
             return
         if not self._connected():
             return
-        lines = [f"{batch_name(r)}  ({r.id or 'never sent'}) — {r.results_ingested:,} result(s) in the journal"
+        lines = [f"{batch_name(r)}  ({r.id or 'never sent'}) — {plural(r.results_ingested, 'result')} in the journal"
                  for r in rows]
         if len(targets) > len(rows):
-            lines.append(f"{len(targets) - len(rows)} selected batch(es) have not ended: left alone")
+            left = len(targets) - len(rows)
+            lines.append(f"{plural(left, 'selected batch')} {_have(left)} not ended: left alone")
         lines.append("The server forgets them; the journal keeps their results unless you tick the box.")
         ids = [r.local_id for r in rows]
-        screen = ConfirmScreen(f"Delete {len(rows)} batch(es) on the server?", lines, yes_label="Delete",
+        screen = ConfirmScreen(f"Delete {plural(len(rows), 'batch')} on the server?", lines, yes_label="Delete",
                                no_label="Keep", checkbox="also forget the local results (cannot be undone)")
         self.ask(screen, lambda yes: self._run_delete(ids, screen.checked))
 

@@ -94,7 +94,8 @@ class RetryDialog(DialogScreen[RetryChoice]):
                                             "resends the same requests", limit=300)), id="retried")
             missing = sum(s.missing_params for s in sels)
             if missing:
-                yield Static(Text(f"{missing} failed request(s) have no stored params "
+                have = "has" if missing == 1 else "have"
+                yield Static(Text(f"{plural(missing, 'failed request')} {have} no stored params "
                                   "(submitted elsewhere) and cannot be resent"))
             with Horizontal(id="buttons"):
                 yield Button(Text(self._send_label()), variant="warning", id="send", compact=True)
@@ -134,7 +135,7 @@ class RetryDialog(DialogScreen[RetryChoice]):
         return bool(found) and found.first(Checkbox).value
 
     def _send_label(self) -> str:
-        return f"Send {self.count + self._extra():,} requests (y)"
+        return f"Send {plural(self.count + self._extra(), 'request')} (y)"
 
     def on_mount(self) -> None:
         self._update()

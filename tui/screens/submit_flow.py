@@ -15,6 +15,7 @@ from tui.core.api.errors import describe_api_error
 from tui.core.models import BatchRow, SweepResult
 from tui.core.safe_text import safe_text
 from tui.core.submit.check import PlanError
+from tui.core.words import plural
 from tui.core.submit.send import AlreadySubmitted, submit
 from tui.messages import BatchesUpdated
 from tui.screens.base import AppScreen
@@ -39,7 +40,7 @@ class SubmitFlow(AppScreen[None]):
     async def _send_plan(self, request: SubmitRequest) -> None:
         plan = request.plan
         n = len(plan.chunks)
-        self._say(f"Sending {plan.request_count:,} request(s) in {n:,} batch(es)…", timeout=3)
+        self._say(f"Sending {plural(plan.request_count, 'request')} in {plural(n, 'batch')}…", timeout=3)
         try:
             rows = await submit(self.journal, self.client, plan, label=request.label, again=request.again)
         except AlreadySubmitted as exc:

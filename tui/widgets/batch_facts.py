@@ -118,7 +118,7 @@ def fact_pairs(facts: Facts, now: float, wide: bool) -> list[tuple[str, Text]]:
     if facts.job_final is not None:
         total, ok, batches = facts.job_final
         pairs.append(("Job final", Text.assemble((f"{ok:,}/{total:,} succeeded", "green" if ok == total else "yellow"),
-                                                 (f"  over {batches} batches", "dim"), no_wrap=True)))
+                                                 (f"  over {words.plural(batches, 'batch')}", "dim"), no_wrap=True)))
     adopted = "adopted (submitted elsewhere" + ("; results not checked)" if b.results_compared is False else ")")
     flags = [w for w, on in ((adopted, b.adopted), ("gone from the server", b.gone),
                              ("deleted on the server", b.deleted_at is not None)) if on]

@@ -14,7 +14,7 @@ import orjson
 from rich.text import Text
 
 from tui.core.safe_text import safe_text
-from tui.core.words import byte_size
+from tui.core.words import byte_size, plural
 
 TEXT_LIMIT = 100_000
 HEADING = "bold #4aa3ff"
@@ -62,7 +62,7 @@ def _source(source: Any) -> str:
         return f"{source.get('media_type', 'text/plain')}, {len(source.get('data') or ''):,} characters"
     if kind == "content":
         content = source.get("content")
-        return f"{len(content) if isinstance(content, list) else 1} content block(s)"
+        return plural(len(content) if isinstance(content, list) else 1, "content block")
     return f"{kind} source"
 
 
@@ -77,7 +77,7 @@ def block(b: Any, out: Text) -> None:
         heading(out, "text")
         body(b.get("text", ""), out)
         if b.get("citations"):
-            out.append(f"\n({len(b['citations'])} citation(s))", style="dim")
+            out.append(f"\n({plural(len(b['citations']), 'citation')})", style="dim")
     elif kind == "thinking":
         heading(out, "thinking", style="bold magenta")
         body(b.get("thinking", ""), out, style="italic")

@@ -13,6 +13,7 @@ from tui.core.models import BatchRow
 from tui.core.money.pricing import UNKNOWN_PRICE, format_usd, price_table
 from tui.core.money.spend import Spend
 from tui.core.timing.throughput import Eta
+from tui.core.words import plural
 from tui.widgets.sparkline import sparkline
 
 LEVEL_STYLES = {"ok": "", "warn": "bold yellow", "danger": "bold white on red", "passed": "bold red"}
@@ -110,7 +111,7 @@ def batch_pairs(row: BatchRow, ct: BatchCostTime, now: float) -> list[tuple[str,
     pairs = [("Cost", cost)]
     if ct.job_spend is not None:
         job = spend_cell(ct.job_spend)
-        job.append(f" over {ct.job_batches} batches", style="dim")
+        job.append(f" over {plural(ct.job_batches, 'batch')}", style="dim")
         pairs.append(("Job cost", job))
     if ct.eta is not None:
         eta = Text(ct.eta.text, style="bold" if ct.eta.seconds is not None else "dim italic", no_wrap=True,

@@ -26,7 +26,7 @@ import orjson
 from tui.core.journal.connection import Journal, all_rows
 from tui.core.journal.lineage import family_ids, family_of_job, iter_final_results
 from tui.core.models import BatchRow
-from tui.core.words import response_text
+from tui.core.words import plural, response_text
 from tui.core.journal.batches import get_batch
 
 FORMATS = ("jsonl", "csv")
@@ -120,14 +120,14 @@ async def resolve_target(journal: Journal, key: str | int, *, final: bool = Fals
         if not final:
             return ExportTarget(f"batch {batch.id or batch.local_id}", [batch.local_id], batch, batch.job_id)
         ids = await family_ids(journal, batch)
-        return ExportTarget(f"the job of {batch.id} ({len(ids)} batches)", ids, batch, batch.job_id)
+        return ExportTarget(f"the job of {batch.id} ({plural(len(ids), 'batch')})", ids, batch, batch.job_id)
     job = await _find_job(journal, text.removeprefix("job:"))
     if job is None:
         raise ExportError(f"no batch or job matches {text!r} in the journal")
     ids = await family_of_job(journal, job["id"])
     if not ids:
         raise ExportError(f"job {job['id']} ({job['name']}) has no batches in the journal")
-    return ExportTarget(f"job {job['id']} ({job['name']}, {len(ids)} batches)", ids, None, job["id"])
+    return ExportTarget(f"job {job['id']} ({job['name']}, {plural(len(ids), 'batch')})", ids, None, job["id"])
 
 
 async def _find_job(journal: Journal, text: str) -> Any:

@@ -19,7 +19,7 @@ from typing import Any
 
 from tui.core.journal.connection import Journal, all_rows
 from tui.core.models import BatchRow
-from tui.core.words import batch_name
+from tui.core.words import batch_name, plural
 from tui.core.journal.batches import get_batch
 
 HELD_BACK_ERRORS = frozenset({
@@ -59,7 +59,8 @@ class RetrySelection:
     def summary_lines(self) -> list[str]:
         """Human lines: what goes out per kind, then what stays behind and why."""
         name = self.source.id or f"#{self.source.local_id}"
-        lines = [f"resend {self.count} request(s) of {name}:" if self.count else f"nothing to resend from {name}"]
+        lines = [f"resend {plural(self.count, 'request')} of {name}:" if self.count
+                 else f"nothing to resend from {name}"]
         lines += [f"  {n:>7}  {kind}" for kind, n in sorted(self.kinds.items())]
         for etype, n in sorted(self.held_back.items()):
             lines.append(f"held back: {n} {etype} (they fail again unless the params change; "
@@ -73,7 +74,7 @@ class RetrySelection:
             lines.append(f"note: already retried by {', '.join(self.retried_by)}; sending again resends the "
                          f"same requests (retry that batch instead to resend only what still failed)")
         if self.missing_params:
-            lines.append(f"skipped: {self.missing_params} failed request(s) whose params this journal never "
+            lines.append(f"skipped: {plural(self.missing_params, 'failed request')} whose params this journal never "
                          f"had (batch submitted elsewhere)")
         return lines
 

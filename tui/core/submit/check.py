@@ -28,6 +28,7 @@ import orjson
 
 from tui.core.submit.params import (MAX_OUTPUT_TOKENS, check_params, describe, model_fine, params_fine, text_chars,
                                     type_name)
+from tui.core.words import plural
 
 MAX_REQUESTS = 100_000
 MAX_BYTES = 256 * 1024 * 1024
@@ -123,7 +124,7 @@ class Plan:
         """The problems as `FILE:LINE: what`, with a last line counting those not shown."""
         lines = [str(e) for e in self.errors]
         if self.error_count > len(self.errors):
-            lines.append(f"... and {self.error_count - len(self.errors)} more problems")
+            lines.append(f"... and {plural(self.error_count - len(self.errors), 'more problem')}")
         return lines
 
     def iter_requests(self) -> Iterator[tuple[int, str, bytes]]:

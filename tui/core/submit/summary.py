@@ -18,6 +18,6 @@ def plan_summary(plan: Plan, *, max_batch_lines: int | None = None) -> list[str]
             lines.append(f"  batch {chunk.index + 1}: {plural(chunk.request_count, 'request')}, "
                          f"{byte_size(chunk.bytes)} (lines {chunk.first_line}-{chunk.last_line})")
         if len(shown) < n:
-            lines.append(f"  … and {n - len(shown):,} more batches")
+            lines.append(f"  … and {plural(n - len(shown), 'more batch')}")
     lines.append(format_estimate(estimate_plan(plan)))
     return lines

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow
-from tui.core.words import batch_name, duration
+from tui.core.words import batch_name, duration, plural
 from tui.core.journal.batches import list_batches
 
 HOUR = 3600.0
@@ -122,5 +122,5 @@ def expiry_notice(batch: BatchRow, now: float) -> str:
     """The near-expiry notification, as plain text (TUI: `notify(..., markup=False)`; CLI: stderr)."""
     left = duration((expires_at(batch) or now) - now)
     name = batch_name(batch)
-    return (f"{name} expires in {left} with {batch.counts.processing:,} requests still processing; "
+    return (f"{name} expires in {left} with {plural(batch.counts.processing, 'request')} still processing; "
             "unfinished requests will come back as expired.")
