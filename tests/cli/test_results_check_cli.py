@@ -13,6 +13,7 @@ import orjson
 
 from tests.builders import write_requests
 from tui.cli import main
+from tui.core.words import plural
 
 
 async def _cli(journal_path, base_url, *argv: str) -> int:
@@ -53,7 +54,7 @@ async def test_watch_list_and_retry_say_what_the_results_stream_got_wrong(emulat
         emu.config = dataclasses.replace(emu.config, foreign_results=0.0, missing_results=0.0, duplicate_results=0.0)
         assert await _cli(journal, emu.base_url, "retry", batch_id, "--yes") == 0
         out = capsys.readouterr().out
-        assert re.search(rf"resend {n_missing} request\(s\) of {batch_id}:\n +{n_missing}  missing \(no line in the results\)", out)
+        assert re.search(rf"resend {plural(n_missing, 'request')} of {batch_id}:\n +{n_missing}  missing \(no line in the results\)", out)
         assert await _cli(journal, emu.base_url, "watch", "--interval", "0.1") == 0   # the retry carries them now
         capsys.readouterr()
 
