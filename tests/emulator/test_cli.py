@@ -72,7 +72,7 @@ def test_state_file_keeps_batches_across_restarts(tmp_path):
                 time.sleep(0.02)
             before = [r.model_dump() for r in client.messages.batches.results(done.id)]
     finally:
-        assert "saved 1 batches" in _stop(proc)
+        assert "saved 1 batch " in _stop(proc)
     proc, base_url = _start("--state", str(state))
     try:
         with anthropic.Anthropic(api_key="k", base_url=base_url) as client:

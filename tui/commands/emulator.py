@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tui.emulator import Emulator, EmulatorConfig, state_file
+from tui.core.words import plural
 
 
 def _rate(text: str) -> float:
@@ -96,12 +97,12 @@ async def _serve(config: EmulatorConfig, state: Path | None) -> None:
             print(f"  use it:  ANTHROPIC_BASE_URL={emu.base_url} ANTHROPIC_API_KEY=any-key   (Ctrl-C stops)",
                   flush=True)
             if loaded:
-                print(f"  loaded {len(emu.batch_ids())} batches from {state}", flush=True)
+                print(f"  loaded {plural(len(emu.batch_ids()), 'batch')} from {state}", flush=True)
             await stop.wait()
     finally:
         if state is not None:
             state_file.save(emu, state)
-            print(f"saved {len(emu.batch_ids())} batches to {state}", flush=True)
+            print(f"saved {plural(len(emu.batch_ids()), 'batch')} to {state}", flush=True)
     print("emulator stopped", flush=True)
 
 
