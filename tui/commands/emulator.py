@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from tui.emulator import Emulator, EmulatorConfig, state_file
-from tui.core.words import plural
 
 
 def _rate(text: str) -> float:
@@ -97,12 +96,12 @@ async def _serve(config: EmulatorConfig, state: Path | None) -> None:
             print(f"  use it:  ANTHROPIC_BASE_URL={emu.base_url} ANTHROPIC_API_KEY=any-key   (Ctrl-C stops)",
                   flush=True)
             if loaded:
-                print(f"  loaded {plural(len(emu.batch_ids()), 'batch')} from {state}", flush=True)
+                print(f"  loaded {_batches(len(emu.batch_ids()))} from {state}", flush=True)
             await stop.wait()
     finally:
         if state is not None:
             state_file.save(emu, state)
-            print(f"saved {plural(len(emu.batch_ids()), 'batch')} to {state}", flush=True)
+            print(f"saved {_batches(len(emu.batch_ids()))} to {state}", flush=True)
     print("emulator stopped", flush=True)
 
 
@@ -118,3 +117,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"claude-batch-tui emulator: {where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _batches(n: int) -> str:
+    """`1 batch`, `3 batches`: the emulator's own (it imports nothing of the engine, so not `words.plural`)."""
+    return f"{n:,} batch" + ("" if n == 1 else "es")
