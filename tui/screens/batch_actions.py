@@ -10,7 +10,7 @@ for the actions in `BATCH_ACTIONS`. Everything shown from outside goes through `
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from textual.notifications import SeverityLevel
 from tui.core.actions.cancel import CancelOutcome, cancel_batches, cancel_refusal
 from tui.core.actions.delete import DeleteOutcome, delete_batches, delete_refusal
 from tui.core.actions.export import ExportError, ExportOptions, export_results
-from tui.core.actions.retry import RetryError, select_retry, send_retry, retry_refusal
+from tui.core.actions.retry import RetryError, RetrySelection, retry_refusal, select_retry, send_retry
 from tui.core.journal.batches import get_batch
 from tui.core.journal.lineage import family_ids
 from tui.core.models import BatchRow, SweepResult
@@ -108,6 +108,14 @@ class BatchActions(AppScreen[None]):
     def _tell(self, text: str, *, severity: SeverityLevel = "information", timeout: float = 6) -> None:
         self.notify(safe_text(text, limit=400), markup=False, severity=severity, timeout=timeout)
 
+    def _allowed(self, refusal: Callable[[BatchRow], str | None], nothing: str) -> list[BatchRow]:
+        """The targets `refusal` lets through; when none, says why (`nothing`: what to say first)."""
+        targets = self.action_targets()
+        rows = [r for r in targets if refusal(r) is None]
+        if not rows:
+            self._tell(f"{nothing}: {refusal(targets[0]) if targets else 'no batch selected'}", severity="warning")
+        return rows
+
     def _changed(self, rows: Sequence[BatchRow | None]) -> None:
         self.app.broadcast(BatchesUpdated, SweepResult(changed=[r for r in rows if r is not None]))
 
@@ -115,12 +123,8 @@ class BatchActions(AppScreen[None]):
 
     def action_cancel_batches(self) -> None:
         targets = self.action_targets()
-        rows = [r for r in targets if cancel_refusal(r) is None]
-        if not rows:
-            why = cancel_refusal(targets[0]) if targets else "no batch selected"
-            self._tell(f"Nothing to cancel: {why}", severity="warning")
-            return
-        if not self._connected():
+        rows = self._allowed(cancel_refusal, "Nothing to cancel")
+        if not rows or not self._connected():
             return
         lines = [f"{batch_name(r)}  ({r.id}) — {plural(r.counts.processing or r.total, 'request')} still processing"
                  for r in rows]
@@ -160,12 +164,8 @@ class BatchActions(AppScreen[None]):
 
     def action_retry_failures(self) -> None:
         targets = self.action_targets()
-        rows = [r for r in targets if retry_refusal(r) is None]
-        if not rows:
-            why = retry_refusal(targets[0]) if targets else "no batch selected"
-            self._tell(f"Cannot retry: {why}", severity="warning")
-            return
-        if not self._connected():
+        rows = self._allowed(retry_refusal, "Cannot retry")
+        if not rows or not self._connected():
             return
         if len(targets) == 1:
             self._prepare_retry(rows[0].local_id)
@@ -180,11 +180,11 @@ class BatchActions(AppScreen[None]):
         except RetryError as exc:
             self._tell(f"Cannot retry: {exc}", severity="warning")
             return
-        if selection.count == 0 and not selection.held_back and not selection.not_included:
+        if _nothing_to_offer(selection):
             self._tell("Nothing to resend: " + "; ".join(selection.summary_lines()[1:] or ["no failures"]),
                        severity="warning")
             return
-        self.ask(RetryDialog(selection), lambda choice: self._send_retry(local_id, choice))
+        self.ask(RetryDialog(selection), lambda choice: self._send_retries([local_id], choice))
 
     @work(group="actions", exit_on_error=False)
     async def _prepare_retries(self, local_ids: list[int], skipped: list[tuple[BatchRow, str]]) -> None:
@@ -198,7 +198,7 @@ class BatchActions(AppScreen[None]):
                 if row is not None:
                     skipped.append((row, str(exc)))
                 continue
-            if selection.count == 0 and not selection.held_back and not selection.not_included:
+            if _nothing_to_offer(selection):
                 skipped.append((selection.source, "; ".join(selection.summary_lines()[1:]) or "no failures"))
                 continue
             selections.append(selection)
@@ -211,6 +211,7 @@ class BatchActions(AppScreen[None]):
 
     @work(group="actions", exit_on_error=False)
     async def _send_retries(self, local_ids: list[int], choice: RetryChoice) -> None:
+        """One retry batch for each of these batches (the one of a batch's own view, or each marked one)."""
         sent = 0
         for local_id in local_ids:
             try:
@@ -220,6 +221,7 @@ class BatchActions(AppScreen[None]):
                     self._tell(f"Nothing to resend from {batch_name(selection.source)} with these choices",
                                severity="warning")
                     continue
+                self._tell(f"Sending {plural(selection.count, 'request')} again…", timeout=3)
                 rows = await send_retry(self.journal, self.client, selection, actor="tui")
             except RetryError as exc:
                 self._tell(f"Retry not sent: {exc}", severity="error", timeout=12)
@@ -235,26 +237,6 @@ class BatchActions(AppScreen[None]):
                                severity="error", timeout=12)
         if sent:
             self.clear_marks()
-        self.app.poll_now()
-
-    @work(group="actions", exit_on_error=False)
-    async def _send_retry(self, local_id: int, choice: RetryChoice) -> None:
-        try:
-            selection = await select_retry(self.journal, local_id, all_errors=choice.all_errors,
-                                           include=["canceled"] if choice.include_canceled else [])
-            self._tell(f"Sending {plural(selection.count, 'request')} again…", timeout=3)
-            rows = await send_retry(self.journal, self.client, selection, actor="tui")
-        except RetryError as exc:
-            self._tell(f"Retry not sent: {exc}", severity="error", timeout=12)
-            return
-        self._changed(rows)
-        for row in rows:
-            if row.id:
-                self._tell(f"Retry sent: {row.id} with {plural(row.total, 'request')}, "
-                               f"parent {selection.source.id}")
-            else:
-                self._tell(f"Retry batch not confirmed: {row.intent_error or row.intent_state}",
-                           severity="error", timeout=12)
         self.app.poll_now()
 
     # -- export --------------------------------------------------------------------------------------------------
@@ -282,24 +264,7 @@ class BatchActions(AppScreen[None]):
         self.ask(ExportDialog(row, family_size=len(family)), lambda request: self._confirm_export(row, request))
 
     def _confirm_export(self, row: BatchRow, request: ExportRequest) -> None:
-        path = Path(request.path)
-        if not path.exists():
-            self._run_export(row.local_id, request.path, request.options)
-            return
-        self.ask(ConfirmScreen("Replace the existing file?", [str(path)], yes_label="Replace", no_label="Keep it"),
-                 lambda yes: self._run_export(row.local_id, request.path,
-                                              dataclasses.replace(request.options, force=True)))
-
-    @work(group="actions", exit_on_error=False)
-    async def _run_export(self, local_id: int, path: str, options: ExportOptions) -> None:
-        try:
-            outcome = await export_results(self.journal, local_id, path, options, actor="tui")
-        except ExportError as exc:
-            self._tell(f"Export failed: {exc}", severity="error", timeout=12)
-            return
-        empty = " (no matching results in the journal yet)" if outcome.rows == 0 else ""
-        self._tell(f"Wrote {plural(outcome.rows, 'row')} of {outcome.target.description} to {outcome.path}{empty}",
-                   timeout=12)
+        self._export_jobs([(row.local_id, Path(request.path))], request.options)
 
     def _confirm_export_many(self, rows: list[BatchRow], request: ExportRequest) -> None:
         """Several marked batches: one file for each, named after it, in the folder the dialog asked for."""
@@ -308,14 +273,20 @@ class BatchActions(AppScreen[None]):
             self._tell(f"Export failed: {folder} is not a folder", severity="error", timeout=12)
             return
         paths = export_paths(folder, rows, final=request.options.final, fmt=request.options.fmt)
-        existing = [str(p) for p in paths if p.exists()]
-        jobs = [(r.local_id, str(p)) for r, p in zip(rows, paths)]
+        self._export_jobs([(r.local_id, p) for r, p in zip(rows, paths)], request.options)
+
+    def _export_jobs(self, jobs: list[tuple[int, Path]], options: ExportOptions) -> None:
+        """Write each (batch, file); files that exist already are replaced only once the user says so."""
+        existing = [str(path) for _, path in jobs if path.exists()]
+        run = [(local_id, str(path)) for local_id, path in jobs]
         if not existing:
-            self._run_exports(jobs, request.options)
+            self._run_exports(run, options)
             return
-        self.ask(ConfirmScreen(f"Replace {plural(len(existing), 'existing file')}?", existing[:MAX_NOTIFIED * 2],
-                               yes_label="Replace", no_label="Keep them"),
-                 lambda yes: self._run_exports(jobs, dataclasses.replace(request.options, force=True)))
+        title = "Replace the existing file?" if len(jobs) == 1 else \
+            f"Replace {plural(len(existing), 'existing file')}?"
+        self.ask(ConfirmScreen(title, existing[:MAX_NOTIFIED * 2], yes_label="Replace",
+                               no_label="Keep it" if len(jobs) == 1 else "Keep them"),
+                 lambda yes: self._run_exports(run, dataclasses.replace(options, force=True)))
 
     @work(group="actions", exit_on_error=False)
     async def _run_exports(self, jobs: list[tuple[int, str]], options: ExportOptions) -> None:
@@ -327,8 +298,9 @@ class BatchActions(AppScreen[None]):
                 self._tell(f"Export failed: {exc}", severity="error", timeout=12)
                 continue
             written += 1
-            self._tell(f"Wrote {plural(outcome.rows, 'row')} of {outcome.target.description} to {outcome.path}",
-                       timeout=12)
+            empty = " (no matching results in the journal yet)" if outcome.rows == 0 else ""
+            self._tell(f"Wrote {plural(outcome.rows, 'row')} of {outcome.target.description} to "
+                       f"{outcome.path}{empty}", timeout=12)
         if written:
             self.clear_marks()
 
@@ -336,12 +308,8 @@ class BatchActions(AppScreen[None]):
 
     def action_delete_batches(self) -> None:
         targets = self.action_targets()
-        rows = [r for r in targets if delete_refusal(r) is None]
-        if not rows:
-            why = delete_refusal(targets[0]) if targets else "no batch selected"
-            self._tell(f"Nothing to delete: {why}", severity="warning")
-            return
-        if not self._connected():
+        rows = self._allowed(delete_refusal, "Nothing to delete")
+        if not rows or not self._connected():
             return
         lines = [f"{batch_name(r)}  ({r.id or 'never sent'}) — {plural(r.results_ingested, 'result')} in the journal"
                  for r in rows]
@@ -361,3 +329,8 @@ class BatchActions(AppScreen[None]):
         self._report(outcomes, "forgotten" if forget else "deleted")
         if any(o.ok for o in outcomes):
             self.clear_marks()
+
+
+def _nothing_to_offer(selection: RetrySelection) -> bool:
+    """No request to resend, none held back and none left out by choice: the retry dialog would offer nothing."""
+    return selection.count == 0 and not selection.held_back and not selection.not_included

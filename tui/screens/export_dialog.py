@@ -80,12 +80,17 @@ class ExportDialog(DialogScreen[ExportRequest]):
 
     def compose(self) -> ComposeResult:
         if self.several:
-            yield from self._compose_several()
-            return
-        final = self.family_size > 1
-        name = batch_name(self.row)
+            title = (f"Export the results of {plural(len(self.batches), 'batch')}: one file for each, "
+                     "into the folder below")
+            scopes = [("each batch only", True, "batch"),
+                      ("each one's job: final answer per custom_id", False, "final")]
+        else:
+            final = self.family_size > 1
+            title = f"Export the results of {batch_name(self.row)}"
+            scopes = [(f"its job: final answer per custom_id ({self.family_size} batches)", final, "final"),
+                      ("this batch only", not final, "batch")]
         with Vertical(id="dialog"):
-            yield Static(Text(f"Export the results of {name}"), id="title")
+            yield Static(Text(title), id="title")
             with Horizontal(classes="row"):
                 yield Static("format", classes="label")
                 with RadioSet(id="format", classes="across", compact=True):
@@ -94,9 +99,8 @@ class ExportDialog(DialogScreen[ExportRequest]):
             with Horizontal(classes="row"):
                 yield Static("what", classes="label")
                 with RadioSet(id="scope", compact=True):
-                    yield RadioButton(f"its job: final answer per custom_id ({self.family_size} batches)",
-                                      value=final, id="final")
-                    yield RadioButton("this batch only", value=not final, id="batch")
+                    for label, pressed, scope_id in scopes:
+                        yield RadioButton(label, value=pressed, id=scope_id)
             with Horizontal(classes="row"):
                 yield Static("results", classes="label")
                 with RadioSet(id="only", classes="across", compact=True):
@@ -107,44 +111,16 @@ class ExportDialog(DialogScreen[ExportRequest]):
             yield Checkbox("CSV for Excel (UTF-8 byte-order mark)", id="bom", compact=True)
             yield Checkbox("raw cells (for programs, not spreadsheets)", id="raw_cells", compact=True,
                            tooltip=RAW_CELLS_TIP)
-            self._auto_name = str(self.folder / default_name(self.row, final=final, fmt="csv"))
+            if self.several:
+                with VerticalScroll(id="files_box"):
+                    yield Static(Text(self._file_lines(final=False, fmt="csv")), id="files")
+                where, value = "folder", str(self.folder)
+            else:
+                self._auto_name = str(self.folder / default_name(self.row, final=final, fmt="csv"))
+                where, value = "file", self._auto_name
             with Horizontal(classes="row"):
-                yield Static("file", classes="label")
-                yield Input(value=self._auto_name, id="path", compact=True)
-            yield Static(id="problem")
-            with Horizontal(id="buttons"):
-                yield Button("Export (enter)", variant="primary", id="go", compact=True)
-                yield Button("Close (esc)", id="close", compact=True)
-
-    def _compose_several(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Static(Text(f"Export the results of {plural(len(self.batches), 'batch')}: one file for each, "
-                              "into the folder below"), id="title")
-            with Horizontal(classes="row"):
-                yield Static("format", classes="label")
-                with RadioSet(id="format", classes="across", compact=True):
-                    yield RadioButton("CSV", value=True, id="csv")
-                    yield RadioButton("JSONL", id="jsonl")
-            with Horizontal(classes="row"):
-                yield Static("what", classes="label")
-                with RadioSet(id="scope", compact=True):
-                    yield RadioButton("each batch only", value=True, id="batch")
-                    yield RadioButton("each one's job: final answer per custom_id", id="final")
-            with Horizontal(classes="row"):
-                yield Static("results", classes="label")
-                with RadioSet(id="only", classes="across", compact=True):
-                    yield RadioButton("all", value=True, id="all")
-                    yield RadioButton("succeeded", id="succeeded")
-                    yield RadioButton("failed", id="failed")
-            yield Checkbox("with each request's params (joined)", id="joined", compact=True)
-            yield Checkbox("CSV for Excel (UTF-8 byte-order mark)", id="bom", compact=True)
-            yield Checkbox("raw cells (for programs, not spreadsheets)", id="raw_cells", compact=True,
-                           tooltip=RAW_CELLS_TIP)
-            with VerticalScroll(id="files_box"):
-                yield Static(Text(self._file_lines(final=False, fmt="csv")), id="files")
-            with Horizontal(classes="row"):
-                yield Static("folder", classes="label")
-                yield Input(value=str(self.folder), id="path", compact=True)
+                yield Static(where, classes="label")
+                yield Input(value=value, id="path", compact=True)
             yield Static(id="problem")
             with Horizontal(id="buttons"):
                 yield Button("Export (enter)", variant="primary", id="go", compact=True)
