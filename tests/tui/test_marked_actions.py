@@ -189,3 +189,27 @@ async def test_marked_batches_that_cannot_take_r_or_e_are_named_and_left_out(jou
                 assert isinstance(app.screen, ConfirmScreen) and "Replace 2 existing files?" in widget_text(app)
                 await press(pilot, "n")
                 assert {p: p.read_bytes() for p in tmp_path.iterdir() if p.suffix == ".jsonl"} == before
+
+
+async def test_e_on_one_exportable_batch_among_the_marked_asks_for_a_folder_and_names_the_other(
+        journal_path, emulator_factory, tmp_path):
+    """Two marked, one with results: the dialog is still the one for marked batches (a folder, the one left out
+    named), not the one-batch dialog whose file name would then be taken for a folder."""
+    async with emulator_factory(seed=5) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            ended = await submit_items(journal_path, client, batch_items("aa", 6), "batch aa")
+            await finish(journal_path, client, emu, ended)
+            running = await submit_items(journal_path, client, batch_items("cc", 4), "batch cc")  # not polled
+            async with running_app(journal_path, emu, size=(80, 24)) as (app, pilot):
+                dash = app.screen
+                dash.marked.update({ended.local_id, running.local_id})
+                dash.apply()
+                await settle(pilot)
+                await press(pilot, "e")
+                assert isinstance(app.screen, ExportDialog)
+                text = widget_text(app)
+                assert "Export the results of 1 batch: one file for each" in text
+                assert f"left out: batch cc  ({running.id[-8:]}): no results in the journal yet" in text
+                app.screen.query_one("#path").value = str(tmp_path)
+                await press(pilot, "enter")
+                assert sorted(p.name for p in tmp_path.glob("*.csv")) == [f"batch-{ended.id[-8:]}.csv"]

@@ -76,7 +76,8 @@ class ExportDialog(DialogScreen[ExportRequest]):
 
     @property
     def several(self) -> bool:
-        return len(self.batches) > 1
+        """Given marked batches (even if only one of them can be exported): one file each, into a folder."""
+        return len(self.batches) > 1 or bool(self.skipped)
 
     def compose(self) -> ComposeResult:
         if self.several:
@@ -87,7 +88,7 @@ class ExportDialog(DialogScreen[ExportRequest]):
         else:
             final = self.family_size > 1
             title = f"Export the results of {batch_name(self.row)}"
-            scopes = [(f"its job: final answer per custom_id ({self.family_size} batches)", final, "final"),
+            scopes = [(f"its job: final answer per custom_id ({plural(self.family_size, 'batch')})", final, "final"),
                       ("this batch only", not final, "batch")]
         with Vertical(id="dialog"):
             yield Static(Text(title), id="title")
