@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from tui import launch
-from tui.commands import cancel, delete, doctor, emulator, export, listing, retry, submit, watch
+from tui.commands import cancel, delete, doctor, emulator, export, label, listing, retry, submit, watch
 
 # command name -> (its module, one-line help)
 COMMANDS: dict[str, tuple[ModuleType, str]] = {
@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[ModuleType, str]] = {
     "cancel": (cancel, "headless: cancel batches"),
     "retry": (retry, "headless: resubmit the failed requests of a batch"),
     "delete": (delete, "headless: delete ended batches on the server"),
+    "label": (label, "headless: name a batch (an adopted one, a chunk); --clear gives back its default name"),
     "doctor": (doctor, "check the journal; --recover OUT copies what is readable into a new journal"),
 }
 
