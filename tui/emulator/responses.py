@@ -7,10 +7,11 @@ results time `result_for` turns a summary into the result object of a results li
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import sys
 from typing import Any, NamedTuple
+
+from tui.emulator import answers
 
 _MODEL = re.compile(r"^claude-[a-z0-9.-]*(opus|sonnet|haiku|instant)|^claude-[23]([.-]|$)")
 _SPACES = re.compile(r"\s+")
@@ -43,10 +44,10 @@ class Summary(NamedTuple):
     cache_key: bytes | None
     snippet: str
     digest: int
+    features: dict | None = None  # thinking, tools, web search, 1h cache, echoed params: see answers.py
 
 
-def tokens(chars: int) -> int:
-    return max(1, math.ceil(chars / 4)) if chars else 0
+tokens = answers.tokens
 
 
 def _text_of(block: Any) -> str:
@@ -90,7 +91,7 @@ def _check(params: dict) -> str | None:
             return f"messages.{i}.content: Field required"
     if params.get("stream") is True:
         return "stream: Message Batches do not support streaming; remove `stream` or set it to false"
-    return None
+    return answers.check(params, max_tokens)
 
 
 def summarize(custom_id: str, params: dict) -> Summary:
@@ -100,6 +101,7 @@ def summarize(custom_id: str, params: dict) -> Summary:
     chars = 0
     cache_chars = 0
     cache_key = None
+    cache_1h_chars = 0
     tools = params.get("tools")
     pieces: list[Any] = list(tools) if isinstance(tools, list) else []
     pieces.extend(_blocks(params.get("system")))
@@ -120,19 +122,33 @@ def summarize(custom_id: str, params: dict) -> Summary:
         if isinstance(piece, dict) and piece.get("cache_control"):
             cache_chars = chars
             cache_key = hasher.copy().digest()
+            if isinstance(piece["cache_control"], dict) and piece["cache_control"].get("ttl") == "1h":
+                cache_1h_chars = chars
+    top_cache = params.get("cache_control")
+    if isinstance(top_cache, dict) and chars:   # automatic caching: a breakpoint on the last block
+        cache_chars = chars
+        cache_key = hasher.copy().digest()
+        if top_cache.get("ttl") == "1h":
+            cache_1h_chars = chars
     input_tokens = tokens(chars) + 4 * len(messages) + 3
     given_model, given_max = params.get("model"), params.get("max_tokens")
     model = given_model if isinstance(given_model, str) else ""
     max_tokens = given_max if isinstance(given_max, int) else 1
     snippet = _SPACES.sub(" ", last_user).strip()[:60]
     digest = int.from_bytes(hasher.digest()[:8])
+    cache_tokens = min(tokens(cache_chars), input_tokens)
+    features = None if error is not None else \
+        answers.features(params, digest, snippet, max_tokens, min(tokens(cache_1h_chars), cache_tokens))
     return Summary(custom_id, error, sys.intern(model[:100]),
-                   max_tokens, input_tokens, min(tokens(cache_chars), input_tokens), cache_key, snippet, digest)
+                   max_tokens, input_tokens, cache_tokens, cache_key, snippet, digest, features)
 
 
 def _reply_text(summary: Summary) -> str:
     digest = summary.digest
     count = 1 + digest % 6
+    effort = (summary.features or {}).get("effort")
+    if effort in ("low", "medium"):
+        count = min(count, 2 if effort == "low" else 4)
     start = (digest >> 8) % len(_SENTENCES)
     body = " ".join(_SENTENCES[(start + i) % len(_SENTENCES)] for i in range(count))
     subject = f"You asked: “{summary.snippet}”. " if summary.snippet else ""
@@ -141,32 +157,42 @@ def _reply_text(summary: Summary) -> str:
 
 def message_for(summary: Summary, message_id: str, cache_role: int) -> dict:
     """The assistant Message of a succeeded request. cache_role: 0 none, 1 writes the cache, 2 reads it."""
+    features = summary.features or {}
     text = _reply_text(summary)
-    limit = summary.max_tokens * 4
-    if len(text) > limit:
-        text, stop_reason, output_tokens = text[:limit], "max_tokens", summary.max_tokens
+    extra: dict = {}
+    if features.get("thinking") or features.get("tool_use") or features.get("search"):
+        answer = answers.build(features, text, summary.max_tokens, summary.digest, message_id, summary.snippet)
+        content, stop_reason, output_tokens = answer["content"], answer["stop_reason"], answer["output_tokens"]
+        extra = answer["usage"]
     else:
-        stop_reason, output_tokens = "end_turn", tokens(len(text))
+        limit = summary.max_tokens * 4
+        if len(text) > limit:
+            text, stop_reason, output_tokens = text[:limit], "max_tokens", summary.max_tokens
+        else:
+            stop_reason, output_tokens = "end_turn", tokens(len(text))
+        content = [{"type": "text", "text": text, "citations": None}]
     cached = summary.cache_tokens if cache_role else 0
     created = cached if cache_role == 1 else 0
+    created_1h = min(features.get("cache_1h", 0), created)
     return {
         "id": message_id,
         "type": "message",
         "role": "assistant",
         "model": summary.model,
-        "content": [{"type": "text", "text": text, "citations": None}],
+        "content": content,
         "stop_reason": stop_reason,
         "stop_sequence": None,
         "stop_details": None,
         "container": None,
         "usage": {
-            "input_tokens": summary.input_tokens - cached,
+            "input_tokens": summary.input_tokens - cached + extra.get("extra_input", 0),
             "output_tokens": output_tokens,
             "cache_creation_input_tokens": created,
             "cache_read_input_tokens": cached if cache_role == 2 else 0,
-            "cache_creation": {"ephemeral_5m_input_tokens": created, "ephemeral_1h_input_tokens": 0},
-            "server_tool_use": None,
+            "cache_creation": {"ephemeral_5m_input_tokens": created - created_1h,
+                               "ephemeral_1h_input_tokens": created_1h},
+            "server_tool_use": extra.get("server_tool_use"),
             "service_tier": "batch",
-            "inference_geo": None,
+            "inference_geo": features.get("geo"),
         },
     }

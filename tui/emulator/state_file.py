@@ -27,7 +27,7 @@ class StateFileError(Exception):
 
 def _summary_to_json(s: Summary) -> list:
     return [s.custom_id, s.error, s.model, s.max_tokens, s.input_tokens, s.cache_tokens,
-            s.cache_key.hex() if s.cache_key is not None else None, s.snippet, s.digest]
+            s.cache_key.hex() if s.cache_key is not None else None, s.snippet, s.digest, s.features]
 
 
 def _summary_from_json(row: list) -> Summary:
