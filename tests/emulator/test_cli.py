@@ -100,8 +100,10 @@ def test_every_fault_flag_reaches_the_config():
     args = build_parser().parse_args(
         ["emulator", "--fail-http", "0.1", "--fail-requests", "0.2", "--cut-results", "0.3", "--latency-ms", "4",
          "--rate-limit", "50", "--ambiguous-creates", "0.5", "--slow-create-answers", "600",
-         "--foreign-results", "0.01", "--missing-results", "0.02", "--duplicate-results", "0.03"])
+         "--foreign-results", "0.01", "--missing-results", "0.02", "--duplicate-results", "0.03",
+         "--clock-offset", "-600"])
     config = config_from_args(args)
     assert (config.fail_http, config.fail_requests, config.cut_results, config.latency_ms, config.rate_limit_rpm,
             config.ambiguous_creates, config.slow_create_answer_ms) == (0.1, 0.2, 0.3, 4.0, 50.0, 0.5, 600.0)
     assert (config.foreign_results, config.missing_results, config.duplicate_results) == (0.01, 0.02, 0.03)
+    assert config.clock_offset_s == -600.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import signal
 import sys
 from pathlib import Path
@@ -29,6 +30,16 @@ def _positive(text: str) -> float:
     value = float(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
     return value
 
 
@@ -66,6 +77,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--slow-create-answers", type=_non_negative, default=0.0, metavar="MS",
                         help="carry out each create at once but answer it MS later (kill the client meanwhile: "
                              "the batch exists, the client never learnt its id)")
+    parser.add_argument("--clock-offset", type=_finite, default=0.0, metavar="SECONDS",
+                        help="run the server's clock this far ahead (negative: behind) of this machine's: every "
+                             "time it hands out and its date header are shifted")
     parser.add_argument("--state", type=Path, metavar="FILE",
                         help="keep batches across restarts: load FILE on start if it exists, save it on stop")
 
@@ -77,7 +91,8 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
                           foreign_results=args.foreign_results, missing_results=args.missing_results,
                           duplicate_results=args.duplicate_results,
                           latency_ms=args.latency_ms, ambiguous_creates=args.ambiguous_creates,
-                          rate_limit_rpm=args.rate_limit, slow_create_answer_ms=args.slow_create_answers)
+                          rate_limit_rpm=args.rate_limit, slow_create_answer_ms=args.slow_create_answers,
+                          clock_offset_s=args.clock_offset)
 
 
 async def _serve(config: EmulatorConfig, state: Path | None) -> None:

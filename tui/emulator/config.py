@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -40,6 +41,8 @@ class EmulatorConfig:
     #                                     that dies meanwhile never learns the id: recovery must find it)
     max_body_bytes: int = MAX_BODY_BYTES
     start_at: float | None = None  # emulated unix time at start (default: the wall clock); it then moves on
+    clock_offset_s: float = 0.0  # the server's clock is this far ahead (negative: behind) of start_at / the wall
+    #                              clock: every time it hands out (created_at, ..., the `date` header) is shifted
 
     def __post_init__(self) -> None:
         for name in ("fail_http", "fail_requests", "cut_results", "ambiguous_creates", "foreign_results",
@@ -47,6 +50,8 @@ class EmulatorConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        if not math.isfinite(self.clock_offset_s):
+            raise ValueError(f"clock_offset_s must be a finite number of seconds, got {self.clock_offset_s}")
         if self.time_scale <= 0:
             raise ValueError(f"time_scale must be positive, got {self.time_scale}")
         if min(self.request_ms, self.latency_ms, self.rate_limit_rpm, self.slow_create_answer_ms) < 0:
@@ -74,3 +79,4 @@ class EmulatorOverrides(TypedDict, total=False):
     slow_create_answer_ms: float
     max_body_bytes: int
     start_at: float | None
+    clock_offset_s: float

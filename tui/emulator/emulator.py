@@ -42,7 +42,8 @@ class Emulator:
         self._cut_rng = random.Random(f"{self.config.seed}:cut")
         self._forced: deque[int | None] = deque()   # None: answer that one normally
         self._bucket = (time.monotonic(), self.config.rate_limit_rpm)  # (last refill, tokens)
-        self._wall0 = time.time() if self.config.start_at is None else self.config.start_at
+        self._wall0 = ((time.time() if self.config.start_at is None else self.config.start_at)
+                       + self.config.clock_offset_s)   # a server clock that is off
         self._mono0 = time.monotonic()
         self._offset = 0.0
         self._runner: web.AppRunner | None = None
@@ -89,7 +90,8 @@ class Emulator:
 
     # -- emulated time -------------------------------------------------------------------------------------------
     def now(self) -> float:
-        """Emulated unix time: the wall clock at construction, plus scaled elapsed time, plus `advance`s."""
+        """Emulated unix time: the wall clock at construction (+ `clock_offset_s`), plus scaled elapsed time, plus
+        `advance`s. Every time the server hands out is this clock's, its `date` header included."""
         return self._wall0 + (time.monotonic() - self._mono0) * self.config.time_scale + self._offset
 
     def advance(self, seconds: float) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable
+from email.utils import formatdate
 from typing import TYPE_CHECKING
 
 import orjson
@@ -274,9 +275,16 @@ async def _stream_lines(request: web.Request, response: web.StreamResponse, batc
     await response.write_eof()
 
 
+async def _date_header(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer's `date` is the emulated clock's (aiohttp would put the machine's): a client that measures
+    the server's clock from it sees the same clock as created_at and friends (`clock_offset_s`, `time_scale`)."""
+    response.headers["Date"] = formatdate(_emu(request).now(), usegmt=True)
+
+
 def build_app(emulator: Emulator) -> web.Application:
     app = web.Application(middlewares=[_middleware], client_max_size=emulator.config.max_body_bytes + 1)
     app[_EMULATOR] = emulator
+    app.on_response_prepare.append(_date_header)
     app.router.add_post(PREFIX, _create, name="create")
     app.router.add_get(PREFIX, _list, name="list", allow_head=False)
     app.router.add_get(PREFIX + "/{batch_id}", _retrieve, name="retrieve", allow_head=False)
