@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from tui.core import words
+from tui.core.actions.label import LabelError, set_label
 from tui.screens.batch_actions import BATCH_ACTIONS, DASHBOARD_BINDINGS, BatchActions
 from tui.core.journal import batches
 from tui.core.journal.connection import journal_problem
@@ -29,6 +30,7 @@ from tui.screens.base import AppScreen
 from tui.messages import BatchesUpdated, JournalReady
 from tui.screens.batch import BatchScreen
 from tui.screens.dashboard_overview import DashboardOverview, OverviewBar
+from tui.screens.rename_dialog import RenameDialog
 from tui.screens.submit_flow import SubmitFlow
 from tui.widgets.app_footer import AppFooter
 from tui.widgets.batch_columns import BATCH_COLUMNS
@@ -76,6 +78,8 @@ class DashboardScreen(DashboardOverview, BatchActions, SubmitFlow, AppScreen[Non
         Binding("s", "cycle_sort", "Sort", id="batches.sort"),
         Binding("space", "toggle_mark", "Mark", key_display="␣", id="batches.mark"),
         Binding("R", "poll_now", "Poll", tooltip="poll every unfinished batch now", id="batches.refresh"),
+        Binding("L", "rename_batch", "Rename", tooltip="name one batch: the one under the cursor (or the one marked)",
+                id="batches.rename"),
         Binding("escape", "clear_filter", "Clear filter", id="batches.clear_filter"),
         *DASHBOARD_BINDINGS,
     ]
@@ -248,6 +252,8 @@ class DashboardScreen(DashboardOverview, BatchActions, SubmitFlow, AppScreen[Non
             return self.batch_action_allowed(action)
         if action == "toggle_mark":
             return self.table.row_count > 0
+        if action == "rename_batch":
+            return self.table.row_count > 0 and self.app.journal_problem is None
         if action == "clear_filter":
             return bool(self.filter_text) or self.query_one("#filter", Input).display
         return True
@@ -293,6 +299,30 @@ class DashboardScreen(DashboardOverview, BatchActions, SubmitFlow, AppScreen[Non
 
     def action_poll_now(self) -> None:
         self.app.poll_now()
+
+    def action_rename_batch(self) -> None:
+        """Name one batch: the marked one, or the one under the cursor. A name tells one batch from the others,
+        so several marked batches are not renamed at once (said, not guessed)."""
+        targets = self.selected_batches()
+        if len(targets) > 1:
+            self.notify(f"Rename names one batch at a time, and {words.plural(len(targets), 'batch')} are marked: "
+                        "unmark them (space), then rename the one under the cursor.",
+                        severity="warning", timeout=6, markup=False)
+            return
+        if not targets or self.app.journal is None:
+            return
+        row = targets[0]
+        self.ask(RenameDialog(row), lambda answer: self._rename(row.local_id, answer.label))
+
+    @work(group="actions", exit_on_error=False)
+    async def _rename(self, local_id: int, label: str | None) -> None:
+        try:
+            row = await set_label(self.journal, local_id, label, actor="tui")
+        except LabelError as exc:
+            self.notify(safe_text(f"Not renamed: {exc}", limit=300), severity="error", timeout=8, markup=False)
+            return
+        self._changed([row])
+        self.notify(safe_text(f"Named {words.batch_name(row)}", limit=200), timeout=3, markup=False)
 
     @on(DataTable.RowSelected, "#batches")
     def _open(self, event: DataTable.RowSelected) -> None:
