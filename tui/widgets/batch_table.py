@@ -17,16 +17,18 @@ from textual.widgets import DataTable
 
 from tui.core.models import BatchRow
 from tui.core.timing.overview import Overview
+from tui.widgets.table_keys import JumpKeys, jump_bindings
 from tui.widgets.columns import CELL_PADDING, CellContext, Column, choose_columns, same_cell
 
 
-class BatchTable(DataTable):
+class BatchTable(JumpKeys):
     """A DataTable of BatchRows. The owner screen decides which rows are shown and in what order."""
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Open", id="batches.open"),
         Binding("j", "cursor_down", "", show=False, id="batches.down"),
         Binding("k", "cursor_up", "", show=False, id="batches.up"),
+        *jump_bindings("batches"),
     ]
 
     def __init__(self, columns: Sequence[Column[BatchRow]], **kwargs) -> None:

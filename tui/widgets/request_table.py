@@ -22,6 +22,7 @@ from textual.widgets.data_table import RowKey
 from tui import render
 from tui.core.models import ResultRow
 from tui.core.safe_text import safe_text
+from tui.widgets.table_keys import jump_bindings
 from tui.widgets.columns import CELL_PADDING, CellContext, Column, choose_columns
 
 PAGE = 100
@@ -103,8 +104,7 @@ class RequestTable(DataTable):
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Open", id="batch.open"),
-        Binding("home", "first", "First", show=False, id="batch.first"),
-        Binding("end", "last", "Last", show=False, id="batch.last"),
+        *jump_bindings("batch"),   # home/g, end/G: the first/last request of the batch, not of the window
         Binding("j", "cursor_down", "Down", show=False, id="batch.down"),
         Binding("k", "cursor_up", "Up", show=False, id="batch.up"),
     ]
