@@ -50,10 +50,13 @@ def test_params_view_describes_every_block_kind():
 
 def test_result_view_shows_blocks_usage_cost_and_failures():
     plain = result_view(rich_result("rich"), None, True).plain
-    for expected in ("succeeded", "stop_reason tool_use", "thinking", "The order shipped Monday",
-                     "Your order A-17 shipped on Monday.", "tool use  lookup_order  id toolu_03",
-                     "input 1,200", "output 80", "cache write 10", "cache read 300"):
+    for expected in ("succeeded", "stop_reason tool_use", "thinking", "Your order A-17 shipped on Monday.",
+                     "tool use  lookup_order  id toolu_03", "input 1,200", "output 80", "cache write 10",
+                     "cache read 300"):
         assert expected in plain, expected
+    # thinking is collapsed until asked for (`t` or a click on the request screen)
+    assert "The order shipped Monday" not in plain
+    assert "The order shipped Monday" in result_view(rich_result("rich"), None, True, show_thinking=True).plain
     errored = result_view(result_for(3), None, True).plain
     assert "overloaded_error" in errored and "overloaded error on request 3" in errored
     assert "canceled before this request ran" in result_view(result_for(7), None, True).plain

@@ -54,6 +54,8 @@ class RequestScreen(AppScreen[None]):
         Binding("p", "step(-1)", "Previous", id="request.previous"),
         Binding("y", "copy", "Copy response", id="request.copy"),
         Binding("v", "toggle_raw", "Raw JSON", id="request.raw"),
+        Binding("t", "toggle_thinking", "Thinking", show=False, id="request.thinking",
+                tooltip="show or hide thinking blocks (a click on one works too)"),
         Binding("q", "app.back", "Back", tooltip="back (escape works too)", id="request.back"),
     ]
 
@@ -75,6 +77,7 @@ class RequestScreen(AppScreen[None]):
         self.position = position
         self.total = total
         self.raw_mode = False
+        self.show_thinking = False   # thinking blocks are collapsed to one line until asked for
         self.detail: DetailLoaded | None = None
 
     def compose(self) -> ComposeResult:
@@ -179,7 +182,8 @@ class RequestScreen(AppScreen[None]):
             left, right = raw_view(d.params, "params (raw JSON)"), raw_view(d.raw, "result line (raw JSON)")
         else:
             ended = d.batch is not None and d.batch.processing_status == "ended"
-            left, right = params_view(d.params), result_view(d.raw, d.row, ended)
+            left = params_view(d.params, show_thinking=self.show_thinking)
+            right = result_view(d.raw, d.row, ended, show_thinking=self.show_thinking)
         self.query_one("#params", Static).update(left)
         self.query_one("#result", Static).update(right)
 
@@ -195,6 +199,10 @@ class RequestScreen(AppScreen[None]):
 
     def action_toggle_raw(self) -> None:
         self.raw_mode = not self.raw_mode
+        self._show_panes()
+
+    def action_toggle_thinking(self) -> None:
+        self.show_thinking = not self.show_thinking
         self._show_panes()
 
     def _copy_text(self) -> str:

@@ -1,7 +1,10 @@
 """Message content blocks (in requests and responses) as `Text`: every kind, literally and safely.
 
-Text, thinking, tool_use, tool_result, images (described, never drawn), documents, search results, server
-tools and any kind we do not know (shown as JSON). All outside text goes through `safe_text` into `Text`
+Text (a run of text blocks reads as one passage, its citations numbered and their sources listed under it),
+thinking (collapsed to one line unless asked for: `THINKING_KEY` or a click on it shows it), redacted
+thinking (a one-line note), tool_use / server_tool_use (inputs as pretty JSON), tool results, web search
+results (a list of title, url and age), images (described, never drawn), documents, search results, and any
+kind we do not know (shown as JSON). All outside text goes through `safe_text` into `Text`
 (never markup). A very long text is cut at `TEXT_LIMIT` characters with a note: laying out 1 MB of text
 takes over a second, and `y` copies the whole response anyway.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from rich.style import Style
 from rich.text import Text
 
 from tui.core.safe_text import safe_text
@@ -18,6 +22,8 @@ from tui.core.words import byte_size, plural
 
 TEXT_LIMIT = 100_000
 HEADING = "bold #4aa3ff"
+THINKING_KEY = "t"
+TOGGLE_THINKING = "screen.toggle_thinking"   # the action a click on a thinking heading runs
 
 
 def body(text: object, out: Text, *, style: str = "", limit: int = TEXT_LIMIT) -> None:
@@ -40,7 +46,7 @@ def json_text(value: Any, out: Text, *, limit: int = TEXT_LIMIT, style: str = ""
 def heading(out: Text, label: str, detail: str = "", *, style: str = HEADING) -> None:
     if out and not out.plain.endswith("\n"):
         out.append("\n")
-    out.append(f"▍{label}", style=style)
+    out.append(f"▍{safe_text(label, limit=80, single_line=True)}", style=style)
     if detail:
         out.append(f"  {safe_text(detail, limit=200, single_line=True)}", style="dim")
     out.append("\n")
@@ -66,7 +72,93 @@ def _source(source: Any) -> str:
     return f"{kind} source"
 
 
-def block(b: Any, out: Text) -> None:
+def _clickable(action: str) -> Style:
+    return Style(meta={"@click": action})
+
+
+def _thinking(b: dict[str, Any], out: Text, show: bool) -> None:
+    thought = b.get("thinking")
+    thought = thought if isinstance(thought, str) else ""
+    if show:
+        heading(out, "thinking", f"{len(thought):,} characters · {THINKING_KEY} hides it", style="bold magenta")
+        body(thought, out, style="italic")
+        return
+    if out and not out.plain.endswith("\n"):
+        out.append("\n")
+    out.append("▸ thinking", style=Style.parse("bold magenta") + _clickable(TOGGLE_THINKING))
+    out.append(f"  {len(thought):,} characters, hidden · {THINKING_KEY} or a click shows it",
+               style=Style.parse("dim") + _clickable(TOGGLE_THINKING))
+    out.append("\n")
+
+
+def _redacted(b: dict[str, Any], out: Text) -> None:
+    data = b.get("data")
+    if out and not out.plain.endswith("\n"):
+        out.append("\n")
+    out.append("▍redacted thinking", style="bold magenta")
+    out.append(f"  encrypted, not readable ({len(data) if isinstance(data, str) else 0:,} characters)\n",
+               style="dim")
+
+
+def _text_run(run: list[dict[str, Any]], out: Text) -> None:
+    """Consecutive text blocks as one passage: citation marks [n] after the text they support, then the
+    sources (title and url) once each."""
+    heading(out, "text")
+    sources: dict[str, tuple[int, str]] = {}   # url (or a key for a source without one) -> (number, title)
+    for b in run:
+        body(b.get("text", ""), out)
+        citations = b.get("citations")
+        if not isinstance(citations, list):
+            continue
+        marks = []
+        for c in citations:
+            if not isinstance(c, dict):
+                continue
+            url = c.get("url") if isinstance(c.get("url"), str) else None
+            title = c.get("title") if isinstance(c.get("title"), str) else None
+            title = title or c.get("document_title") or c.get("source") or str(c.get("type", "source"))
+            key = url or f"{title}#{c.get('start_char_index', c.get('start_page_number', ''))}"
+            if key not in sources:
+                sources[key] = (len(sources) + 1, str(title))
+            mark = sources[key][0]
+            if mark not in marks:
+                marks.append(mark)
+        if marks:
+            out.append("".join(f"[{m}]" for m in marks), style="bold #4aa3ff")
+    if sources:
+        out.append("\nsources\n", style="dim")
+        for key, (number, title) in sources.items():
+            out.append(f"[{number}] ", style="bold #4aa3ff")
+            out.append(safe_text(title, limit=200, single_line=True))
+            if key.startswith(("http://", "https://")) or "#" not in key:
+                out.append("\n    ")
+                out.append(safe_text(key, limit=300, single_line=True), style="underline")
+            out.append("\n")
+
+
+def _web_results(b: dict[str, Any], out: Text) -> None:
+    results = b.get("content")
+    if isinstance(results, list):
+        heading(out, "web search results", f"{plural(len(results), 'result')} for {b.get('tool_use_id', '?')}",
+                style="bold cyan")
+        for item in results:
+            if not isinstance(item, dict) or item.get("type") != "web_search_result":
+                block(item, out)
+                continue
+            out.append("• ")
+            out.append(safe_text(item.get("title") or "(no title)", limit=200, single_line=True), style="bold")
+            if item.get("page_age"):
+                out.append(f"  {safe_text(item['page_age'], limit=40, single_line=True)}", style="dim")
+            out.append("\n  ")
+            out.append(safe_text(item.get("url", "?"), limit=300, single_line=True), style="underline")
+            out.append("\n")
+    else:
+        code = results.get("error_code", "?") if isinstance(results, dict) else "?"
+        heading(out, "web search results", f"for {b.get('tool_use_id', '?')}  (error)", style="bold red")
+        out.append(safe_text(f"the search failed: {code}", limit=200, single_line=True), style="red")
+
+
+def block(b: Any, out: Text, *, show_thinking: bool = False) -> None:
     """One content block, with a heading that says its kind."""
     if not isinstance(b, dict):
         heading(out, "text")
@@ -74,16 +166,13 @@ def block(b: Any, out: Text) -> None:
         return
     kind = str(b.get("type"))
     if kind == "text":
-        heading(out, "text")
-        body(b.get("text", ""), out)
-        if b.get("citations"):
-            out.append(f"\n({plural(len(b['citations']), 'citation')})", style="dim")
+        _text_run([b], out)
     elif kind == "thinking":
-        heading(out, "thinking", style="bold magenta")
-        body(b.get("thinking", ""), out, style="italic")
+        _thinking(b, out, show_thinking)
     elif kind == "redacted_thinking":
-        heading(out, "redacted thinking", style="bold magenta")
-        out.append(f"({len(b.get('data') or ''):,} encrypted characters)", style="dim")
+        _redacted(b, out)
+    elif kind == "web_search_tool_result":
+        _web_results(b, out)
     elif kind in ("tool_use", "server_tool_use", "mcp_tool_use"):
         heading(out, kind.replace("_", " "), f"{b.get('name', '?')}  id {b.get('id', '?')}", style="bold cyan")
         json_text(b.get("input", {}), out)
@@ -97,7 +186,7 @@ def block(b: Any, out: Text) -> None:
         elif isinstance(content, list):
             inner = Text()
             for item in content:
-                block(item, inner)
+                block(item, inner, show_thinking=show_thinking)
             out.append(inner)
         elif content is not None:
             json_text(content, out)
@@ -126,17 +215,26 @@ def block(b: Any, out: Text) -> None:
         for item in b.get("content") or []:
             block(item, out)
     else:
-        heading(out, kind, style="bold")
+        heading(out, kind, "a kind this version does not know, shown as JSON", style="bold")
         json_text(b, out)
 
 
-def content(value: Any, out: Text) -> None:
-    """A message's `content`: a string, or a list of blocks."""
+def content(value: Any, out: Text, *, show_thinking: bool = False) -> None:
+    """A message's `content`: a string, or a list of blocks (a run of text blocks reads as one passage)."""
     if isinstance(value, str):
         body(value, out)
     elif isinstance(value, list):
+        run: list[dict[str, Any]] = []
         for b in value:
-            block(b, out)
+            if isinstance(b, dict) and b.get("type") == "text":
+                run.append(b)
+                continue
+            if run:
+                _text_run(run, out)
+                run = []
+            block(b, out, show_thinking=show_thinking)
+        if run:
+            _text_run(run, out)
     elif value is not None:
         json_text(value, out)
 

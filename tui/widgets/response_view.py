@@ -14,6 +14,7 @@ from rich.text import Text
 from tui import render
 from tui.core.models import ResultRow
 from tui.core.safe_text import safe_text
+from tui.core.words import plural
 from tui.widgets import content_blocks as cb
 from tui.widgets import overview_cells
 from tui.widgets.request_table import RESULT_STYLES
@@ -26,7 +27,7 @@ def _scalar(value: Any) -> str:
                      single_line=True)
 
 
-def params_view(params: dict[str, Any] | None) -> Text:
+def params_view(params: dict[str, Any] | None, *, show_thinking: bool = False) -> Text:
     """system, messages (every block kind), tools, model, max_tokens and any other params."""
     out = Text()
     if params is None:
@@ -66,6 +67,8 @@ def params_view(params: dict[str, Any] | None) -> Text:
                 continue
             out.append("• ")
             out.append(safe_text(tool.get("name", tool.get("type", "?")), limit=120, single_line=True), style="bold")
+            if tool.get("type") not in (None, "custom"):   # a server tool: its version says what it is
+                out.append(f"  {safe_text(tool['type'], limit=60, single_line=True)}", style="dim")
             if tool.get("description"):
                 out.append(" — ")
                 out.append(safe_text(tool["description"], limit=2000))
@@ -80,17 +83,33 @@ def params_view(params: dict[str, Any] | None) -> Text:
             role = safe_text(message.get("role", "?"), limit=20, single_line=True)
             cb.heading(out, f"{role} ({index}/{len(messages)})",
                        style="bold reverse green" if role == "user" else "bold reverse #4aa3ff")
-            cb.content(message.get("content"), out)
+            cb.content(message.get("content"), out, show_thinking=show_thinking)
     return out
 
 
 def _usage(message: dict[str, Any], row: ResultRow | None, out: Text) -> None:
     usage = message.get("usage") or {}
+    usage = usage if isinstance(usage, dict) else {}
     parts = [("input", usage.get("input_tokens")), ("output", usage.get("output_tokens")),
              ("cache write", usage.get("cache_creation_input_tokens")),
              ("cache read", usage.get("cache_read_input_tokens"))]
     out.append("usage ", style="dim")
-    out.append("  ".join(f"{name} {n:,}" for name, n in parts if isinstance(n, int)))
+    out.append("  ".join(f"{name} {n:,}" for name, n in parts if _count(n)))
+    split = usage.get("cache_creation")
+    hour = split.get("ephemeral_1h_input_tokens") if isinstance(split, dict) else None
+    if _count(hour) and hour:
+        out.append(f" (1h {hour:,})")
+    tools = usage.get("server_tool_use")
+    searches = tools.get("web_search_requests") if isinstance(tools, dict) else None
+    fetches = tools.get("web_fetch_requests") if isinstance(tools, dict) else None
+    if _count(searches) and searches:
+        out.append(f"  {plural(searches, 'web search')}")
+    if _count(fetches) and fetches:
+        out.append(f"  {plural(fetches, 'web fetch')}")
+    geo = usage.get("inference_geo")
+    if isinstance(geo, str) and geo:
+        out.append("  region ", style="dim")
+        out.append(safe_text(geo, limit=40, single_line=True))
     out.append("\ncost ", style="dim")
     out.append(render.cost(row.cost_usd if row else None))
     if row is not None:
@@ -100,7 +119,12 @@ def _usage(message: dict[str, Any], row: ResultRow | None, out: Text) -> None:
             out.append_text(overview_cells.saving_note(row.cost_usd))
 
 
-def result_view(raw: dict[str, Any] | None, row: ResultRow | None, batch_ended: bool) -> Text:
+def _count(n: Any) -> bool:
+    return isinstance(n, int) and not isinstance(n, bool)
+
+
+def result_view(raw: dict[str, Any] | None, row: ResultRow | None, batch_ended: bool, *,
+                show_thinking: bool = False) -> Text:
     """The response (text, tool_use and thinking blocks, stop_reason, usage, cost), or what went wrong."""
     out = Text()
     result = raw.get("result") if isinstance(raw, dict) else None
@@ -118,7 +142,7 @@ def result_view(raw: dict[str, Any] | None, row: ResultRow | None, batch_ended: 
         out.append("  stop_reason ", style="dim")
         stop = message.get("stop_reason")
         out.append(safe_text(stop or "—", limit=40, single_line=True),
-                   style="bold yellow" if stop in ("max_tokens", "refusal") else "bold")
+                   style="bold yellow" if stop in ("max_tokens", "refusal", "pause_turn") else "bold")
         if message.get("stop_sequence"):
             out.append(f" ({safe_text(message['stop_sequence'], limit=40, single_line=True)})")
         out.append("\nmodel ", style="dim")
@@ -127,7 +151,7 @@ def result_view(raw: dict[str, Any] | None, row: ResultRow | None, batch_ended: 
         out.append(safe_text(message.get("id", "—"), limit=80, single_line=True))
         out.append("\n")
         _usage(message, row, out)
-        cb.content(message.get("content"), out)
+        cb.content(message.get("content"), out, show_thinking=show_thinking)
     elif kind == "errored":
         error = result["error"] if isinstance(result.get("error"), dict) else {}
         inner = error["error"] if isinstance(error.get("error"), dict) else error
