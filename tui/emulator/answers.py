@@ -441,9 +441,9 @@ def build(features: dict, text: str, max_tokens: int, digest: int, message_id: s
         if search["pause"]:
             stop = "pause_turn"
         else:
-            sentences = [s for s in text.replace("” ", "”. ").split(". ") if s]
-            first = sentences[0].rstrip(".") + "." if sentences else text
-            rest = " ".join(sentences[1:]).strip()
+            sentences = [s for s in re.split(r"(?<=[.!?])\s+", text) if s]
+            first = sentences[0] if sentences else text
+            rest = " ".join(sentences[1:])
             planned.append(({"type": "text", "text": "Based on what I found: ", "citations": None}, 0))
             planned.append(({"type": "text", "text": first, "citations": [_citation(found[0], message_id, first)]},
                             0))
