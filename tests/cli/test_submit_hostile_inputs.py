@@ -50,7 +50,7 @@ def test_params_of_the_wrong_type_are_named_by_line_and_field(tmp_path, journal_
         f"{path}:4: params.system must be a string or an array of content blocks, got number",
         f"{path}:5: params.temperature must be a number, got string",
         f"{path}:6: params.tools must be an array, got object",
-        f"{path}:7: params.max_tokens must be at most 128,000 (the most output any model allows), "
+        f"{path}:7: params.max_tokens must be at most 64,000 for 'claude-haiku-4-5' (its output limit), "
         f"got {2 ** 63:,}",
         f"{path}:8: params.messages[0].content is missing",
         f"{path}: 7 problems; nothing was sent",
@@ -60,7 +60,7 @@ def test_params_of_the_wrong_type_are_named_by_line_and_field(tmp_path, journal_
 
 
 def test_the_largest_max_tokens_gives_a_bounded_estimate(tmp_path, journal_path) -> None:
-    path = write_jsonl(tmp_path / "big.jsonl", [_line("a", max_tokens=128_000)])
+    path = write_jsonl(tmp_path / "big.jsonl", [_line("a", max_tokens=64_000)])   # the most claude-haiku-4-5 writes
     run = cli("submit", str(path), "--dry-run", journal=journal_path, timeout=60)
     assert run.code == 0, run.text
     [cost] = [line for line in run.out.splitlines() if "Estimated cost" in line]

@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from tui.core.submit.params import (MAX_OUTPUT_TOKENS, check_params, describe, model_fine, params_fine, text_chars,
+from tui.core.submit.params import (check_params, describe, max_output_tokens, model_fine, params_fine, text_chars,
                                     type_name)
 from tui.core.words import plural
 
@@ -267,7 +267,7 @@ class _Builder:
             if (type(custom_id) is str and type(params) is dict and custom_id not in self.seen
                     and _ID_MATCH(custom_id) and type(model := params.get("model")) is str
                     and (model in self.tallies or model and model_fine(model))
-                    and type(mt := params.get("max_tokens")) is int and 1 <= mt <= MAX_OUTPUT_TOKENS
+                    and type(mt := params.get("max_tokens")) is int and 1 <= mt <= max_output_tokens(model)
                     and type(messages := params.get("messages")) is list and messages
                     and params.get("stream") is not True and params_fine(params, messages)):
                 try:
