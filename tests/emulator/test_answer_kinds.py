@@ -82,6 +82,7 @@ async def test_thinking_leaves_the_rest_of_max_tokens_to_the_text(emulator, chec
     lines = await run(emulator, checked_async, requests)
     for r in requests:
         msg = message(lines, r["custom_id"])
+        assert kinds(msg)[0] == "thinking"
         assert msg["usage"]["output_tokens"] <= 1100
         if msg["stop_reason"] == "max_tokens":
             assert msg["usage"]["output_tokens"] == 1100
@@ -248,3 +249,5 @@ async def test_a_state_file_keeps_what_each_request_asked_for(emulator_factory, 
     async with emulator_factory(seed=3) as again:
         state_file.load(again, tmp_path / "state.json")
         assert again.results_for(batch_id) == lines
+    shown = {b["type"] for line in lines.values() for b in line["result"]["message"]["content"]}
+    assert {"thinking", "server_tool_use", "web_search_tool_result"} <= shown
