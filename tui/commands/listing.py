@@ -1,4 +1,8 @@
-"""`claude-batch-tui list [--json]`: every batch the journal knows, newest first. Needs no key.
+"""`claude-batch-tui list [--json] [--offline]`: every batch the journal knows, newest first.
+
+With a key (or `--base-url`), one bounded listing call first adopts the batches made elsewhere and found on the
+account (as the TUI and `watch` do), so they are listed too; a server out of reach is said on stderr and the
+journal is listed all the same. Without a key, or with `--offline`, it lists the journal alone.
 
 The table: short id (a unique end of the id, accepted by the other commands), status, request counts,
 age, cost when known, name, in the words the TUI uses (`tui.core.words`); then one line for each batch whose
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from tui.commands._session import finish, open_journal, say, warn
 from tui.core.models import BatchRow
@@ -20,10 +25,14 @@ from tui.core.words import batch_name, duration, result_anomalies, short_id, sta
 
 HEADERS = ("ID", "STATUS", "REQUESTS", "OK", "ERR", "CANC", "EXP", "AGE", "COST", "NAME")
 RIGHT = {"REQUESTS", "OK", "ERR", "CANC", "EXP", "AGE", "COST"}
+LIST_TIMEOUT = 10.0   # seconds the listing call may take before the journal is listed alone
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable: a JSON array, full ids")
+    parser.add_argument("--offline", action="store_true",
+                        help="list the journal only; by default, when a key is set, batches made elsewhere and "
+                             "found on the account are adopted first (one listing call)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,12 +102,37 @@ def as_json(row: BatchRow) -> dict:
     }
 
 
+async def _adopt(args: argparse.Namespace, journal: Any) -> bool:
+    """Adopt the account's batches made elsewhere; never fails the listing (said on stderr instead).
+    True when some were adopted."""
+    from tui.commands._session import CommandError, make_cli_client
+    from tui.core.poll.adopt import adopt_from_account
+    from tui.core.words import plural
+
+    try:
+        client = make_cli_client(args)
+    except CommandError:
+        return False   # no key: `list` needs none, and lists the journal
+    async with client:
+        report = await adopt_from_account(journal, client, timeout=LIST_TIMEOUT)
+    if report.error:
+        warn(f"note: could not look for batches made elsewhere ({report.error}); listing the journal only")
+    elif report.waited:
+        warn("note: some batches of this journal are not sent yet; batches made elsewhere are adopted once "
+             "they are (so a new batch of yours is not taken for a stranger)")
+    if report.adopted:
+        warn(f"adopted {plural(len(report.adopted), 'batch')} made elsewhere (found on the account)")
+    return bool(report.adopted)
+
+
 async def _run(args: argparse.Namespace) -> int:
     from tui.core.journal.batches import list_batches
 
     journal = await open_journal(args)
     try:
-        rows = await list_batches(journal)
+        rows = await list_batches(journal)   # first: a journal in trouble is said before any call is made
+        if not args.offline and await _adopt(args, journal):
+            rows = await list_batches(journal)
         now = journal.clock.now()
         from tui.core.money.spend import batch_spend
 

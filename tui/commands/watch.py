@@ -4,7 +4,9 @@ Runs what the TUI runs in the background: recovery of interrupted submissions, t
 ingest. Prints one line per change (short id, status, counts, results ingested) and one-line warnings for
 network trouble, which is retried. Each batch's results are checked against what was sent: missing
 results, lines for custom_ids never sent (unknown ids) and repeated lines get a warning line.
-It follows the batches the journal knows; it does not adopt others from the account (the TUI does).
+It follows the batches the journal knows and, as the TUI does, adopts those it finds on the account that were made
+elsewhere (another machine, a script, the console): one listing call at the start, then the poller's own look
+every minute. `--no-adopt` follows only the journal's batches.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--interval", type=_interval, default=DEFAULT_INTERVAL, metavar="S",
                         help=f"poll young batches every S seconds (default {DEFAULT_INTERVAL:g}); "
                              "older ones less often")
+    parser.add_argument("--no-adopt", dest="adopt", action="store_false",
+                        help="follow only the batches in the journal; by default batches made elsewhere and "
+                             "found on the account are adopted and followed too (as the TUI does)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,7 +57,7 @@ async def _run(args: argparse.Namespace) -> int:
     try:
         journal = await open_journal(args)
         try:
-            return await Watch(journal, client, args.interval).run()
+            return await Watch(journal, client, args.interval, adopt=getattr(args, "adopt", True)).run()
         finally:
             await journal.close()
     finally:
@@ -72,11 +77,14 @@ def progress_line(row: Any) -> str:
 
 
 class Watch:
-    def __init__(self, journal: Any, client: Any, interval: float) -> None:
+    def __init__(self, journal: Any, client: Any, interval: float, *, adopt: bool = True) -> None:
         from tui.core.poll.loop import Poller
 
         self.journal = journal
-        self.poller = Poller(journal, client, adopt=False, min_interval=interval,
+        self.client = client
+        self.adopt = adopt
+        self.interval = interval
+        self.poller = Poller(journal, client, adopt=adopt, min_interval=interval,
                              max_interval=max(interval, 60.0))
         self.stop = asyncio.Event()
         self.interrupted = False
@@ -87,10 +95,14 @@ class Watch:
     async def run(self) -> int:
         from tui.core.journal.batches import list_batches
 
-        rows = await list_batches(self.journal)
+        rows = await list_batches(self.journal)   # first: a journal in trouble is said before any call is made
+        looked = await self.adopt_from_account() if self.adopt else False
+        if looked:
+            rows = await list_batches(self.journal)
         tracked = [r for r in rows if r.id]
         if not rows:
-            say("nothing to watch: the journal has no batches (submit some first)")
+            say("nothing to watch: the journal has no batches" + (" and none were found on the account" if
+                looked else "") + " (submit some first)")
             return 0
         from tui.core.poll.ingest import READ_WHOLE
 
@@ -132,6 +144,25 @@ class Watch:
             return 130
         return await self.summary()
 
+    async def adopt_from_account(self) -> bool:
+        """The batches made elsewhere, found on the account, are followed too (one bounded listing call).
+        True when the account could be read."""
+        from tui.core.poll.adopt import adopt_from_account
+
+        report = await adopt_from_account(self.journal, self.client, min_interval=self.interval,
+                                          max_interval=max(self.interval, 60.0))
+        if report.error:
+            warn(f"warning: could not look for batches made elsewhere: {report.error} (will retry)")
+        if report.unreadable:
+            warn(f"warning: {plural(report.unreadable, 'batch')} on the account could not be read (left alone)")
+        self.say_adopted(report.adopted)
+        return report.error is None
+
+    def say_adopted(self, rows: list[Any]) -> None:
+        if rows:
+            say(f"adopted {plural(len(rows), 'batch')} made elsewhere (found on the account): "
+                + ", ".join(short_id(r) for r in rows[:10]) + (f" and {len(rows) - 10} more" if len(rows) > 10 else ""))
+
     def _interrupt(self) -> None:
         self.interrupted = True
         self.stop.set()
@@ -145,8 +176,12 @@ class Watch:
     async def on_sweep(self, result: Any) -> None:
         for error in result.errors:
             warn(f"warning: {error} (will retry)")
+        self.say_adopted(result.adopted)
         for row in result.changed:
             self.show(row)
+        for row in result.adopted:
+            if self.waiting(row):
+                self.show(row)
         from tui.core.timing.deadlines import expiry_notice, take_expiry_warnings
 
         for row in await take_expiry_warnings(self.journal):

@@ -23,9 +23,10 @@ from tui.core.clock import Clock
 from tui.core.poll.ingest import READ_WHOLE, IngestReport, ingest
 from tui.core.journal.connection import Journal, one_row
 from tui.core.models import BatchRow, SweepResult
+from tui.core.poll.adopt import unreadable as _unreadable
 from tui.core.poll.sweep_plan import MAX_RETRY_AFTER, PollPlan, Schedule, retry_after_seconds
 from tui.core.poll.sweep_write import MAX_BACKOFF, SweepWriter, backoff
-from tui.core.journal.batches import get_batch, get_batches, server_fields
+from tui.core.journal.batches import get_batch, get_batches
 from tui.core.submit.send import SETTLE_AFTER, recover
 
 LIST_PAGE = 1000
@@ -341,18 +342,6 @@ class Poller:
             delay = min(delay, self._last_adopt_scan + ADOPT_EVERY - mono)
         delay = max(delay, self._pause_until - mono)
         return max(MIN_DELAY, min(delay, self.max_interval))
-
-
-def _unreadable(batch: Any) -> str | None:
-    """Why a MessageBatch from the server cannot be stored (a misbehaving server or proxy), else None."""
-    try:
-        fields = server_fields(batch)
-    except (TypeError, ValueError, AttributeError) as exc:
-        return f"the server sent a batch that cannot be read ({exc})"[:300]
-    if not isinstance(fields["id"], str) or not isinstance(fields["processing_status"], str) \
-            or not isinstance(fields["results_url"], (str, type(None))):
-        return "the server sent a batch that cannot be read (id, processing_status or results_url missing)"
-    return None
 
 
 async def _maybe_await(value: Any) -> None:

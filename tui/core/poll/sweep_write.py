@@ -8,14 +8,13 @@ from typing import Any
 
 import orjson
 
-from tui.core.journal.connection import Journal, one_row
+from tui.core.journal.connection import Journal
+from tui.core.poll.adopt import STATE_COLUMNS as _STATE_COLUMNS, record_adopted
 from tui.core.poll.sweep_plan import PollPlan, next_interval, server_changed
 from tui.core.journal.batches import server_fields
 
 MAX_BACKOFF = 300.0
 GONE_MESSAGE = "not found on the server (404): deleted or not visible to this key"
-_STATE_COLUMNS = ("processing_status", "n_processing", "n_succeeded", "n_errored", "n_canceled", "n_expired",
-                  "created_at", "expires_at", "ended_at", "cancel_initiated_at", "archived_at", "results_url")
 _UPDATE_STATE = ("UPDATE batches SET " + ", ".join(f"{c} = ?" for c in _STATE_COLUMNS) +
                  ", last_polled_at = ?, next_poll_at = ?, poll_errors = 0, last_poll_error = NULL, gone = 0 "
                  "WHERE local_id = ?")
@@ -89,28 +88,10 @@ class SweepWriter:
         """Record batches seen on the account that the journal does not know (inside the sweep's transaction)."""
         if not self.adopt or not plan.foreign:
             return []
-        db = self.journal.db
-        async with db.execute("SELECT COUNT(*) FROM batches WHERE id IS NULL AND intent_state NOT IN "
-                              "('failed', 'created')") as cur:
-            (in_flight,) = await one_row(cur)
-        if in_flight:
-            return []   # a submission is under way: its new batch must fill its intent, not be adopted
-        ids = orjson.dumps([b.id for b in plan.foreign]).decode()
-        async with db.execute("SELECT id FROM batches WHERE id IN (SELECT value FROM json_each(?))", (ids,)) as cur:
-            known = {i for (i,) in await cur.fetchall()}
-        new = {b.id: b for b in plan.foreign if b.id not in known}
-        if not new:
-            return []
-        columns = ("id", *_STATE_COLUMNS, "adopted", "intent_state", "last_polled_at", "next_poll_at")
-        rows = []
-        for batch in new.values():
-            fields = server_fields(batch)
-            next_at = scheduled[batch.id] = self._next_at(fields, now)
-            rows.append((batch.id, *(fields[c] for c in _STATE_COLUMNS), 1, "created", now, next_at))
-        await db.executemany(f"INSERT INTO batches({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                             rows)
-        async with db.execute("SELECT local_id, id FROM batches WHERE id IN (SELECT value FROM json_each(?))",
-                              (orjson.dumps(list(new)).decode(),)) as cur:
-            local_ids = {batch_id: local_id for local_id, batch_id in await cur.fetchall()}
-        await db.executemany(_EVENT, [(now, "adopted", local_ids[i], orjson.dumps({"id": i}).decode()) for i in new])
-        return [local_ids[i] for i in new]
+
+        def next_at(fields: dict[str, Any]) -> float | None:
+            at = scheduled[fields["id"]] = self._next_at(fields, now)
+            return at
+
+        recorded = await record_adopted(self.journal.db, plan.foreign, now, next_at)
+        return list(recorded.values()) if recorded else []
