@@ -105,8 +105,8 @@ class HelpScreen(ModalScreen[None]):
         """(section, key, what it does) for every section, without repeats."""
         rows: list[tuple[str, str, str]] = []
         for title, bindings in self.sections:
-            pairs = [(self.app.get_key_display(Binding(key.strip(), b.action)), b.description)
-                     for b in bindings for key in b.key.split(",")]   # the key's name: "space", not "␣"
+            pairs = [(" / ".join(self.app.get_key_display(Binding(key.strip(), b.action)) for key in b.key.split(",")),
+                      b.description) for b in bindings]   # the key's name: "space", not "␣"; "home / g": one row
             for key, description in pairs + (_ALWAYS if title == EVERYWHERE else []):
                 if (title, key, description) not in rows:
                     rows.append((title, key, description))
