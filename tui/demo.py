@@ -24,6 +24,7 @@ from tui.core.clock import Clock
 from tui.core.journal.batches import get_batch
 from tui.core.submit.check import plan_from_requests
 from tui.core.submit.send import submit
+from tui.demo_answers import ANSWER_KINDS, answer_kinds_requests
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
@@ -69,6 +70,9 @@ class Story:
 
 def requests_for(story: Story, rng: random.Random) -> Iterator[tuple[str, bytes]]:
     """Plausible requests: (custom_id, params JSON) pairs, a share of them with an unknown model."""
+    if story.name == ANSWER_KINDS:   # thinking, tools and web search: tui/demo_answers.py
+        yield from answer_kinds_requests(story.requests, rng)
+        return
     stem = story.name.split(".")[0][:40]
     for i in range(story.requests):
         topic = rng.choice(_TOPICS)
@@ -148,6 +152,7 @@ class DemoEnvironment:
         await self.submit(app, Story("legal-contracts-summary.jsonl", 300, request_ms=20_000, model=MODELS[2]))
         await self.submit(app, Story("weekly-report-drafts.jsonl", 1_200, request_ms=25))
         await self.submit(app, Story("customer-emails-fr.jsonl", 800, request_ms=60, model=MODELS[1]))
+        await self.submit(app, Story(ANSWER_KINDS, 40, request_ms=100))
         await self.retry_when_ingested(app, product, request_ms=400)
         await self.submit(app, Story("catalog-enrichment-20k.jsonl", 20_000, request_ms=10, model=MODELS[1]))
         await asyncio.sleep(3)
