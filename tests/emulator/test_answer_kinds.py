@@ -251,3 +251,19 @@ async def test_a_state_file_keeps_what_each_request_asked_for(emulator_factory, 
         assert again.results_for(batch_id) == lines
     shown = {b["type"] for line in lines.values() for b in line["result"]["message"]["content"]}
     assert {"thinking", "server_tool_use", "web_search_tool_result"} <= shown
+
+
+async def test_a_hostile_input_schema_still_gets_a_small_answer(emulator, checked_async):
+    loop = {"type": "object", "properties": {"next": {"$ref": "#/$defs/node"}}, "required": ["next"],
+            "$defs": {"node": {"$ref": "#/$defs/node"}}}
+    huge = {"type": "object", "properties": {"s": {"type": "string", "minLength": 10 ** 9},
+                                             "a": {"type": "array", "minItems": 10 ** 9, "items": {"type": "integer"}}},
+            "required": ["s", "a"]}
+    tools = [{"name": "loop", "input_schema": loop}, {"name": "huge", "input_schema": huge}]
+    requests = (make_requests(2, prefix="loop", tools=tools, tool_choice={"type": "tool", "name": "loop"})
+                + make_requests(2, prefix="huge", tools=tools, tool_choice={"type": "tool", "name": "huge"}))
+    lines = await run(emulator, checked_async, requests)
+    for cid in lines:
+        msg = message(lines, cid)
+        assert kinds(msg) == ["tool_use"] or msg["stop_reason"] == "max_tokens"
+        assert len(json.dumps(msg)) < 20_000

@@ -25,6 +25,7 @@ THINKING_MIN_BUDGET = 1024
 EFFORTS = ("low", "medium", "high", "max")
 SERVICE_TIERS = ("auto", "standard_only")
 CACHE_TTLS = ("5m", "1h")
+MAX_EXAMPLE_SIZE = 1000  # a hostile schema's minLength/minItems/repeat cannot make the emulator build gigabytes
 SEARCH_TOKENS = 700  # input tokens one search's results add to the prompt (the API counts them as input)
 _DIRECT = {"type": "direct"}
 _DOMAINS = ("en.wikipedia.org", "docs.python.org", "www.nature.com", "developer.mozilla.org", "www.bbc.co.uk")
@@ -106,7 +107,7 @@ def _from_pattern(pattern: str) -> str | None:
                 out.append(_class_char(arg, c))
             elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
                 low, _high, sub = arg
-                out.append(walk(sub, depth + 1) * low)
+                out.append(walk(sub, depth + 1) * min(low, MAX_EXAMPLE_SIZE))
             elif op is c.SUBPATTERN:
                 out.append(walk(arg[-1], depth + 1))
             elif op is c.BRANCH:
@@ -165,7 +166,7 @@ def _string_for(schema: dict, name: str, hint: str) -> str:
     if isinstance(max_len, int) and max_len >= 0:
         value = value[:max_len]
     if isinstance(min_len, int) and len(value) < min_len:
-        value = value + "x" * (min_len - len(value))
+        value = value + "x" * (min(min_len, MAX_EXAMPLE_SIZE) - len(value))
     return value
 
 
@@ -243,7 +244,7 @@ def example_value(schema: Any, root: Any, digest: int, hint: str = "", name: str
     if kind == "array":
         items = schema.get("items", {})
         min_items = schema.get("minItems")
-        count: int = min_items if isinstance(min_items, int) else 0
+        count: int = min(min_items, MAX_EXAMPLE_SIZE) if isinstance(min_items, int) else 0
         one = example_value(items, root, digest >> 2, hint, name, depth + 1)
         if schema.get("uniqueItems") and isinstance(one, str):
             return [one] + [f"{one}{i}" for i in range(1, count)] if count else []
