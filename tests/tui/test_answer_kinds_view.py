@@ -116,3 +116,35 @@ def _request(custom_id: str, *keys: str):
                          ids=["thinking", "tool_use", "web_search", "unknown_block"])
 def test_snapshot(snap_compare, snapshot_app, custom_id, keys):
     assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=_request(custom_id, *keys))
+
+
+def test_hostile_citations_search_results_and_block_kinds_are_shown_safely():
+    from tui.widgets.response_view import result_view
+
+    evil = "\x1b[2J\x1b]0;pwned\x07 \u202eevil"
+    content = [
+        {"type": "text", "text": "Claim.", "citations": [
+            {"type": "web_search_result_location", "url": f"https://x.test/{evil}", "title": evil,
+             "cited_text": "c", "encrypted_index": "i"},
+            "not an object", {"type": "char_location", "document_title": None, "start_char_index": 3}]},
+        {"type": "text", "text": "More.", "citations": "not a list"},
+        {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": [
+            {"type": "web_search_result", "title": evil, "url": evil, "page_age": evil, "encrypted_content": "x"},
+            "junk"]},
+        {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_2",
+         "content": {"type": "web_search_tool_result_error", "error_code": "max_uses_exceeded"}},
+        {"type": evil, "x": 1},
+        {"type": "thinking"}, {"type": "redacted_thinking", "data": 5},
+    ]
+    raw = {"custom_id": "x", "result": {"type": "succeeded", "message": {
+        "model": "m", "id": "i", "stop_reason": "pause_turn", "content": content,
+        "usage": {"input_tokens": 1, "output_tokens": 2, "server_tool_use": {"web_search_requests": 3},
+                  "cache_creation": {"ephemeral_1h_input_tokens": 4}, "inference_geo": evil}}}}
+    plain = result_view(raw, None, True).plain
+    for ch in ("\x1b", "\x07", "\u202e"):
+        assert ch not in plain
+    assert "Claim.[1][2]" in plain and "More." in plain
+    assert "[1] ␛[2J␛]0;pwned␇ <U+202E>evil" in plain and "https://x.test/␛[2J" in plain
+    assert "the search failed: max_uses_exceeded" in plain
+    assert "3 web searches" in plain and "(1h 4)" in plain
+    assert "▍␛[2J␛]0;pwned␇ <U+202E>evil  a kind this version does not know" in plain
