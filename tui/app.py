@@ -124,7 +124,7 @@ class BatchApp(App[None]):
         finally:
             if not sdk.done():
                 sdk.cancel()
-        self.client = make_client(self.api_key or "", self.base_url)
+        self.client = make_client(self.api_key or "", self.base_url, clock=self.clock)
         self.poller = poller_class(self.journal, self.client, min_interval=DEMO_POLL_INTERVAL) if self.demo \
             else poller_class(self.journal, self.client)
         self.ready.set()

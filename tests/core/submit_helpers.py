@@ -83,3 +83,54 @@ class CreateAnswerDelay:
                 dst.close()
 
         await asyncio.gather(pump(reader, up_writer, False), pump(up_reader, writer, is_create))
+
+
+class CreateAnswerGate(CreateAnswerDelay):
+    """The relay, holding every create's answer until `open()` (or, for the creates numbered in `lose`, in
+    the order they reached it, dropping the answer: the connection is closed instead). `creates` counts the
+    creates that reached the server side of the relay; `held` the answers being held back. A connection is
+    judged by its first request: the client must open one per request (no keep-alive)."""
+
+    def __init__(self, target_url: str, lose: set[int] = frozenset()) -> None:
+        super().__init__(target_url, 0.0)
+        self.lose = set(lose)
+        self.creates = 0
+        self.gate = asyncio.Event()
+
+    def open(self) -> None:
+        self.gate.set()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.open()   # nothing stays held past the test
+        await super().__aexit__(*exc)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._tasks.add(asyncio.current_task())
+        up_reader, up_writer = await asyncio.open_connection(self.host, self.port)
+        self._writers += [writer, up_writer]
+        first = await reader.read(65536)
+        is_create = first.startswith(b"POST /v1/messages/batches ")
+        number = None
+        if is_create:
+            number = self.creates
+            self.creates += 1
+        up_writer.write(first)
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, hold: bool) -> None:
+            try:
+                while data := await src.read(65536):
+                    if hold:
+                        self.held += 1
+                        if number in self.lose:
+                            break
+                        await self.gate.wait()
+                        self.held -= 1
+                        hold = False
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pump(reader, up_writer, False), pump(up_reader, writer, is_create))

@@ -15,6 +15,7 @@ import zlib
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from tui.core.clock import Clock
 from tui.core.words import byte_size
 
 if TYPE_CHECKING:
@@ -26,9 +27,11 @@ _INFLATE = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS, "x-gzip": 16
 
 
 def make_client(api_key: str, base_url: str | None = None, *, max_retries: int = 2,
-                timeout: float = DEFAULT_TIMEOUT, max_response_bytes: int = MAX_RESPONSE_BYTES) -> AsyncAnthropic:
+                timeout: float = DEFAULT_TIMEOUT, max_response_bytes: int = MAX_RESPONSE_BYTES,
+                clock: Clock | None = None) -> AsyncAnthropic:
     """An `AsyncAnthropic` for the real API (base_url None) or any server that speaks it, its answers
-    (results streams aside) read within `max_response_bytes`.
+    (results streams aside) read within `max_response_bytes`. With `clock`, the `date` header of every
+    answer measures the server's clock against it (`Clock.server_now`: what server dates are shown against).
 
     Creates must use `client.with_options(max_retries=0)`: the SDK sends no idempotency key, so its
     own retry of a create can make a duplicate batch.
@@ -36,8 +39,11 @@ def make_client(api_key: str, base_url: str | None = None, *, max_retries: int =
     import anthropic
 
     bound = _ResponseBound(max_response_bytes)
+    on_response: list[Any] = [bound.on_response]
+    if clock is not None:
+        on_response.insert(0, _ServerDate(clock))
     http_client = anthropic.DefaultAsyncHttpxClient(   # the SDK's own defaults (timeouts, proxies, keep-alive)
-        timeout=timeout, event_hooks={"request": [bound.on_request], "response": [bound.on_response]})
+        timeout=timeout, event_hooks={"request": [bound.on_request], "response": on_response})
     return anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=max_retries,
                                     timeout=timeout, http_client=http_client)
 
@@ -55,6 +61,16 @@ def response_refused() -> type[Exception]:
             self.status_code = status_code
 
     return ResponseRefused
+
+
+class _ServerDate:
+    """httpx event hook: every answer's `date` header (errors and results streams too) goes to the clock."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    async def __call__(self, response: Any) -> None:
+        self.clock.observe_server_date(response.headers.get("date"))
 
 
 def _bounded(path: str) -> bool:

@@ -16,8 +16,27 @@
    back to `intent` at once, with why in `intent_error`, for the next `recover()` to send. A server that
    stops answering while settling: the row stays `sending` and the next `recover()` settles it.
 
-Creates run in parallel, except that two chunks with the same request count are never in flight together
-from one process: the count is what matches an ambiguous create to its intent.
+Matching a batch to its intent, and why creates of equal chunks can overlap:
+- The list of batches is all there is to settle with. A MessageBatch carries no metadata and no custom_ids;
+  its results (which name every custom_id) exist only once it has ended, hours later. So an ambiguous create
+  is matched by what the list does show: the request count, and `created_at` within the send window.
+- The window is on the server's clock. Every list answer's `date` header measures the server's clock against
+  ours (to the second), and the window [sent - SKEW, now + SKEW] is moved by that offset, so a server clock
+  minutes off neither hides our batch (then resent: a duplicate) nor widens the window. An answer without a
+  `date` header falls back to our own clock with the wide UNMEASURED_SKEW.
+- Two creates of the same count whose outcomes were both lost could not be told apart. So among the creates of
+  one process, a create of count N goes out only once every earlier create of count N is *identified*: its
+  answer came, it was settled, or the list already shows an unclaimed count-N batch made since it was sent
+  (the server makes a batch as soon as it has read the body; the answer can come much later). While a create
+  of count N is in flight and another of count N waits, the list is read every EARLY_LOOK seconds (backing
+  off) to spot it; that batch is reserved for it (in memory: no other row may take it) and the next create of
+  count N goes out, overlapping the answers. If the answer is then lost, the reserved batch is the one.
+  Chunks of different counts never wait on each other. At most PARALLEL_CREATES creates are in flight.
+- After a kill, `recover()` settles a job's `sending` rows of one count in the order they were sent, each
+  taking the oldest unclaimed match in its window: the order the server made them in, since a create of count
+  N was only sent once the one before had been seen.
+- Not covered: another process creating a batch of the same count within the window at the same moment
+  (another submit of a same-size chunk on the same account): the list cannot tell the two apart.
 """
 
 from __future__ import annotations
@@ -26,14 +45,16 @@ import asyncio
 import math
 import os
 import sqlite3
-from collections import defaultdict
+import weakref
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from tui.core.api.errors import describe_api_error
-from tui.core.clock import parse_ts
+from tui.core.clock import parse_ts, server_date
 from tui.core.journal.connection import Journal, JournalError, one_row
+from tui.core.journal.search import index_requests
 from tui.core.models import BatchRow
 from tui.core.submit.check import Plan, PlanError, plan, plan_from_requests
 from tui.core.journal.batches import apply_server_state, get_batch
@@ -47,10 +68,12 @@ except ImportError:  # pragma: no cover - Windows: no liveness check, recover() 
     fcntl = None  # type: ignore[assignment]
 
 CREATE_PATH = "/v1/messages/batches"
-PARALLEL_CREATES = 4
+PARALLEL_CREATES = 8
 SETTLE_AFTER = 20.0          # seconds an ambiguous create may still take to appear in the list
 SETTLE_POLL = 1.0            # seconds between list calls while settling
-CLOCK_SKEW = 120.0           # tolerance between our clock and the server's created_at
+SKEW = 10.0                  # tolerance around the send window on the server's clock, measured (`date`)
+UNMEASURED_SKEW = 120.0      # the same when the server's answer had no readable `date` header
+EARLY_LOOK = (0.05, 1.0)     # first and longest wait between list calls looking for a create in flight
 MAX_SEND_SECONDS = 3600.0    # a create older than its send time by more than this is not ours
 MAX_SENDS = 3                # fresh sends of one intent after it was settled as not created
 MAX_RATE_LIMITED = 8         # 429 answers accepted per intent before giving up
@@ -147,6 +170,7 @@ async def record_intents(journal: Journal, plan: Plan, *, label: str | None = No
                                          rows)
                     rows.clear()
             await db.executemany("INSERT INTO requests(batch_local_id, custom_id, params) VALUES (?,?,?)", rows)
+            await index_requests(db, local_ids)   # the words `/` searches, in the same transaction
             await journal.record_event("intent", job_id=job_id, detail={
                 "source": plan.source, "requests": plan.request_count, "batches": len(plan.chunks),
                 "bytes": plan.total_bytes, "parent_id": parent_id})
@@ -202,9 +226,9 @@ async def recover(journal: Journal, client: Any, *, settle_after: float = SETTLE
         if not lock.try_acquire():
             continue
         try:
-            async with journal.db.execute(
+            async with journal.db.execute(   # rows in flight first, in the order they were sent (see the top)
                     "SELECT local_id FROM batches WHERE job_id = ? AND intent_state IN ('intent','sending')"
-                    " ORDER BY local_id", (job_id,)) as cur:
+                    " ORDER BY intent_state != 'sending', intent_sent_at, local_id", (job_id,)) as cur:
                 local_ids = [r[0] for r in await cur.fetchall()]
             if local_ids:
                 await journal.record_event("recover", job_id=job_id, detail={"batches": len(local_ids)})
@@ -213,6 +237,40 @@ async def recover(journal: Journal, client: Any, *, settle_after: float = SETTLE
         finally:
             lock.release()
     return [row for lid in touched if (row := await get_batch(journal, lid)) is not None]
+
+
+class _InFlight:
+    """What the creates of one process (one event loop) share, across jobs: one gate per request count (a
+    create of count N waits until the one before it is identified) and the batches spotted in the list for
+    creates still in flight (batch id -> row), which no other row may take."""
+
+    def __init__(self) -> None:
+        self.gates: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.waiting: Counter[int] = Counter()
+        self.reserved: dict[str, tuple[int, Any]] = {}
+
+
+_IN_FLIGHT: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _InFlight] = weakref.WeakKeyDictionary()
+
+
+def _in_flight() -> _InFlight:
+    loop = asyncio.get_running_loop()
+    shared = _IN_FLIGHT.get(loop)
+    if shared is None:
+        shared = _IN_FLIGHT[loop] = _InFlight()
+    return shared
+
+
+class _Gate:
+    """The gate of one count, held by one create until it is identified; released once."""
+
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self.lock, self.held = lock, True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.lock.release()
 
 
 class _Sender:
@@ -224,11 +282,15 @@ class _Sender:
             options["timeout"] = create_timeout
         self.creator = client.with_options(**options)
         self.slots = asyncio.Semaphore(PARALLEL_CREATES)
-        self.by_count: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.shared = _in_flight()
 
     async def run(self, local_ids: Iterable[int]) -> None:
         """Send every intent; only when all are done (the job lock must outlive every send) re-raise a failure."""
-        outcomes = await asyncio.gather(*(self._one(lid) for lid in local_ids), return_exceptions=True)
+        local_ids = list(local_ids)
+        counts = {}
+        for lid in local_ids:   # read before any task starts, so the gates are queued for in this order
+            counts[lid] = (await self._row(lid))["intent_request_count"]
+        outcomes = await asyncio.gather(*(self._one(lid, counts[lid]) for lid in local_ids), return_exceptions=True)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
@@ -239,47 +301,109 @@ class _Sender:
                 " WHERE local_id = ?", (local_id,)) as cur:
             return await one_row(cur)
 
-    async def _one(self, local_id: int) -> None:
+    async def _one(self, local_id: int, count: int) -> None:
+        shared = self.shared
+        shared.waiting[count] += 1
+        try:
+            await shared.gates[count].acquire()
+        finally:
+            shared.waiting[count] -= 1
+        gate = _Gate(shared.gates[count])
+        try:
+            async with self.slots:
+                await self._send(local_id, count, gate)
+        finally:
+            gate.release()
+            self._forget(local_id)
+
+    async def _hold(self, count: int, gate: _Gate) -> None:
+        """Take the gate of `count` again (a create that must be sent once more, after it let the next go)."""
+        if gate.held:
+            return
+        self.shared.waiting[count] += 1
+        try:
+            await gate.lock.acquire()
+        finally:
+            self.shared.waiting[count] -= 1
+        gate.held = True
+
+    def _forget(self, local_id: int) -> None:
+        for batch_id in [b for b, (lid, _) in self.shared.reserved.items() if lid == local_id]:
+            del self.shared.reserved[batch_id]
+
+    async def _send(self, local_id: int, count: int, gate: _Gate) -> None:
         row = await self._row(local_id)
-        async with self.by_count[row["intent_request_count"]], self.slots:
-            row = await self._row(local_id)
-            if row["intent_state"] == "sending":
-                outcome = await self._settle(row, row["intent_sent_at"], "a previous run was interrupted")
+        if row["intent_state"] == "sending":
+            outcome = await self._settle(row, row["intent_sent_at"], "a previous run was interrupted")
+            if outcome != "absent":
+                return
+        sends = rate_limited = 0
+        last_error = ""
+        while True:
+            self._forget(local_id)       # a batch spotted for an earlier send that was not made was not ours
+            await self._hold(count, gate)
+            if not await self._set_state(local_id, "intent", "sending", sent=True):
+                return  # someone else holds it
+            sent_at = self.journal.clock.now()
+            body = await self._body(local_id)
+            try:
+                batch = await self._create(local_id, count, sent_at, body, gate)
+            except Exception as exc:  # noqa: BLE001 - every failure is classified below, none is swallowed
+                kind = _classify(exc)
+                last_error = describe_api_error(exc)
+                spotted = self._spotted(local_id)
+                if kind == "ambiguous" and spotted is not None:   # its batch was seen in the list meanwhile
+                    if await self._created(local_id, spotted, how="seen in the list while its answer was on the way"):
+                        return
+                if kind == "rate_limited" and rate_limited < MAX_RATE_LIMITED:
+                    rate_limited += 1
+                    await self._set_state(local_id, "sending", "intent")
+                    await asyncio.sleep(_retry_after(exc))
+                    continue
+                if kind == "unreachable":   # nothing reached the server: the next recover() sends it
+                    await self._unsent(local_id, f"not sent yet: {last_error}")
+                    return
+                if kind != "ambiguous":
+                    await self._fail(local_id, last_error)
+                    return
+                outcome = await self._settle(await self._row(local_id), sent_at, last_error)
                 if outcome != "absent":
                     return
-            sends = rate_limited = 0
-            last_error = ""
+                sends += 1
+                if sends >= MAX_SENDS:
+                    await self._fail(local_id, f"not created after {sends} attempts: {last_error}")
+                    return
+                continue
+            await self._created(local_id, batch, how="created")
+            return
+
+    async def _create(self, local_id: int, count: int, sent_at: float, body: bytes, gate: _Gate) -> Any:
+        """The create's answer. Meanwhile, while another create of the same count waits for the gate, look
+        for this one's batch in the list: once it is there, reserve it and open the gate."""
+        post = asyncio.ensure_future(self.creator.post(CREATE_PATH, cast_to=_message_batch_type(), content=body))
+        pause, longest = EARLY_LOOK
+        try:
             while True:
-                if not await self._set_state(local_id, "intent", "sending", sent=True):
-                    return  # someone else holds it
-                sent_at = self.journal.clock.now()
-                body = await self._body(local_id)
-                try:
-                    batch = await self.creator.post(CREATE_PATH, cast_to=_message_batch_type(), content=body)
-                except Exception as exc:  # noqa: BLE001 - every failure is classified below, none is swallowed
-                    kind = _classify(exc)
-                    last_error = describe_api_error(exc)
-                    if kind == "rate_limited" and rate_limited < MAX_RATE_LIMITED:
-                        rate_limited += 1
-                        await self._set_state(local_id, "sending", "intent")
-                        await asyncio.sleep(_retry_after(exc))
-                        continue
-                    if kind == "unreachable":   # nothing reached the server: the next recover() sends it
-                        await self._unsent(local_id, f"not sent yet: {last_error}")
-                        return
-                    if kind != "ambiguous":
-                        await self._fail(local_id, last_error)
-                        return
-                    outcome = await self._settle(await self._row(local_id), sent_at, last_error)
-                    if outcome != "absent":
-                        return
-                    sends += 1
-                    if sends >= MAX_SENDS:
-                        await self._fail(local_id, f"not created after {sends} attempts: {last_error}")
-                        return
+                await asyncio.wait({post}, timeout=pause)
+                if post.done():
+                    break
+                pause = min(pause * 2, longest)
+                if not gate.held or not self.shared.waiting[count]:
                     continue
-                await self._created(local_id, batch, how="created")
-                return
+                try:
+                    match = await self._find(local_id, count, sent_at)
+                except Exception:  # noqa: BLE001 - the list could not be read now: the answer will tell
+                    continue
+                if match is not None and gate.held:
+                    self.shared.reserved[match.id] = (local_id, match)
+                    gate.release()
+            return post.result()
+        finally:
+            if not post.done():
+                post.cancel()
+
+    def _spotted(self, local_id: int) -> Any | None:
+        return next((batch for lid, batch in self.shared.reserved.values() if lid == local_id), None)
 
     async def _body(self, local_id: int) -> bytes:
         parts = []
@@ -336,7 +460,7 @@ class _Sender:
         deadline = loop.time() + wait
         while True:
             try:
-                match = await self._find(count, sent_at)
+                match = await self._find(local_id, count, sent_at)
                 listed = True
             except Exception as exc:  # noqa: BLE001 - an unreachable server leaves the row for recover()
                 match, listed, reason = None, False, describe_api_error(exc)
@@ -354,13 +478,23 @@ class _Sender:
         await self._set_state(local_id, "sending", "intent")
         return "absent"
 
-    async def _find(self, count: int, sent_at: float) -> Any | None:
-        """The oldest unclaimed batch with `count` requests created in [sent_at - skew, end of window]."""
-        start = sent_at - CLOCK_SKEW
+    async def _find(self, local_id: int, count: int, sent_at: float) -> Any | None:
+        """The oldest batch with `count` requests created in [sent_at - skew, end of window] on the server's
+        clock, not claimed by another row (in the journal, or spotted for another create in flight)."""
+        raw = await self.client.messages.batches.with_raw_response.list(limit=100)
+        now = self.journal.clock.now()
+        date = raw.headers.get("date")
+        self.journal.clock.observe_server_date(date)
+        server_at = server_date(date)
+        if server_at is None:
+            offset, skew = 0.0, UNMEASURED_SKEW
+        else:   # the header has whole seconds
+            offset, skew = server_at + 0.5 - now, SKEW
+        start = sent_at + offset - skew
         # a now before the send time is a wall clock set back since: the window still covers the send itself
-        end = min(max(self.journal.clock.now(), sent_at), sent_at + MAX_SEND_SECONDS) + CLOCK_SKEW
+        end = min(max(now, sent_at), sent_at + MAX_SEND_SECONDS) + offset + skew
         found = None
-        async for batch in self.client.messages.batches.list(limit=100):
+        async for batch in await raw.parse():
             try:
                 created = parse_ts(batch.created_at)
                 counts = batch.request_counts
@@ -371,11 +505,14 @@ class _Sender:
                 continue
             if created < start:
                 break
-            if total == count and created <= end and not await self._claimed(batch.id):
+            if total == count and created <= end and not await self._claimed(batch.id, local_id):
                 found = batch  # keep going: the list is newest first, the oldest match is ours
         return found
 
-    async def _claimed(self, batch_id: str) -> bool:
+    async def _claimed(self, batch_id: str, local_id: int) -> bool:
+        spotted = self.shared.reserved.get(batch_id)
+        if spotted is not None and spotted[0] != local_id:
+            return True
         async with self.journal.db.execute("SELECT 1 FROM batches WHERE id = ?", (batch_id,)) as cur:
             return await cur.fetchone() is not None
 
