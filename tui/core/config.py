@@ -1,8 +1,9 @@
-"""Where things live and how to reach the API: journal path, API key, base URL, the user's keymap. No side effects
-on import."""
+"""Where things live and how to reach the API: journal path, API key, base URL, the user's keymap, the settings the
+app remembers (the theme). No side effects on import."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -96,3 +97,55 @@ def load_keymap(path: Path) -> dict[str, str]:
             raise KeymapError(f"{path}: {binding_id!r} must be a string of keys, like \"x\" or \"ctrl+k,f2\"")
         keymap[binding_id] = keys.replace(" ", "")
     return keymap
+
+
+SETTINGS_FILE = "settings.toml"
+
+
+class SettingsError(ValueError):
+    """The settings file cannot be read or written; the message names the file and what is wrong."""
+
+
+def settings_path() -> Path:
+    """`settings.toml` in the user config folder (beside `keymap.toml`): what the app remembers, such as the theme."""
+    return user_config_dir() / SETTINGS_FILE
+
+
+def load_settings(path: Path) -> dict[str, str]:
+    """{name: value} of the string settings in `path`; {} when the file does not exist."""
+    import tomllib
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: cannot read: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    return {name: value for name, value in data.items() if isinstance(value, str)}
+
+
+def save_setting(path: Path, name: str, value: str) -> None:
+    """Set one setting, keeping the others. Written whole to a temporary file and renamed over the old one:
+    never half-written. A file that cannot be read is replaced."""
+    import json
+
+    try:
+        settings = load_settings(path)
+    except SettingsError:
+        settings = {}
+    settings[name] = value
+    # TOML basic strings take JSON's escapes (\" \\ \n \uXXXX); keys are bare words of this program
+    text = "".join(f"{key} = {json.dumps(val)}\n" for key, val in sorted(settings.items()))
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_text(text, encoding="utf-8")
+        os.replace(temp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise SettingsError(f"{path}: cannot write: {exc.strerror or exc}") from None
