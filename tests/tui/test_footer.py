@@ -1,5 +1,5 @@
 """The footer on narrow terminals: every key that applies fits at 80 columns, the way out comes first, and only
-a still narrower terminal loses the Sort and Mark hints (never help, quit or an action on the batch)."""
+a still narrower terminal loses the Sort, Mark and Rename hints (never help, quit or an action on the batch)."""
 
 from __future__ import annotations
 
@@ -23,12 +23,12 @@ async def test_the_footer_fits_every_width_and_keeps_the_way_out_first(journal_p
         await settle(pilot)
         narrow = _footer(app)                              # tight: each key against its word
         assert narrow.startswith("?Help qQuit") and narrow.endswith("DDelete") and len(narrow) <= 80, narrow
-        assert "sSort" in narrow and "␣Mark" in narrow and "palette" not in narrow
+        assert "sSort" in narrow and "␣Mark" in narrow and "LRename" in narrow and "palette" not in narrow
         await pilot.resize_terminal(66, 24)
         await settle(pilot)
         tiny = _footer(app)                                # the last resort: two hints left to ? and the palette
         assert tiny.startswith("?Help qQuit") and tiny.endswith("DDelete") and len(tiny) <= 66, tiny
-        assert "Sort" not in tiny and "Mark" not in tiny
+        assert "Sort" not in tiny and "Mark" not in tiny and "Rename" not in tiny
         await pilot.resize_terminal(130, 30)
         await settle(pilot)
         assert _footer(app) == wide

@@ -3,9 +3,9 @@
 At 80 columns the plain footer cuts off the last keys (help and quit among them). Below 120 columns this one
 switches to the compact style and drops the `^p palette` hint (`ctrl+p` is still listed in `?`); when the
 keys that apply still do not fit, it closes the gap between each key and its word (`DDelete`: the key keeps
-its own colour), and only if even that is too wide does it leave out the `s Sort` and `␣ Mark` hints (both
-in `?` and the palette). At every width the way out (`?` help, `q` quit/back) comes first, so what a narrow
-right edge could cut is never that.
+its own colour), and only if even that is too wide does it leave out the `s Sort`, `␣ Mark` and `L Rename`
+hints (all in `?` and the palette). At every width the way out (`?` help, `q` quit/back) comes first, so
+what a narrow right edge could cut is never that.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from textual.widgets import Footer
 
 WIDE = 120
 FIRST = ("help", "quit_app", "back")
-LAST_RESORT = ("cycle_sort", "toggle_mark")   # hints left out only when the keys do not fit even tight
+LAST_RESORT = ("cycle_sort", "toggle_mark", "rename_batch")   # left out only when the keys do not fit even tight
 
 
 def _width(keys: list[Any], *, tight: bool) -> int:
