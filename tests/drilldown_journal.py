@@ -1,8 +1,9 @@
 """Deterministic journals for the browse / batch / request tests and bench/ui.py.
 
 Rows go in with plain sqlite3 `executemany` (100,000 requests and results in a few seconds), in the exact
-shape the ingest writes: a `requests` row per submitted request and a `results` row per result line, with
-`raw` holding the line as received.
+shape the submit and the ingest write: a `requests` row per submitted request (its params, prompt text
+included) and a `results` row per result line, with `raw` holding the line as received, and their words in
+the search index (`tui.core.journal.search`), as the submit and the ingest put them there.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import orjson
 
 from tests.builders import params
+from tui.core.journal import search
 
 T0 = 1_790_000_000.0  # 2026-09-22 (a fixed "now" for snapshots)
 MODEL = "claude-sonnet-4-5"
@@ -116,18 +118,32 @@ def insert_batch(con: sqlite3.Connection, local_id: int, *, n: int, status: str 
     )
 
 
+def _last_rowid(con: sqlite3.Connection, table: str) -> int:
+    return con.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {table}").fetchone()[0]
+
+
+def _index(con: sqlite3.Connection, statement: str, before: int) -> None:
+    """Index the rows added after `before` (a journal older than the index has none to fill)."""
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_results'").fetchone():
+        con.execute(statement, (before,))
+
+
 def insert_requests(con: sqlite3.Connection, batch_local_id: int, items: Iterable[tuple[str, dict]]) -> None:
+    before = _last_rowid(con, "requests")
     con.executemany("INSERT INTO requests(batch_local_id, custom_id, params) VALUES (?,?,?)",
                     ((batch_local_id, cid, orjson.dumps(p)) for cid, p in items))
+    _index(con, search.INDEX_REQUESTS_AFTER, before)
 
 
 def insert_results(con: sqlite3.Connection, batch_local_id: int, lines: Iterable[dict[str, Any]]) -> None:
+    before = _last_rowid(con, "results")
     con.executemany(
         "INSERT INTO results(batch_local_id, custom_id, result_type, error_type, error_message, stop_reason,"
         " model, input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cost_usd,"
         " preview, raw) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (result_columns(batch_local_id, line) for line in lines),
     )
+    _index(con, search.INDEX_RESULTS_AFTER, before)
 
 
 def add_batch(path: Path, local_id: int, n: int, *, with_requests: bool = True, with_results: bool = True,

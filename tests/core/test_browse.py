@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from drilldown_journal import (
     add_batch,
@@ -39,8 +41,19 @@ async def mixed(journal_path):
     await j.close()
 
 
+def _words_begin(search: str, texts: list[str]) -> bool:
+    """Every word of a plain-word search begins a word of one of the texts (the full-text index's finds)."""
+    words = search.lower().split()
+    if not words or not all(re.fullmatch(r"[^\W_]+", w) for w in words):
+        return False
+    return any(all(any(t.startswith(w) for t in re.findall(r"[^\W_]+", text.lower())) for w in words)
+               for text in texts)
+
+
 def model(result_type: str | None, search: str | None) -> list[str]:
-    """What the filter should show, computed the slow way."""
+    """What the filter should show, computed the slow way. Plain words: in the custom_id as typed, or each word
+    beginning a word of the request's text or of the answer's text. Anything else: as typed in the custom_id, the
+    answer's first 200 characters or the error type."""
     out = []
     for i in range(60):
         kind = kind_of(i) if i >= 10 else None
@@ -53,15 +66,22 @@ def model(result_type: str | None, search: str | None) -> list[str]:
             continue
         if search:
             s = search.lower()
-            hay = [custom_id(i)] + ([text or "", etype or ""] if kind else [])
-            if not any(s in h.lower() for h in hay):
+            hay = [custom_id(i)] + ([(text or "")[:200], etype or ""] if kind else [])
+            request = params_for(i) if i < 50 else None
+            texts = ([f"{request['system']} {request['messages'][0]['content']}"] if request else []) + \
+                ([f"{etype or ''} {text or ''}"] if kind else [])
+            plain = all(re.fullmatch(r"[^\W_]+", w) for w in s.split())
+            if plain and not (s in custom_id(i) or _words_begin(search, texts)):
+                continue
+            if not plain and not any(s in h.lower() for h in hay):
                 continue
         out.append(custom_id(i))
     return out
 
 
 FILTERS = [None, "succeeded", "errored", "canceled", "expired"]
-SEARCHES = [None, "printer", "00003", "100%", "match_", "overloaded", "zzz"]
+SEARCHES = [None, "printer", "00003", "100%", "match_", "overloaded", "zzz", "summar", "ticket 12", "floor jam", "rinter", "tech",
+            "invalid_request"]
 
 
 @pytest.mark.parametrize("result_type", FILTERS)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.core.api.errors import describe_api_error
+from tui.core.journal import search
 from tui.core.journal.connection import Journal
 from tui.core.models import BatchRow
 from tui.core.journal.batches import get_batch
@@ -82,7 +83,8 @@ async def delete_batches(journal: Journal, client: Any, keys: Iterable[int | str
                 continue
             await journal.record_event("deleted", batch_local_id=None if forget else batch.local_id,
                                        job_id=batch.job_id, detail=detail)
-            if forget:
+            if forget:   # its words leave the search index first: the index is told them by the rows
+                await search.forget_batch(journal.db, batch.local_id)
                 await journal.db.execute("DELETE FROM batches WHERE local_id = ?", (batch.local_id,))
             else:
                 await journal.db.execute(

@@ -5,19 +5,26 @@ results (some adopted batches have results but no stored request). Every page is
 (`custom_id > ? ORDER BY custom_id LIMIT n`), never OFFSET, so the first page and the last page of a
 100,000-request batch cost the same few milliseconds.
 
-`search` is a case-insensitive substring of the custom_id, the preview (the first ~200 characters of the
-response text, or the error message) or the error type. It is a LIKE scan: no index helps a substring, so
-one search over 100,000 results reads the whole results table once (about 0.1-0.15 s on the reference
-machine; `counts_by_type` with a search costs one more such scan). A page stops scanning as soon as it has
-its rows, so common words come back at once. Full-text search would need an FTS table (a new migration).
+`search` is what the user typed after `/` (`tui.core.journal.search`): words found in the custom_id, the
+request's text and the answer's full text (a full-text index, migration 6), and `stop:`/`model:`/`error:`
+filters. One search over 100,000 rows reads the batch's rows once, probing the index's matches (read once per
+query); a page stops scanning as soon as it has its rows, so common words come back at once.
+
+`sort` orders the rows: `id` (custom_id as stored, the default: pages walk the primary key), `natural`
+(custom_id with the number at its end compared by value: `sdk-2` before `sdk-10`), `tokens` and `cost` (most
+first; rows without them last). Pages stay keyset pages under every sort: the anchor is still a custom_id, whose
+sort key is looked up, and the page is the rows whose (key, custom_id) come after it. A sort other than `id`
+sorts the batch's matching rows for each page (no index holds those orders).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from tui.core.journal import search as text_search
 from tui.core.journal.connection import Journal, one_row
 from tui.core.models import RESULT_TYPES, BatchRow, ResultRow
 from tui.core.journal.schema import NOT_SUCCEEDED
@@ -35,29 +42,53 @@ def _type(result_type: str | None) -> str | None:
     return None if result_type in (None, "", "all") else result_type
 
 
-def _like(search: str | None) -> str | None:
-    if not search:
-        return None
-    esc = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{esc}%"
+SORTS: tuple[str, ...] = text_search.SORT_NAMES
+
+# Sort keys (k1, k2) of a row, before the custom_id that ends every order. `{c}` is the row's custom_id, `{p}` the
+# prefix of its result columns. Rows without tokens or cost (pending, failed) sort after the others.
+_KEYS: dict[str, tuple[str, str]] = {
+    "natural": ("rtrim({c}, '0123456789')", "length({c})"),
+    "tokens": ("CASE WHEN {p}input_tokens IS NULL AND {p}output_tokens IS NULL THEN 1 ELSE"
+               " -(COALESCE({p}input_tokens, 0) + COALESCE({p}output_tokens, 0)"
+               " + COALESCE({p}cache_creation_input_tokens, 0) + COALESCE({p}cache_read_input_tokens, 0)) END", "0"),
+    "cost": ("COALESCE(-{p}cost_usd, 1)", "0"),
+}
 
 
-def _result_match(like: str | None, alias: str = "r") -> tuple[str, list[Any]]:
-    if like is None:
-        return "", []
-    a = alias
-    return (
-        f" AND ({a}.custom_id LIKE ? ESCAPE '\\' OR {a}.preview LIKE ? ESCAPE '\\'"
-        f" OR {a}.error_type LIKE ? ESCAPE '\\')",
-        [like, like, like],
-    )
+def _sort(sort: str | None, query: text_search.Query) -> str:
+    chosen = sort or query.sort or "id"
+    return chosen if chosen in SORTS else "id"
 
 
-def _type_term(kind: str, like: str | None) -> str:
+@dataclass(frozen=True, slots=True)
+class _Search:
+    """A parsed search and the key of its index finds (`search.hits`), read once per call."""
+
+    query: text_search.Query
+    hits: int | None
+
+    def __bool__(self) -> bool:
+        return bool(self.query)
+
+
+async def _prepare(journal: Journal, batch_local_id: int, search: str | None) -> _Search:
+    query = text_search.parse(search)
+    return _Search(query, await text_search.hits(journal.db, batch_local_id, query) if query.text else None)
+
+
+def _result_match(found: _Search, alias: str = "r") -> tuple[str, list[Any]]:
+    return text_search.result_condition(found.query, found.hits, alias)
+
+
+def _request_match(found: _Search, alias: str = "q") -> tuple[str, list[Any]] | None:
+    return text_search.request_condition(found.query, found.hits, alias)
+
+
+def _type_term(kind: str, found: _Search) -> str:
     """The WHERE term picking one result type. Failures without a search read the `results_failed` index;
     succeeded rows and any search scan the primary key (`+` keeps the planner off the index): the rows a
     page needs are the bulk of that scan, and a search reads every row anyway."""
-    if like is None and kind != "succeeded":
+    if not found and kind != "succeeded":
         return f"r.result_type = ? AND r.{NOT_SUCCEEDED}"
     return "+r.result_type = ?"
 
@@ -69,66 +100,123 @@ def _row(batch_local_id: int, custom_id: str, rest: Any) -> ResultRow:
 async def page(journal: Journal, batch_local_id: int, *, after: str | None = None,
                before: str | None = None, limit: int = 100, result_type: str | None = None,
                search: str | None = None, start: str | None = None,
-               from_end: bool = False) -> list[ResultRow]:
-    """Up to `limit` rows in custom_id order.
+               from_end: bool = False, sort: str | None = None) -> list[ResultRow]:
+    """Up to `limit` rows in the order of `sort` (default: `sort:` in the search, else custom_id).
 
     `after` (exclusive) pages forward, `start` (inclusive) re-opens a page at a key, `before` (exclusive)
-    pages back, `from_end` gives the last page; the rows come back ascending in every case.
+    pages back, `from_end` gives the last page; the rows come back in the sort's order in every case.
     """
-    kind, like = _type(result_type), _like(search)
+    found = await _prepare(journal, batch_local_id, search)
+    kind, order_by = _type(result_type), _sort(sort, found.query)
     backward = before is not None or from_end
     op, key = (">", after) if after is not None else (">=", start)
     if backward:
         op, key = "<", before
+    order = "DESC" if backward else "ASC"
+    if order_by != "id":
+        rows = await _sorted_page(journal, batch_local_id, kind, found, order_by, op, key, order, limit)
+    else:
+        rows = await _id_page(journal, batch_local_id, kind, found, op, key, order, limit)
+    if backward:
+        rows.reverse()
+    return rows
+
+
+async def _id_page(journal: Journal, batch_local_id: int, kind: str | None, found: _Search, op: str,
+                   key: str | None, order: str, limit: int) -> list[ResultRow]:
+    """A page in custom_id order: a walk of the primary key(s)."""
     bound = f" AND custom_id {op} ?" if key is not None else ""
     bound_args = [key] if key is not None else []
-    order = "DESC" if backward else "ASC"
-    db = journal.db
     if kind is not None:
-        match, match_args = _result_match(like)
-        sql = (f"SELECT r.custom_id, {_COLUMNS} FROM results r WHERE r.batch_local_id = ? AND {_type_term(kind, like)}"
+        match, match_args = _result_match(found)
+        sql = (f"SELECT r.custom_id, {_COLUMNS} FROM results r WHERE r.batch_local_id = ? AND {_type_term(kind, found)}"
                f"{bound.replace('custom_id', 'r.custom_id')}{match} ORDER BY r.custom_id {order} LIMIT ?")
         args = [batch_local_id, kind, *bound_args, *match_args, limit]
     else:
-        req_match, req_args = ("", []) if like is None else (" AND custom_id LIKE ? ESCAPE '\\'", [like])
-        res_match, res_args = _result_match(like, "results")
+        res_match, res_args = _result_match(found, "results")
+        requests_part = _request_match(found, "requests")
+        union = ""
+        req_args: list[Any] = []
+        if requests_part is not None:
+            union = f" SELECT custom_id FROM requests WHERE batch_local_id = ?{bound}{requests_part[0]} UNION"
+            req_args = [batch_local_id, *bound_args, *requests_part[1]]
         sql = (
-            "WITH ids(custom_id) AS ("
-            f" SELECT custom_id FROM requests WHERE batch_local_id = ?{bound}{req_match}"
-            " UNION"
+            f"WITH ids(custom_id) AS ({union}"
             f" SELECT custom_id FROM results WHERE batch_local_id = ?{bound}{res_match}"
             f" ORDER BY 1 {order} LIMIT ?)"
             f" SELECT ids.custom_id, {', '.join('r.' + c.strip() for c in _COLUMNS.split(','))}"
             " FROM ids LEFT JOIN results r ON r.batch_local_id = ? AND r.custom_id = ids.custom_id"
             f" ORDER BY ids.custom_id {order}"
         )
-        args = [batch_local_id, *bound_args, *req_args, batch_local_id, *bound_args, *res_args,
-                limit, batch_local_id]
-    async with db.execute(sql, args) as cur:
-        rows = [_row(batch_local_id, r[0], tuple(r)[1:]) for r in await cur.fetchall()]
-    if backward:
-        rows.reverse()
-    return rows
+        args = [*req_args, batch_local_id, *bound_args, *res_args, limit, batch_local_id]
+    async with journal.db.execute(sql, args) as cur:
+        return [_row(batch_local_id, r[0], tuple(r)[1:]) for r in await cur.fetchall()]
+
+
+def _keyed_rows(batch_local_id: int, kind: str | None, found: _Search, order_by: str
+                ) -> tuple[str, list[Any]]:
+    """The rows of the filter with their sort keys k1, k2: results matching the query, and (showing all) the
+    requests with no result yet that match it."""
+    k1, k2 = (k.format(c="custom_id", p="") for k in _KEYS[order_by])
+    match, match_args = _result_match(found)
+    type_term, type_args = ("", []) if kind is None else (f" AND {_type_term(kind, found)}", [kind])
+    rows = (f"SELECT r.custom_id, {_COLUMNS} FROM results r WHERE r.batch_local_id = ?{type_term}{match}")
+    args: list[Any] = [batch_local_id, *type_args, *match_args]
+    pending = None if kind is not None else _request_match(found, "q")
+    if pending is not None:
+        nulls = ", ".join("NULL" for _ in _COLUMNS.split(","))
+        rows += (f" UNION ALL SELECT q.custom_id, {nulls} FROM requests q WHERE q.batch_local_id = ?{_NO_RESULT}"
+                 f"{pending[0]}")
+        args += [batch_local_id, *pending[1]]
+    names = ", ".join(c.strip() for c in _COLUMNS.split(","))
+    return f"SELECT custom_id, {names}, {k1} AS k1, {k2} AS k2 FROM ({rows})", args
+
+
+async def _anchor_keys(journal: Journal, batch_local_id: int, custom_id: str, order_by: str) -> tuple[Any, Any]:
+    """The sort keys of one row (with or without a result), for a keyset bound."""
+    k1, k2 = (k.format(c="a.custom_id", p="r.") for k in _KEYS[order_by])
+    async with journal.db.execute(
+        f"SELECT {k1}, {k2} FROM (SELECT ? AS custom_id) a LEFT JOIN results r"
+        " ON r.batch_local_id = ? AND r.custom_id = a.custom_id", (custom_id, batch_local_id)) as cur:
+        row = await one_row(cur)
+    return row[0], row[1]
+
+
+async def _sorted_page(journal: Journal, batch_local_id: int, kind: str | None, found: _Search,
+                       order_by: str, op: str, key: str | None, order: str, limit: int) -> list[ResultRow]:
+    rows, args = _keyed_rows(batch_local_id, kind, found, order_by)
+    bound = ""
+    if key is not None:
+        bound = f" WHERE (k1, k2, custom_id) {op} (?, ?, ?)"
+        args += [*await _anchor_keys(journal, batch_local_id, key, order_by), key]
+    names = ", ".join(c.strip() for c in _COLUMNS.split(","))
+    sql = (f"SELECT custom_id, {names} FROM ({rows}){bound} ORDER BY k1 {order}, k2 {order}, custom_id {order}"
+           " LIMIT ?")
+    async with journal.db.execute(sql, [*args, limit]) as cur:
+        return [_row(batch_local_id, r[0], tuple(r)[1:]) for r in await cur.fetchall()]
 
 
 async def counts_by_type(journal: Journal, batch_local_id: int, search: str | None = None) -> dict[str, int]:
     """Rows per filter: 'all', each result type (unknown types as given), and 'pending' (no result yet)."""
-    like = _like(search)
-    match, match_args = _result_match(like, "results")
+    found = await _prepare(journal, batch_local_id, search)
+    match, match_args = _result_match(found, "results")
     counts: dict[str, int] = dict.fromkeys(RESULT_TYPES, 0)
-    if like is None:  # the primary key counts them all, the `results_failed` index the failures
-        n_results = await _scalar(journal, "SELECT COUNT(*) FROM results WHERE batch_local_id = ?", [batch_local_id])
-        sql = f"SELECT result_type, COUNT(*) FROM results WHERE batch_local_id = ? AND {NOT_SUCCEEDED} GROUP BY 1"
+    covered = text_search.covered(found.query)
+    if covered:  # the primary key counts them all, the `results_failed` index the failures: no row is read
+        n_results = await _scalar(journal, f"SELECT COUNT(*) FROM results WHERE batch_local_id = ?{match}",
+                                  [batch_local_id, *match_args])
+        sql = (f"SELECT result_type, COUNT(*) FROM results INDEXED BY results_failed WHERE batch_local_id = ?"
+               f" AND {NOT_SUCCEEDED}{match} GROUP BY 1")
     else:  # the ORDER BY in the subquery keeps a search on one sequential primary-key scan
         sql = (f"SELECT result_type, COUNT(*) FROM (SELECT result_type FROM results WHERE batch_local_id = ?"
                f"{match} ORDER BY custom_id) GROUP BY result_type")
     async with journal.db.execute(sql, [batch_local_id, *match_args]) as cur:
         for result_type, n in await cur.fetchall():
             counts[result_type] = n
-    if like is None:
+    if covered:
         counts["succeeded"] = n_results - sum(counts.values())
     n_results = sum(counts.values())
-    pending = await _pending(journal, batch_local_id, like, n_results)
+    pending = await _pending(journal, batch_local_id, found, n_results)
     counts["all"] = n_results + pending
     counts["pending"] = pending
     return counts
@@ -149,18 +237,25 @@ _NO_RESULT = (" AND NOT EXISTS (SELECT 1 FROM results r WHERE r.batch_local_id =
               " AND r.custom_id = q.custom_id)")
 
 
-async def _pending(journal: Journal, batch_local_id: int, like: str | None, n_results: int,
+async def _pending(journal: Journal, batch_local_id: int, found: _Search, n_results: int,
                    below: str | None = None) -> int:
-    """Requests with no result yet (matching `like` by custom_id, before `below` if given)."""
-    if not await _has_requests(journal, batch_local_id):
+    """Requests with no result yet (matching the search, before `below` if given)."""
+    condition = _request_match(found, "q")
+    if condition is None or not await _has_requests(journal, batch_local_id):
         return 0
     bound, bound_args = ("", []) if below is None else (" AND q.custom_id < ?", [below])
-    if like is not None:
+    if found:
+        if below is None:
+            n_all = await _scalar(journal, "SELECT COUNT(*) FROM results WHERE batch_local_id = ?", [batch_local_id])
+        else:
+            n_all = await _scalar(journal, "SELECT COUNT(*) FROM results WHERE batch_local_id = ? AND custom_id < ?",
+                                  [batch_local_id, below])
+        if not await _pending(journal, batch_local_id, _Search(text_search.Query(), None), n_all, below):
+            return 0   # no request waits for its result: none can match (two key counts, not a probe per request)
         return await _scalar(
             journal,
-            "SELECT COUNT(*) FROM requests q WHERE q.batch_local_id = ?" + bound +
-            " AND q.custom_id LIKE ? ESCAPE '\\'" + _NO_RESULT,
-            [batch_local_id, *bound_args, like],
+            "SELECT COUNT(*) FROM requests q WHERE q.batch_local_id = ?" + bound + condition[0] + _NO_RESULT,
+            [batch_local_id, *bound_args, *condition[1]],
         )
     # requests minus the results that have a request
     n_requests = await _scalar(journal, "SELECT COUNT(*) FROM requests q WHERE q.batch_local_id = ?" + bound,
@@ -187,25 +282,31 @@ async def total(journal: Journal, batch_local_id: int, result_type: str | None =
 
 
 async def position(journal: Journal, batch_local_id: int, custom_id: str, result_type: str | None = None,
-                   search: str | None = None) -> int:
+                   search: str | None = None, sort: str | None = None) -> int:
     """How many rows of the filter come before `custom_id` (its 0-based index when it is one of them)."""
-    kind, like = _type(result_type), _like(search)
-    match, match_args = _result_match(like)
+    found = await _prepare(journal, batch_local_id, search)
+    kind, order_by = _type(result_type), _sort(sort, found.query)
+    if order_by != "id":
+        rows, args = _keyed_rows(batch_local_id, kind, found, order_by)
+        keys = await _anchor_keys(journal, batch_local_id, custom_id, order_by)
+        return await _scalar(journal, f"SELECT COUNT(*) FROM ({rows}) WHERE (k1, k2, custom_id) < (?, ?, ?)",
+                             [*args, *keys, custom_id])
+    match, match_args = _result_match(found)
     count = "SELECT COUNT(*) FROM results r WHERE r.batch_local_id = ? AND r.custom_id < ?"
-    if kind == "succeeded" and like is None:   # all before it less the failures before it: two index counts
+    if kind == "succeeded" and not found:   # all before it less the failures before it: two index counts
         n_all = await _scalar(journal, count, [batch_local_id, custom_id])
         failed = count.replace("results r", "results r INDEXED BY results_failed") + f" AND r.{NOT_SUCCEEDED}"
         return n_all - await _scalar(journal, failed, [batch_local_id, custom_id])
     type_term = ""
     type_args: list[Any] = []
     if kind is not None:
-        type_term, type_args = f" AND {_type_term(kind, like)}", [kind]
+        type_term, type_args = f" AND {_type_term(kind, found)}", [kind]
     n_results = await _scalar(journal, f"{count}{type_term}{match}",
                               [batch_local_id, custom_id, *type_args, *match_args])
     if kind is not None:
         return n_results
-    # every row is a result (matching), or a request with no result yet (matching by custom_id)
-    return n_results + await _pending(journal, batch_local_id, like, n_results, below=custom_id)
+    # every row is a result (matching), or a request with no result yet (matching)
+    return n_results + await _pending(journal, batch_local_id, found, n_results, below=custom_id)
 
 
 async def error_summary(journal: Journal, batch_local_id: int) -> list[tuple[str, int]]:
@@ -220,14 +321,15 @@ async def error_summary(journal: Journal, batch_local_id: int) -> list[tuple[str
 
 
 async def neighbour(journal: Journal, batch_local_id: int, custom_id: str, direction: int,
-                    result_type: str | None = None, search: str | None = None) -> ResultRow | None:
+                    result_type: str | None = None, search: str | None = None,
+                    sort: str | None = None) -> ResultRow | None:
     """The next (direction > 0) or previous (< 0) row of the filter, or None at the edge."""
     if direction > 0:
         rows = await page(journal, batch_local_id, after=custom_id, limit=1,
-                          result_type=result_type, search=search)
+                          result_type=result_type, search=search, sort=sort)
     else:
         rows = await page(journal, batch_local_id, before=custom_id, limit=1,
-                          result_type=result_type, search=search)
+                          result_type=result_type, search=search, sort=sort)
     return rows[0] if rows else None
 
 

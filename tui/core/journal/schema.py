@@ -178,7 +178,38 @@ MIGRATIONS: list[str] = [
     ALTER TABLE batches ADD COLUMN results_unknown INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE batches ADD COLUMN results_duplicate INTEGER NOT NULL DEFAULT 0;
     """,
+    # 6: the words of every request and every answer, for `/` search (`tui/core/journal/search.py`, which says what
+    # a row's text is and keeps the index in step). Two FTS5 tables whose rowid is the rowid of the `requests` /
+    # `results` row: `unicode61` words (diacritics folded) without positions (detail=none: a third of the size and
+    # the quickest to write; a search is words and word prefixes, not phrases). They keep their own copy of the
+    # words, so a row is taken out by its rowid alone. No merging of index segments after each write (automerge 0:
+    # half the cost of an ingest's indexing); SQLite still merges when 16 pile up at one level (crisismerge). The
+    # rows already in the journal are indexed here, with the text `search.py` gives them: a request's `system`
+    # strings and, under `messages`, every `content` string and every `text`; an answer's text blocks, or the
+    # error's type and message.
+    """
+    CREATE VIRTUAL TABLE search_requests USING fts5(body, detail=none,
+        tokenize='unicode61 remove_diacritics 2');
+    CREATE VIRTUAL TABLE search_results USING fts5(body, detail=none,
+        tokenize='unicode61 remove_diacritics 2');
+    INSERT INTO search_requests(search_requests, rank) VALUES ('automerge', 0);
+    INSERT INTO search_results(search_results, rank) VALUES ('automerge', 0);
+    INSERT INTO search_requests(rowid, body) SELECT rowid, t FROM (SELECT rowid, (SELECT group_concat(j.value, ' ')
+        FROM json_tree(CASE WHEN json_valid(CAST(params AS TEXT)) THEN CAST(params AS TEXT) ELSE '{}' END) j
+        WHERE j.type = 'text' AND (j.fullkey = '$.system' OR (j.key = 'text' AND j.fullkey LIKE '$.system[%')
+            OR ((j.key = 'text' OR j.key = 'content') AND j.fullkey LIKE '$.messages[%'))) AS t
+        FROM requests) WHERE t IS NOT NULL;
+    INSERT INTO search_results(rowid, body) SELECT rowid, t FROM (SELECT rowid, CASE
+        WHEN result_type = 'succeeded' THEN (SELECT group_concat(j.value ->> '$.text', ' ')
+            FROM json_each(CASE WHEN json_valid(CAST(raw AS TEXT)) THEN CAST(raw AS TEXT) ELSE '{}' END,
+                           '$.result.message.content') j
+            WHERE j.type = 'object' AND j.value ->> '$.type' = 'text')
+        WHEN error_type IS NOT NULL OR error_message IS NOT NULL
+            THEN COALESCE(error_type, '') || ' ' || COALESCE(error_message, '') END AS t
+        FROM results) WHERE t IS NOT NULL;
+    """,
 ]
+
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

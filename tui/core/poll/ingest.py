@@ -31,9 +31,10 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from tui.core.journal import search
 from tui.core.journal.connection import Journal, one_row
 from tui.core.words import anomaly_words
-from tui.core.poll.result_lines import Coster, parse_line
+from tui.core.poll.result_lines import Coster, parse_line, parse_line_words
 
 # One write transaction per this many lines or bytes, whichever comes first. Results arrive in random
 # custom_id order, so every transaction rewrites most leaf pages of the two indexes: fewer, larger
@@ -138,6 +139,7 @@ class _Sink:
         self.seen: set[str] = set()          # custom_ids read so far: a second line for one is a duplicate
         self.repeats: dict[str, int] = {}    # custom_id -> repeats seen so far
         self.set_aside: list[tuple] = []     # anomaly rows of the lines being written
+        self.texts: list[tuple[str, str | None]] = []   # (custom_id, answer text) of the rows being written
 
     def add(self, part: bytes, lines: int) -> None:
         """`part` holds `lines` whole lines: it starts a line and ends in \n."""
@@ -165,14 +167,14 @@ class _Sink:
         """Rows for `executemany`, split and parsed lazily: in aiosqlite's thread, between SQLite steps, so
         parsing neither waits for the network nor fights the writer for the GIL."""
         report, local_id, cost = self.report, self.local_id, self.cost
-        seen, repeats = self.seen, self.repeats
+        seen, repeats, texts = self.seen, self.repeats, self.texts
         lineno = first - 1
         for line in _lines(parts):
             lineno += 1
             if not line:
                 continue
             report.lines += 1
-            row, problem = parse_line(local_id, line, cost)
+            row, problem, words = parse_line_words(local_id, line, cost)
             if problem is not None:
                 report.malformed += 1
                 if row is None:
@@ -188,6 +190,7 @@ class _Sink:
                     continue
                 seen.add(cid)
                 report.written += 1
+                texts.append((cid, words))
                 yield row
 
     async def flush(self) -> None:
@@ -239,8 +242,12 @@ class _Sink:
     async def _write(self, first: int, parts: list[bytes], *, final: bool) -> None:
         report, local_id = self.report, self.local_id
         async with self.journal.transaction() as db:
-            if parts:
+            if parts:   # the rows, then their words in the search index (one executemany each)
+                before = await search.last_result_rowid(db)
+                self.texts = []
                 await db.executemany(_UPSERT, self._parsed(first, parts))
+                await search.index_answers(db, local_id, before, self.texts)
+                self.texts = []
             if self.set_aside:
                 await db.executemany(_ANOMALY, self.set_aside)
                 self.set_aside = []
@@ -274,6 +281,7 @@ class _Sink:
                     "INSERT OR REPLACE INTO result_anomalies(batch_local_id, kind, custom_id, occurrence, line_no, "
                     "raw) SELECT batch_local_id, 'unknown_id', custom_id, 0, NULL, raw FROM results "
                     "WHERE batch_local_id = ? AND custom_id IN (SELECT value FROM json_each(?))", (local_id, ids))
+                await search.unindex_results(db, local_id, ids)
                 await db.execute("DELETE FROM results WHERE batch_local_id = ? "
                                  "AND custom_id IN (SELECT value FROM json_each(?))", (local_id, ids))
         async with db.execute("SELECT COUNT(*) FROM results WHERE batch_local_id = ?", (local_id,)) as cur:

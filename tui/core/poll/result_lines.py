@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from tui.core.journal.search import answer_words
 from tui.core.money.pricing import ModelPrice, PriceTable, price_table
 
 PREVIEW_CHARS = 200
@@ -148,19 +149,32 @@ class Coster:
 
 def parse_line(local_id: int, line: bytes, cost: Coster) -> tuple[tuple | None, str | None]:
     """One results line -> (row for the results table or None, problem or None). Never raises."""
+    row, problem, _ = _parse(local_id, line, cost)
+    return row, problem
+
+
+def parse_line_words(local_id: int, line: bytes, cost: Coster) -> tuple[tuple | None, str | None, str | None]:
+    """`parse_line` and the words `/` searches in the answer (`search.answer_words`), from the one parse."""
+    row, problem, obj = _parse(local_id, line, cost)
+    if row is None:
+        return None, problem, None
+    return row, problem, answer_words(obj, row[2], row[3], row[4])
+
+
+def _parse(local_id: int, line: bytes, cost: Coster) -> tuple[tuple | None, str | None, Any]:
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError:
         try:
             obj = orjson.loads(line.decode("utf-8", "replace"))
         except orjson.JSONDecodeError:
-            return None, "not valid JSON"
+            return None, "not valid JSON", None
         row, problem = _careful_row(local_id, line, obj, cost)
-        return row, "invalid UTF-8" + (f"; {problem}" if problem else "")
+        return row, "invalid UTF-8" + (f"; {problem}" if problem else ""), obj
     try:
         row = _fast_row(local_id, line, obj, cost)
     except (KeyError, TypeError, AttributeError, IndexError):
         row = None
     if row is not None:
-        return row, None
-    return _careful_row(local_id, line, obj, cost)
+        return row, None, obj
+    return (*_careful_row(local_id, line, obj, cost), obj)
