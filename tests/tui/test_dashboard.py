@@ -196,7 +196,9 @@ async def test_columns_follow_the_terminal_width(journal_path, client, emulator)
         await pilot.pause()
         wide = {c.key for c in screen.table.columns_shown}
         assert narrow | {"age", "created", "succeeded", "canceled", "expired"} <= wide
-        assert screen.table.columns["name"].width > 30     # the spare width goes to the name
+        # the spare width goes to the bar (up to 30) and the rest to the name: the table fills the terminal
+        assert screen.table.columns["progress"].width == 30
+        assert sum(col.get_render_width(screen.table) for col in screen.table.columns.values()) == 200 - 2
         assert screen.table.row_count == 1
 
 

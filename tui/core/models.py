@@ -57,6 +57,7 @@ class BatchRow:
     job_name: str | None = None
     source_path: str | None = None
     chunk_index: int | None = None
+    chunk_count: int | None = None    # how many batches its job was split into (None: not read with the row)
     parent_id: str | None = None
     label: str | None = None
     intent_state: str = "created"
@@ -115,6 +116,7 @@ class BatchRow:
             job_name=get("job_name"),
             source_path=get("source_path"),
             chunk_index=row["chunk_index"],
+            chunk_count=get("chunk_count"),
             parent_id=row["parent_id"],
             label=row["label"],
             intent_state=row["intent_state"],

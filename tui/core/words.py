@@ -58,11 +58,15 @@ def status_word(row: BatchRow) -> str:
 
 def batch_name(row: BatchRow) -> str:
     """The batch's label, else its source file's name, else its job's name, else `batch N` (made safe); a batch
-    found on the server, not sent from here, says so."""
+    found on the server, not sent from here, says so. One of several batches a job was split into says which:
+    `big (1/3)`, `big (2/3)`."""
     name = row.label or (os.path.basename(row.source_path) if row.source_path else None) or row.job_name
     if not name:
         name = f"batch {row.local_id}" + (" (adopted)" if row.adopted else "")
-    return safe_text(name, limit=120, single_line=True)
+    name = safe_text(name, limit=120, single_line=True)
+    if row.chunk_count is not None and row.chunk_count > 1 and row.chunk_index is not None:
+        name += f" ({row.chunk_index + 1}/{row.chunk_count})"
+    return name
 
 
 def short_id(row: BatchRow) -> str:

@@ -1,8 +1,10 @@
 """What the journal knows about one batch, above its request table: server fields, job, retries, ingest.
 
-Laid out as label/value pairs, two pairs a line at 80 columns and three from 120; facts that have no value
-(no cancel, no parent, no poll error) take no line. Every value that came from outside (label, file name,
-ids, errors, URL) goes through `safe_text` into a `Text`.
+Laid out as label/value pairs, two pairs a line at 80 columns and three from 120; a value too long for its
+share of a line (a batch id, a retention, a job's file) takes a whole line of its own after the line being
+filled, and wraps there rather than being cut; facts that have no value (no cancel, no parent, no poll error)
+take no line. Every value that came from outside (label, file name, ids, errors, URL) goes through
+`safe_text` into a `Text`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from rich.cells import cell_len
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.widget import Widget
@@ -66,8 +70,8 @@ def fact_pairs(facts: Facts, now: float, wide: bool) -> list[tuple[str, Text]]:
     pairs.append(("Name", render.batch_name(b)))
     if b.job_name or b.source_path:
         job = _safe(os.path.basename(b.source_path) if b.source_path else b.job_name, 60)
-        if b.chunk_index is not None:
-            job.append(f"  chunk {b.chunk_index + 1}", style="dim")
+        if b.chunk_index is not None and (b.chunk_count or 0) > 1:
+            job.append(f"  chunk {b.chunk_index + 1} of {b.chunk_count}", style="dim")
         pairs.append(("Job", job))
     requests = Text(f"{b.total:,}", style="bold")
     if c.processing:
@@ -166,23 +170,94 @@ class BatchFacts(Widget):
         self.now = now
         self.refresh()
 
-    def render(self) -> Table | Text:
+    def render(self) -> Group | Text:
         if self.facts is None:
             if self.missing is not None:
                 return Text(f"Batch {self.missing} is not in the journal (deleted?). Press escape to go back.",
                             style="yellow")
             return Text("Opening the batch…", style="dim")
         width = self.size.width or 80
-        per_line = 3 if width >= 118 else 2
-        grid = Table.grid(padding=(0, 1), expand=True)
-        for _ in range(per_line):
-            grid.add_column(style="dim", no_wrap=True, justify="right")
-            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        pairs = fact_pairs(self.facts, self.now, wide=width >= 118)
-        for i in range(0, len(pairs), per_line):
-            cells: list[Text | str] = []
-            for label, value in pairs[i:i + per_line]:
-                value.justify = "left"
-                cells += [label, value]
-            grid.add_row(*cells)
-        return grid
+        return Group(*fact_lines(fact_pairs(self.facts, self.now, wide=width >= 118), width))
+
+
+GAP = 2   # between two pairs on a line
+
+Pair = tuple[str, Text]
+
+
+def fact_lines(pairs: list[Pair], width: int) -> list[Text | Table]:
+    """The pairs as lines of `width` cells: up to three pairs a line from 118 cells, two below (or fewer,
+    whichever takes fewer lines), in columns as wide as their widest label and value. A value that would not
+    fit beside the others gets a line of its own (after the line being filled, so no line is left half-empty
+    in between) and wraps there: nothing is cut."""
+    layouts = [_grid(pairs, n, width) for n in ((3, 2, 1) if width >= 118 else (2, 1))]
+    lines, labels, values = min(layouts, key=lambda layout: len(layout[0]))   # the first shortest: most a line
+    out: list[Text | Table] = []
+    for line in lines:
+        if len(line) == 1 and (len(values) == 1 or _need(line[0]) > values[0]):
+            out.append(_whole_line(*line[0], labels[0], width))
+            continue
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for i, (label, value) in enumerate(line):
+            if i:
+                text.append(" " * GAP)
+            text.append(label.rjust(labels[i]) + " ", style="dim")
+            cell = value.copy()
+            cell.justify = "left"
+            if i < len(line) - 1:
+                cell.truncate(values[i], pad=True)
+            text.append_text(cell)
+        out.append(text)
+    return out
+
+
+def _need(pair: Pair) -> int:
+    return cell_len(pair[1].plain)
+
+
+def _grid(pairs: list[Pair], per_line: int, width: int) -> tuple[list[list[Pair]], list[int], list[int]]:
+    """Lines of `per_line` pairs and the width of each label and value column, the longest values set on
+    lines of their own until the columns fit `width`."""
+    alone: set[int] = set()
+    while True:
+        lines: list[list[Pair]] = []
+        grid: list[list[int]] = []          # the indexes of the pairs in each line of the grid
+        filling: list[int] = []
+        after: list[int] = []
+        for i in range(len(pairs)):
+            if i in alone:
+                if filling:
+                    after.append(i)
+                else:
+                    lines.append([pairs[i]])
+                continue
+            filling.append(i)
+            if len(filling) == per_line:
+                lines.append([pairs[j] for j in filling])
+                grid.append(filling)
+                lines.extend([pairs[j]] for j in after)
+                filling, after = [], []
+        if filling:
+            lines.append([pairs[j] for j in filling])
+            grid.append(filling)
+        lines.extend([pairs[j]] for j in after)
+        labels = [max((cell_len(pairs[row[c]][0]) for row in grid if c < len(row)), default=0)
+                  for c in range(per_line)]
+        labels[0] = max([labels[0], *(cell_len(pairs[i][0]) for i in alone)])   # a line of its own aligns too
+        values = [max((_need(pairs[row[c]]) for row in grid if c < len(row)), default=0) for c in range(per_line)]
+        if per_line == 1 or sum(labels) + sum(values) + per_line + GAP * (per_line - 1) <= width:
+            return lines, labels, values
+        alone.add(max((i for row in grid for i in row), key=lambda i: _need(pairs[i])))
+
+
+def _whole_line(label: str, value: Text, label_w: int, width: int) -> Table:
+    """One pair across the line; its value wraps under itself."""
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(width=label_w, style="dim", justify="right", no_wrap=True)
+    grid.add_column(width=max(1, width - label_w - 1))
+    cell = value.copy()
+    cell.justify = "left"
+    cell.no_wrap = False
+    cell.overflow = "fold"
+    grid.add_row(label, cell)
+    return grid

@@ -1,10 +1,11 @@
 """The dashboard's table of batches: one row per batch keyed by `local_id`, updated in place.
 
 The table is given its columns (`BatchTable(columns=BATCH_COLUMNS)`, `tui.widgets.batch_columns`) and shows
-the most important ones that fit the width (`tui.widgets.columns.choose_columns`). Rows are added or removed
-only when batches appear or vanish (or a filter hides them); every other change is an `update_cell` of the
-cells whose text actually changed. Cells read the time, the marks and the dashboard's cost/time overview from
-one `CellContext`.
+the most important ones that fit the width (`tui.widgets.columns.choose_columns`), each as wide as its widest
+content over the rows (names, counts: the columns' `measure`). Rows are added or removed only when batches
+appear or vanish (or a filter hides them); every other change is an `update_cell` of the cells whose text
+actually changed, and the columns are laid out again only when the widest content of one changes. Cells
+read the time, the marks and the dashboard's cost/time overview from one `CellContext`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from tui.core.models import BatchRow
 from tui.core.timing.overview import Overview
@@ -42,6 +44,11 @@ class BatchTable(JumpKeys):
         self._now = 0.0
         self._marked: set[int] = set()
         self._widths: dict[str, int] = {}
+        self._width = 0                                  # the width laid out for
+        self._row_needs: dict[int, dict[str, int]] = {}  # what each row's measured cells need
+        self._measured: dict[int, BatchRow] = {}         # the row as it was measured
+        self._needs: dict[str, int] = {}                 # the widest of each over the rows
+        self._refit_due = False
         self._untouched = True   # no key or click yet: the cursor stays on the top row as rows arrive
 
     def on_key(self) -> None:
@@ -59,10 +66,14 @@ class BatchTable(JumpKeys):
 
     def layout_for(self, width: int) -> bool:
         """Pick columns for this width; rebuild only if the set or widths changed. True if rebuilt."""
-        chosen = choose_columns(width, self.all_columns)
+        self._width = width
+        chosen = choose_columns(width, self.all_columns, self._needs)
         signature = [(c.key, w) for c, w in chosen]
         if signature == self._signature:
             return False
+        if [k for k, _ in signature] == [k for k, _ in self._signature]:
+            self._resize(signature)
+            return True
         cursor_key = self.cursor_key()
         rows = list(self._rows.values())
         self.clear(columns=True)
@@ -78,6 +89,60 @@ class BatchTable(JumpKeys):
         if cursor_key is not None:
             self._keep_cursor(cursor_key)
         return True
+
+    def _resize(self, signature: list[tuple[str, int]]) -> None:
+        """The same columns at other widths (a wider name came, the terminal was resized): changed in place, so
+        a dashboard of 20,000 batches is not rebuilt row by row; cells drawn for their width (the progress bar)
+        are drawn again."""
+        old = dict(self._signature)
+        self._signature = signature
+        self._widths = dict(signature)
+        changed = [col for col in self.columns_shown if old.get(col.key) != self._widths[col.key]]
+        for col in changed:
+            self.columns[ColumnKey(col.key)].width = self._widths[col.key]
+        # The DataTable keeps rows rendered at the old widths and its own total width (private, Textual is
+        # pinned exactly): both are made again.
+        self._clear_caches()
+        self._require_update_dimensions = True
+        for local_id, row in self._rows.items():
+            ctx = CellContext(self._now, local_id in self._marked, self._widths, self.overview)
+            cells = self._cells[local_id]
+            for col in changed:
+                cell = col.render(row, ctx)
+                if not same_cell(cells.get(col.key), cell):
+                    self.update_cell(str(local_id), col.key, cell)
+                    cells[col.key] = cell
+        self.refresh()
+
+    def _measure(self, row: BatchRow) -> None:
+        """Note what this row's cells need; lay the columns out again (once, after this round of updates) when
+        the widest content of a column changes."""
+        self._measured[row.local_id] = row
+        needs = {col.key: col.measure(row) for col in self.all_columns if col.measure is not None}
+        before = self._row_needs.get(row.local_id)
+        if needs == before:
+            return
+        self._row_needs[row.local_id] = needs
+        if any(n > self._needs.get(k, 0) for k, n in needs.items()) or (
+                before and any(n == self._needs.get(k) and needs.get(k, 0) < n for k, n in before.items())):
+            self._refit_soon()
+
+    def _refit_soon(self) -> None:
+        if not self._refit_due:
+            self._refit_due = True
+            self.call_later(self._refit)
+
+    def _refit(self) -> None:
+        self._refit_due = False
+        needs: dict[str, int] = {}
+        for row_needs in self._row_needs.values():
+            for key, n in row_needs.items():
+                if n > needs.get(key, 0):
+                    needs[key] = n
+        if needs != self._needs:
+            self._needs = needs
+            if self._width:
+                self.layout_for(self._width)
 
     # -- rows ----------------------------------------------------------------------------------
 
@@ -116,6 +181,9 @@ class BatchTable(JumpKeys):
         ctx = CellContext(now, marked, self._widths, self.overview)
         key = str(row.local_id)
         old = self._cells.get(row.local_id)
+        measured = self._measured.get(row.local_id)
+        if not only_ticking and measured is not row and measured != row:
+            self._measure(row)
         if old is None:
             cells = {col.key: col.render(row, ctx) for col in self.columns_shown}
             self.add_row(*cells.values(), key=key)
@@ -136,6 +204,10 @@ class BatchTable(JumpKeys):
             del self._rows[local_id]
             self._cells.pop(local_id, None)
             self._marked.discard(local_id)
+            self._measured.pop(local_id, None)
+            gone = self._row_needs.pop(local_id, {})
+            if any(n == self._needs.get(k) for k, n in gone.items()):   # it was the widest: maybe narrower now
+                self._refit_soon()
 
     def tick(self, now: float, marks: set[int]) -> None:
         """Re-render the clock-dependent cells (age, countdowns, spinners)."""

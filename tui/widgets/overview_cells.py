@@ -42,6 +42,22 @@ def retention(row: BatchRow, now: float) -> Text:
     return Text(("not saved, " if where == tl.ON_SERVER else "") + text, style=style, no_wrap=True)
 
 
+RETENTION_CELL = 10   # the dashboard column's width: "local only", "to save", "28d23h"
+
+
+def retention_cell(row: BatchRow, now: float) -> Text:
+    """The dashboard's retention column, never wider than `RETENTION_CELL`: how long the server keeps an
+    ended batch's results (saved here too), "to save" while they are only on the server (red in their last
+    three days; the batch view says how long), "local only" or "lost" once the server has deleted them, "—"
+    while the batch runs."""
+    where = tl.results_location(row, now)
+    if where == tl.ON_SERVER:
+        c = tl.retention_countdown(row, now)
+        late = c is not None and c.level in ("warn", "danger")
+        return Text("to save", style="bold red" if late else "yellow", no_wrap=True)
+    return retention(row, now)
+
+
 def spend_cell(spend: Spend | None) -> Text:
     """`$1.23`, `$1.23+?` (some results have no known price), `unknown price`, or `—` before any result."""
     if spend is None or (spend.cost_usd is None and not spend.unknown):

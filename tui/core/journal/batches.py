@@ -17,8 +17,10 @@ from tui.core.journal.connection import Journal, all_rows
 from tui.core.models import BatchRow
 from tui.core.journal.sums import result_sums, version_of
 
+# chunk_count: the batches of the row's job (one probe of the batches_job index a row, in the same query)
 _SELECT = """
-    SELECT b.*, j.name AS job_name, j.source_path AS source_path
+    SELECT b.*, j.name AS job_name, j.source_path AS source_path,
+           (SELECT COUNT(*) FROM batches c WHERE c.job_id = b.job_id) AS chunk_count
     FROM batches b LEFT JOIN jobs j ON j.id = b.job_id
 """
 
