@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tui.core.journal import search
 from tui.core.journal.connection import Journal
 from tui.core.journal.schema import SCHEMA_VERSION
 
@@ -194,8 +195,10 @@ async def recover_journal(source: Path, out: Path) -> RecoverReport:
 
 
 def _tables(con: sqlite3.Connection) -> dict[str, list[str]]:
+    """The journal's tables, less the search index (`search_*`: rebuilt from the rows copied, never copied)."""
     names = [name for (name,) in con.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " AND name NOT LIKE 'search\\_%' ESCAPE '\\'")]
     return {name: [row[1] for row in con.execute(f'PRAGMA table_info({_q(name)})')] for name in names}
 
 
@@ -218,6 +221,8 @@ def _copy_all(source: Path, out: Path) -> RecoverReport:
             _count_lost(src, name, copy)
             report.tables.append(copy)
         report.placeholders = _keep_orphans(dst)
+        dst.execute(search.INDEX_REQUESTS_AFTER, (0,))   # the words of the rows copied, for `/` search
+        dst.execute(search.INDEX_RESULTS_AFTER, (0,))
     finally:
         dst.close()
         src.close()
