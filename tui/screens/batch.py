@@ -260,7 +260,7 @@ class BatchScreen(BatchActions, AppScreen[None]):
         else:
             self.row = message.facts.batch
             self.table.show_results_read(bool(self.row.results_compared))
-            self.query_one(BatchFacts).show(message.facts, self.app.clock.now())
+            self.query_one(BatchFacts).show(message.facts, self.app.clock.server_now())
             self.refresh_bindings()
         self.loaded = True
         self.call_after_refresh(self._show_position)  # the facts' height moves the table
@@ -308,7 +308,7 @@ class BatchScreen(BatchActions, AppScreen[None]):
         self._show_position()
 
     def _tick(self) -> None:
-        self.query_one(BatchFacts).tick(self.app.clock.now())
+        self.query_one(BatchFacts).tick(self.app.clock.server_now())
 
     def on_resize(self) -> None:
         self.table.layout_for(self.size.width)

@@ -120,7 +120,7 @@ class DashboardScreen(DashboardOverview, BatchActions, SubmitFlow, AppScreen[Non
 
     @property
     def now(self) -> float:
-        return self.app.clock.now()
+        return self.app.clock.server_now()   # what server dates (age, expiry) are read against
 
     # -- data ----------------------------------------------------------------------------------
 
