@@ -6,7 +6,12 @@ it), and the peak RSS growth of `plan()`. Targets: plan under 2 s and within 4x 
 whole file to an in-process emulator: seconds to commit the intents (job, rows, every request's params)
 and seconds until the batch ids are in the journal.
 
+With `--parallel`, only this: the wall time of one create against an emulator that answers each create
+`--create-latency-ms` (default 2000) after making the batch, beside that of five equal chunks of one file
+(`--max-per-batch`): created in parallel, five take about as long as one (one after another: five times).
+
     .venv/bin/python bench/submit.py [--requests 100000] [--prompt-chars 900] [--send]
+    .venv/bin/python bench/submit.py --parallel [--create-latency-ms 2000]
 """
 
 from __future__ import annotations
@@ -78,6 +83,34 @@ async def send(path: Path, max_per_batch: int | None) -> None:
           f"({', '.join(r.intent_state for r in rows)})")
 
 
+async def parallel_creates(latency_ms: float, chunks: int = 5, per_chunk: int = 100) -> None:
+    """Wall time of `submit` for one chunk and for `chunks` equal chunks, each create answered `latency_ms` late."""
+    import anthropic
+
+    from tui.core.journal.connection import Journal
+    from tui.core.submit.send import submit
+    from tui.emulator import Emulator, EmulatorConfig
+
+    walls = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (1, chunks):
+            path = Path(tmp) / f"{n}.jsonl"
+            write_file(path, n * per_chunk, 200)
+            the_plan = plan(path, max_per_batch=per_chunk)
+            assert [c.request_count for c in the_plan.chunks] == [per_chunk] * n
+            journal = await Journal.open(Path(tmp) / f"j{n}" / "journal.sqlite")
+            async with Emulator(EmulatorConfig(request_ms=1.0, slow_create_answer_ms=latency_ms)) as emu:
+                async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+                    start = time.perf_counter()
+                    rows = await submit(journal, client, the_plan)
+                    walls[n] = time.perf_counter() - start
+                assert [r.intent_state for r in rows] == ["created"] * n and len(emu.batch_ids()) == n
+            await journal.close()
+    print(f"creates answered {latency_ms / 1000:g} s after the batch is made: one create {walls[1]:.2f} s | "
+          f"{chunks} equal chunks of {per_chunk} {walls[chunks]:.2f} s = {walls[chunks] / walls[1]:.2f}x one create "
+          f"(target about 1x; one after another: {chunks}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=100_000)
@@ -85,7 +118,13 @@ def main() -> None:
     parser.add_argument("--send", action="store_true", help="also submit it to an in-process emulator")
     parser.add_argument("--max-per-batch", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--parallel", action="store_true",
+                        help="only time five equal chunks created in parallel against one create")
+    parser.add_argument("--create-latency-ms", type=float, default=2000.0)
     args = parser.parse_args()
+    if args.parallel:
+        asyncio.run(parallel_creates(args.create_latency_ms))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "requests.jsonl"
         write_file(path, args.requests, args.prompt_chars)
