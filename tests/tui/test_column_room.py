@@ -99,3 +99,20 @@ async def test_batch_facts_at_80x24_show_the_whole_id_retention_and_job(journal_
         assert "big (2/3)" in text, text
         facts = text.split("custom_id", 1)[0]
         assert "…" not in facts, facts                                   # nothing of the facts cut
+
+
+async def test_a_small_resize_changes_widths_in_place_and_redraws_the_bars(journal_path) -> None:
+    await build_journal(journal_path)
+    async with running_app(journal_path, size=(120, 40)) as (app, pilot):
+        table = app.screen.table
+        cursor_to(app, 3)
+        keys = [c.key for c in table.columns_shown]
+        bar = table.columns["progress"].width
+        await pilot.resize_terminal(121, 40)
+        await pilot.pause()
+        assert [c.key for c in table.columns_shown] == keys                  # the same columns, wider
+        assert table.columns["progress"].width == bar + 1
+        assert table.get_cell("1", "progress").plain == "█" * (bar + 1 - 5) + " 100%"   # drawn for its width
+        assert table.row_count == 5 and table.cursor_key() == 3
+        text = _table(screen_lines(app))
+        assert text.count("20,000/20,000") == 4 and "…" not in text, text
