@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,6 +19,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tui.screens.batch_actions import BATCH_ACTIONS, BATCH_BINDINGS, BatchActions
 from tui.core.journal import pages
+from tui.core.journal.search import parse as parse_search
 from tui.core.journal import batches
 from tui.core.models import BatchRow, ResultRow, SweepResult
 from tui.screens.base import AppScreen
@@ -31,10 +33,16 @@ from tui.widgets.status_line import StatusLine
 
 
 class Query(TypedDict):
-    """The filter and search in force, as keyword arguments of the journal's page reads."""
+    """The filter, search and sort in force, as keyword arguments of the journal's page reads."""
 
     result_type: str | None
     search: str | None
+    sort: str
+
+
+# `s`: the orders of the request table, and how the screen names them
+SORT_WORDS = {"id": "custom_id", "natural": "custom_id, numbers by value", "tokens": "tokens, most first",
+              "cost": "cost, most first"}
 
 
 class FactsLoaded(Message):
@@ -75,7 +83,9 @@ class BatchScreen(BatchActions, AppScreen[None]):
     HELP_TITLE = "One batch"
     BINDINGS = [
         Binding("f", "cycle_filter", "Filter", id="batch.filter"),
-        Binding("slash", "search", "Search", id="batch.search"),
+        Binding("slash", "search", "Search", tooltip="words of the custom_id, prompt or answer; stop:, model:, "
+                "error: filters", id="batch.search"),
+        Binding("s", "cycle_sort", "Sort", tooltip="custom_id, custom_id by number, tokens, cost", id="batch.sort"),
         Binding("escape", "clear_search", "Clear search", id="batch.clear_search"),
         *BATCH_BINDINGS,
         Binding("q", "app.back", "Back", tooltip="back (escape works too)", id="batch.back"),
@@ -96,6 +106,7 @@ class BatchScreen(BatchActions, AppScreen[None]):
         self.row: BatchRow | None = None
         self.filter = "all"
         self.search: str | None = None
+        self.sort = "id"
         self.counts: dict[str, int] | None = None
         self.summary: list[tuple[str, int]] = []
         self._ticket = 0                  # the newest window load; older answers are dropped
@@ -105,8 +116,8 @@ class BatchScreen(BatchActions, AppScreen[None]):
     def compose(self) -> ComposeResult:
         yield BatchFacts(id="facts")
         yield Static(id="filters")
-        yield Input(placeholder="search custom_id or response text (enter searches, escape clears)",
-                    id="search", compact=True)
+        yield Input(placeholder="words of custom_id, prompt or answer; stop:max_tokens model:haiku error:overloaded "
+                                "(enter searches, escape clears)", id="search", compact=True)
         yield Static(id="errors")
         yield RequestTable(id="requests")
         yield Static(id="position")
@@ -223,7 +234,8 @@ class BatchScreen(BatchActions, AppScreen[None]):
                                        select=key, ticket=ticket))
 
     def _query(self) -> Query:
-        return {"result_type": None if self.filter == "all" else self.filter, "search": self.search}
+        return {"result_type": None if self.filter == "all" else self.filter, "search": self.search,
+                "sort": self.sort}
 
     @on(RequestTable.NeedRows)
     def _need_rows(self, message: RequestTable.NeedRows) -> None:
@@ -244,7 +256,7 @@ class BatchScreen(BatchActions, AppScreen[None]):
         query = self._query()
         try:
             rows = await pages.page(self.journal, self.batch_local_id, after=after, before=before, limit=PAGE + 1,
-                                    result_type=query["result_type"], search=query["search"])
+                                    **query)
         except Exception:
             self.post_message(PageLoaded(message, [], False))  # the table may ask again; the app shows why
             raise
@@ -284,7 +296,11 @@ class BatchScreen(BatchActions, AppScreen[None]):
         self.call_after_refresh(self._show_position)
 
     def _show_filters(self) -> None:
-        self.query_one("#filters", Static).update(filter_line(self.counts, self.filter, self.search), layout=False)
+        line = filter_line(self.counts, self.filter, self.search)
+        if self.sort != "id":   # the order in force, before the counts (the line is cut at its end)
+            line = Text.assemble(("s ", "bold"), (f"{SORT_WORDS[self.sort]}", "bold"), ("   ", ""), line,
+                                 no_wrap=True, overflow="ellipsis")
+        self.query_one("#filters", Static).update(line, layout=False)
         errors = self.query_one("#errors", Static)
         errors.update(error_summary_line(self.summary), layout=False)
         errors.set_class(bool(self.summary), "-shown")
@@ -338,6 +354,13 @@ class BatchScreen(BatchActions, AppScreen[None]):
         self._show_filters()
         self._jump("first")
 
+    def action_cycle_sort(self) -> None:
+        """The next order (`SORT_WORDS`); the table opens at its first row."""
+        names = pages.SORTS
+        self.sort = names[(names.index(self.sort) + 1) % len(names)]
+        self._show_filters()
+        self._jump("first")
+
     def action_search(self) -> None:
         box = self.query_one("#search", Input)
         box.value = self.search or ""
@@ -347,7 +370,14 @@ class BatchScreen(BatchActions, AppScreen[None]):
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
-        self._set_search(event.value.strip() or None)
+        words = event.value.split()
+        sorts = [w for w in words if parse_search(w).sort]
+        if sorts:   # `sort:cost` typed in the box: the order, as `s` sets it
+            self.sort = parse_search(sorts[-1]).sort or self.sort
+            words = [w for w in words if w not in sorts]
+            self._show_filters()
+            self._jump("first")
+        self._set_search(" ".join(words) or None)
 
     def action_clear_search(self) -> None:
         self._set_search(None)
@@ -372,8 +402,12 @@ class BatchScreen(BatchActions, AppScreen[None]):
             return
 
         total = None if self.counts is None else self.counts.get(self.filter)
-        self._request_screen = RequestScreen(self.batch_local_id, row.custom_id, **self._query(),
-                                             position=self.table.cursor_position(), total=total)
+        query = self._query()
+        # the request view walks (n/p) this order: it reads it from the search, as `sort:` written there
+        search = " ".join(w for w in (query["search"], f"sort:{self.sort}" if self.sort != "id" else None) if w)
+        self._request_screen = RequestScreen(self.batch_local_id, row.custom_id, result_type=query["result_type"],
+                                             search=search or None, position=self.table.cursor_position(),
+                                             total=total)
         self.app.push_screen(self._request_screen)
 
     def on_screen_resume(self) -> None:
