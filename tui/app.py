@@ -11,19 +11,24 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.signal import Signal
+from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
+from tui.core import config
 from tui.core.api.client import make_client, preload_sdk
 from tui.core.clock import Clock
 from tui.core.journal.connection import Journal, journal_problem
@@ -43,6 +48,12 @@ if TYPE_CHECKING:
     from tui.core.poll.loop import Poller
 
 DEMO_POLL_INTERVAL = 1.0   # the demo's batches last seconds, not hours: poll them often
+QUIET_AFTER_INPUT = 0.3    # seconds after a key or a click in which start-up work in threads gives way
+MAX_GIVE_WAY = 5.0         # at most this long in all, so that a user typing on and on still gets connected
+MAX_HOLD_REFRESHES = 30    # keys wait for a screen being pushed at most this many refreshes
+MAX_KEY_HOLD = 1.0         # seconds: a key is never held longer (were its way lost, say)
+_USER_INPUT = (events.Key, events.MouseDown, events.MouseUp, events.MouseScrollDown, events.MouseScrollUp,
+               events.Paste)
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)   # end the app cleanly, restoring the terminal
 
 
@@ -81,6 +92,12 @@ class BatchApp(App[None]):
         self._last_poll: float | None = None      # wall time of the last sweep without a failed call
         self._last_ended = ""                     # the newest "batches ended" words, kept on the status line
         self._ingest_problems: dict[int, tuple[str, str]] = {}   # local_id -> (where its download stopped, why)
+        self._quiet_after = 0.0     # monotonic time until which the user's last key (and its answer) has the CPU
+        self._given_way = 0.0       # seconds the SDK's import has waited for keys
+        self._held_keys: list[events.Key] = []   # typed before the key before them had gone its way
+        self._key_in_flight = False
+        self._keys_screen: Screen | None = None     # the screen on top when keys were last handed on
+        self._saved_theme: str | None = None
 
     # -- screens -------------------------------------------------------------------------------
 
@@ -102,14 +119,92 @@ class BatchApp(App[None]):
         self._catch_signals()
         if self.keymap:
             self.set_keymap(self.keymap)
+        self._restore_theme()
         self.set_status("opening the journal…")
         self.call_after_refresh(self._startup)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, _USER_INPUT):
+            self._quiet_after = time.monotonic() + QUIET_AFTER_INPUT
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._key_in_flight or self._held_keys or not self._screen_ready() or \
+                    self.screen is not self._keys_screen:
+                self._hold(event)
+            else:
+                await self._send_key(event)
+            return
+        await super().on_event(event)
+
+    # Keys, one at a time. Textual hands a key to the focused widget's queue; a screen's binding runs only when
+    # the key has bubbled back up to the app. Keys typed quickly after `n` would all be queued to the dashboard's
+    # table before `n` opened the dialog, and lost. So the next key is handed on only once the one before has
+    # gone its whole way, and the screen on top is ready for it (a dialog just pushed gets its focus a moment
+    # later). Keys typed meanwhile wait, in order; never longer than `MAX_KEY_HOLD`.
+
+    def _hold(self, event: events.Key) -> None:
+        self._held_keys.append(event)
+        if len(self._held_keys) == 1:
+            self.set_timer(MAX_KEY_HOLD, self._release_stuck)
+            if not self._key_in_flight:   # else the key in flight releases it when it has gone its way
+                self.call_later(self._release_keys)
+
+    async def _send_key(self, event: events.Key) -> None:
+        target = self.focused or self.screen
+        await super().on_event(event)   # a priority binding, or handed to `target`
+        if event.is_forwarded:
+            self._key_in_flight = True
+            self._follow_key(target)
+
+    def _follow_key(self, node: MessagePump) -> None:
+        """Queued behind the key in each queue it bubbles through: at the app, the key has gone its way."""
+        parent = node.parent if isinstance(node, DOMNode) and node is not self else None
+        if parent is None:
+            self._key_in_flight = False
+            self.call_later(self._release_keys)
+        elif not parent.call_later(self._follow_key, parent):   # closing: the key goes no further
+            self._key_in_flight = False
+            self.call_later(self._release_keys)
+
+    def _release_stuck(self) -> None:
+        if self._held_keys:
+            self._key_in_flight = False
+            self.call_later(self._release_keys, MAX_HOLD_REFRESHES)
+
+    def _screen_ready(self) -> bool:
+        """The screen on top can take keys: mounted, and its focus set (unless nothing on it takes focus)."""
+        try:
+            screen = self.screen
+        except Exception:   # no screen (the app is ending): nothing to hold keys for
+            return True
+        return screen.is_mounted and (screen.focused is not None or not screen.focus_chain)
+
+    async def _release_keys(self, attempts: int = 0) -> None:
+        """Hand the held keys on, in order: each once the one before has gone its way and the screen is ready
+        (a key among them may push another screen: the rest then wait for that one)."""
+        while self._held_keys and not self._key_in_flight:
+            if attempts < MAX_HOLD_REFRESHES:
+                if not self._screen_ready():
+                    self.call_after_refresh(self._release_keys, attempts + 1)
+                    return
+                if self.screen is not self._keys_screen:   # new on top: one more refresh, for its focus to settle
+                    self._keys_screen = self.screen
+                    self.call_after_refresh(self._release_keys, attempts + 1)
+                    return
+            await self._send_key(self._held_keys.pop(0))
+
+    def _give_way(self) -> None:
+        """Called by the SDK's import thread before each module: while the user types (and the screen answers),
+        wait. Each wait is short; in all, start-up is held back at most `MAX_GIVE_WAY` seconds."""
+        while (wait := self._quiet_after - time.monotonic()) > 0 and self._given_way < MAX_GIVE_WAY:
+            step = min(wait, 0.02)
+            time.sleep(step)
+            self._given_way += step
 
     @work(group="startup", exit_on_error=False)
     async def _startup(self) -> None:
         # The SDK takes a second or two to import: do it in a thread, after the first frame, while the
-        # journal opens (and the demo emulator starts) on the loop.
-        sdk = asyncio.ensure_future(asyncio.to_thread(_import_sdk))
+        # journal opens (and the demo emulator starts). The thread gives way to keys (`_give_way`).
+        sdk = asyncio.ensure_future(asyncio.to_thread(_import_sdk, self._give_way))
         try:
             if self.demo:
                 self.set_status("starting the demo emulator…")
@@ -146,6 +241,32 @@ class BatchApp(App[None]):
             await self.journal.close()
         if self.demo_env is not None:
             await self.demo_env.stop()
+
+    # -- the theme, remembered ------------------------------------------------------------------
+
+    def _restore_theme(self) -> None:
+        """The theme last chosen (ctrl+p → theme), from `settings.toml`; from now on each choice is saved there."""
+        path = config.settings_path()
+        try:
+            theme = config.load_settings(path).get("theme")
+        except config.SettingsError as exc:
+            theme = None
+            self.notify(safe_text(str(exc), limit=300), title="Settings not read", severity="warning",
+                        markup=False, timeout=8)
+        if theme and theme in self.available_themes:
+            self._saved_theme = theme
+            self.theme = theme
+        self.theme_changed_signal.subscribe(self, self._save_theme)
+
+    def _save_theme(self, theme: Theme) -> None:
+        if self._saved_theme == theme.name:
+            return
+        self._saved_theme = theme.name
+        try:
+            config.save_setting(config.settings_path(), "theme", theme.name)
+        except config.SettingsError as exc:
+            self.notify(safe_text(str(exc), limit=300), title="Theme not remembered", severity="warning",
+                        markup=False, timeout=8)
 
     # -- signals -------------------------------------------------------------------------------
 
@@ -340,9 +461,9 @@ class BatchApp(App[None]):
         yield from super().get_system_commands(screen)
 
 
-def _import_sdk() -> type[Poller]:
+def _import_sdk(pause: Callable[[], None]) -> type[Poller]:
     """The slow imports (the SDK, and the poller that uses it); returns the poller class."""
-    preload_sdk()
+    preload_sdk(pause)
     from tui.core.poll.loop import Poller
 
     return Poller

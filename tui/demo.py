@@ -1,4 +1,10 @@
-"""`--demo`: the emulator inside the app's event loop, and a story a new user understands in ten seconds.
+"""`--demo`: the emulator and a story a new user understands in ten seconds, on a thread of their own.
+
+The emulator and the story run on their own event loop in a "demo" thread, with their own journal connection
+and SDK client: a create of 20,000 requests (the story building and sending it, the emulator reading it) takes
+a second of work that would otherwise hold the app's loop, and with it every key the user presses. The app
+sees the story's batches as it sees batches made by another process: through the journal, when it polls (the
+story wakes the poll loop after each step with `app.poll_now`, called on the app's loop).
 
 Everything goes through the real paths: `plan_from_requests` + `submit` (journal first), the real SDK
 over loopback HTTP, `cancel_batches`, `select_retry`/`send_retry`, the real poller and ingest. The story:
@@ -9,10 +15,13 @@ failed batch, a large batch of 20,000 requests, batches of several sizes running
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import functools
 import random
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -20,8 +29,10 @@ import orjson
 
 from tui.core.actions.cancel import cancel_batches
 from tui.core.actions.retry import select_retry, send_retry
+from tui.core.api.client import make_client
 from tui.core.clock import Clock
 from tui.core.journal.batches import get_batch
+from tui.core.journal.connection import Journal
 from tui.core.submit.check import plan_from_requests
 from tui.core.submit.send import submit
 from tui.demo_answers import ANSWER_KINDS, answer_kinds_requests
@@ -30,8 +41,7 @@ if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
 
     from tui.app import BatchApp
-    from tui.core.journal.connection import Journal
-    from tui.emulator import Emulator, EmulatorConfig
+    from tui.emulator import Emulator
 
 SEED = 7
 DAY = 86_400.0
@@ -82,44 +92,100 @@ def requests_for(story: Story, rng: random.Random) -> Iterator[tuple[str, bytes]
         yield f"{stem}-{i:05d}", orjson.dumps(params)
 
 
-def _connected(app: BatchApp) -> tuple[Journal, AsyncAnthropic]:
-    """The app's journal and client: the story plays only after `app.ready`, when both are set."""
-    assert app.journal is not None and app.client is not None, "the story waits for app.ready"
-    return app.journal, app.client
-
-
-def _import_emulator() -> tuple[type[Emulator], type[EmulatorConfig]]:
+async def _start_emulator() -> Emulator:
+    """On the demo thread's loop: aiohttp and the emulator take a moment to import, then it serves from there."""
     from tui.emulator import Emulator, EmulatorConfig
 
-    return Emulator, EmulatorConfig
+    # it starts a day back, so that once the story has jumped a day ahead its clock shows today
+    emulator = Emulator(EmulatorConfig(host="127.0.0.1", port=0, seed=SEED, start_at=time.time() - SKIPPED))
+    return await emulator.start()
 
 
 class DemoEnvironment:
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Emulator, loop: asyncio.AbstractEventLoop, thread: threading.Thread,
+                 app_loop: asyncio.AbstractEventLoop) -> None:
         self.emulator = emulator
         self.clock = EmulatorClock(emulator)
         self.rng = random.Random(SEED)
         self.local_ids: dict[str, int] = {}
+        self.loop = loop              # the demo thread's loop: the emulator and the story
+        self.thread = thread
+        self.app_loop = app_loop      # the app's loop: everything that touches the app is called there
+        self.journal: Journal | None = None        # the story's own connection and client
+        self.client: AsyncAnthropic | None = None
+        self._story: asyncio.Task[None] | None = None
 
     @classmethod
     async def start(cls) -> DemoEnvironment:
-        # aiohttp and the emulator take a moment to import: off the event loop
-        emulator_class, config_class = await asyncio.to_thread(_import_emulator)
-        # it starts a day back, so that once the story has jumped a day ahead its clock shows today
-        emulator = emulator_class(config_class(host="127.0.0.1", port=0, seed=SEED, start_at=time.time() - SKIPPED))
-        await emulator.start()
-        return cls(emulator)
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="demo", daemon=True)
+        thread.start()
+        try:
+            emulator = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_start_emulator(), loop))
+        except BaseException:
+            loop.call_soon_threadsafe(loop.stop)
+            raise
+        return cls(emulator, loop, thread, asyncio.get_running_loop())
 
     @property
     def base_url(self) -> str:
         return self.emulator.base_url
 
     async def stop(self) -> None:
-        await self.emulator.stop()
+        """End the story, close its journal and client, stop the emulator and the demo thread."""
+        try:
+            if not self.loop.is_closed():
+                done = asyncio.run_coroutine_threadsafe(self._shutdown(), self.loop)
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(asyncio.wrap_future(done), 15)
+        finally:
+            with contextlib.suppress(RuntimeError):     # already stopped and closed
+                self.loop.call_soon_threadsafe(self.loop.stop)
+            await asyncio.to_thread(self.thread.join, 15)
+            if not self.thread.is_alive():
+                self.loop.close()
+
+    async def _shutdown(self) -> None:
+        if self._story is not None:
+            self._story.cancel()
+            with contextlib.suppress(BaseException):
+                await self._story
+        try:
+            if self.client is not None:
+                await self.client.close()
+            if self.journal is not None:
+                await self.journal.close()
+        finally:
+            await self.emulator.stop()
 
     def seed(self, app: BatchApp) -> None:
-        """Play the story in a worker (the first frame never waits for it)."""
-        app.run_worker(self.play(app), group="demo", name="demo story", exit_on_error=False)
+        """Play the story on the demo thread (the app's loop never waits for it)."""
+        asyncio.run_coroutine_threadsafe(self._play(app), self.loop)
+
+    def _on_app(self, call: Callable[[], object]) -> None:
+        """Run `call` on the app's loop (where Textual and the app's journal live), without waiting for it."""
+        with contextlib.suppress(RuntimeError):     # the app has ended
+            self.app_loop.call_soon_threadsafe(call)
+
+    def _poll(self, app: BatchApp) -> None:
+        self._on_app(app.poll_now)
+
+    def _connected(self) -> tuple[Journal, AsyncAnthropic]:
+        assert self.journal is not None and self.client is not None, "the story opens both first"
+        return self.journal, self.client
+
+    async def _play(self, app: BatchApp) -> None:
+        self._story = asyncio.current_task()
+        try:
+            self.journal = await Journal.open(app.journal_path, clock=self.clock)
+            self.client = make_client("demo", self.base_url)
+            await self.play(app)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:   # the story stops; the app goes on: said once, never a traceback
+            text = f"the demo story stopped: {type(exc).__name__}: {exc}"
+            self._on_app(functools.partial(app.notify, text[:300], title="Demo", severity="warning", markup=False,
+                                           timeout=10))
 
     async def submit(self, app: BatchApp, story: Story) -> int:
         """Submit one story batch through the core path, at its own pace on the emulator."""
@@ -129,13 +195,12 @@ class DemoEnvironment:
         # 20,000 requests take a moment to build and check: in a thread, so the screen keeps moving
         plan = await asyncio.to_thread(
             lambda: plan_from_requests(list(requests_for(story, self.rng)), source=story.name))
-        rows = await submit(*_connected(app), plan, again=True)
+        rows = await submit(*self._connected(), plan, again=True)
         self.local_ids[story.name] = rows[0].local_id
-        app.poll_now()
+        self._poll(app)
         return rows[0].local_id
 
     async def play(self, app: BatchApp) -> None:
-        await app.ready.wait()
         # Yesterday's nightly run was too slow and expired (a day of emulated time passes at once).
         yesterday = datetime.fromtimestamp(self.emulator.now(), timezone.utc).strftime("%Y-%m-%d")
         await self.submit(app, Story(f"nightly-eval-{yesterday}.jsonl", 400, request_ms=300_000, model=MODELS[2]))
@@ -165,20 +230,20 @@ class DemoEnvironment:
     async def retry_when_ingested(self, app: BatchApp, local_id: int, *, request_ms: float) -> None:
 
         for _ in range(300):   # the poller notices the end and ingests the results: a few seconds
-            batch = await get_batch(_connected(app)[0], local_id)
+            batch = await get_batch(self._connected()[0], local_id)
             if batch is not None and batch.ingest_state == "complete":
                 break
             await asyncio.sleep(0.1)
         else:
             return
-        selection = await select_retry(_connected(app)[0], local_id)
+        selection = await select_retry(self._connected()[0], local_id)
         self.emulator.config = dataclasses.replace(self.emulator.config, request_ms=request_ms, fail_requests=0.0)
-        await send_retry(*_connected(app), selection, actor="demo")
-        app.poll_now()
+        await send_retry(*self._connected(), selection, actor="demo")
+        self._poll(app)
 
     async def cancel(self, app: BatchApp, local_id: int) -> None:
 
-        for outcome in await cancel_batches(*_connected(app), [local_id], actor="demo"):
+        for outcome in await cancel_batches(*self._connected(), [local_id], actor="demo"):
             if not outcome.ok:
-                app.notify(outcome.message, markup=False, severity="warning")
-        app.poll_now()
+                self._on_app(functools.partial(app.notify, outcome.message, markup=False, severity="warning"))
+        self._poll(app)

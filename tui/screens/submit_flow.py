@@ -28,9 +28,11 @@ class SubmitFlow(AppScreen[None]):
     """`action_new_batch` (bind it to `n`), for a screen to mix in before its base."""
 
     def action_new_batch(self) -> None:
-        if self.app.client is None or self.app.journal is None:
-            self.notify("Not connected yet; try again in a moment.", severity="warning", timeout=3)
+        if self.app.journal_problem is not None:
+            self.notify(self.app.journal_problem, title="The journal cannot be used", severity="error",
+                        markup=False, timeout=10)
             return
+        # open at once, from the first frame on: the file is typed and checked while the app connects
         self.ask(SubmitDialog(), self._send_plan)
 
     def _say(self, text: str, *, severity: SeverityLevel = "information", timeout: float = 8) -> None:
@@ -40,6 +42,7 @@ class SubmitFlow(AppScreen[None]):
     async def _send_plan(self, request: SubmitRequest) -> None:
         plan = request.plan
         n = len(plan.chunks)
+        await self.app.ready.wait()   # connected (at once, unless submitted in the first second or two)
         self._say(f"Sending {plural(plan.request_count, 'request')} in {plural(n, 'batch')}…", timeout=3)
         try:
             rows = await submit(self.journal, self.client, plan, label=request.label, again=request.again)

@@ -11,8 +11,10 @@ stream by ingest: they are not bounded.
 from __future__ import annotations
 
 import functools
+import sys
+import threading
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from tui.core.clock import Clock
@@ -157,7 +159,31 @@ class _BoundStream:
         await self.inner.aclose()
 
 
-def preload_sdk() -> None:
-    """Import the SDK now (~1 s): the TUI calls this in a thread after its first frame, so the first call
-    that needs it does not stall the event loop."""
-    import anthropic  # noqa: F401
+def preload_sdk(pause: Callable[[], None] | None = None) -> None:
+    """Import the SDK now (1-3 s of CPU): the TUI calls this in a thread after its first frame, so the first
+    call that needs it does not stall the event loop.
+
+    A thread still holds the GIL in bursts: the SDK builds hundreds of pydantic models, each in one go. With
+    `pause`, it is called in this thread before each module the import loads, and may sleep there (while the
+    user types, say): the import then gives way at once, within one module, to the thread that needs the CPU.
+    `pause` must return in bounded time: another thread that imports one of the modules being loaded waits."""
+    if pause is None:
+        import anthropic  # noqa: F401
+        return
+    finder = _PausingFinder(pause, threading.get_ident())
+    sys.meta_path.insert(0, finder)
+    try:
+        import anthropic  # noqa: F401,F811
+    finally:
+        sys.meta_path.remove(finder)
+
+
+class _PausingFinder:
+    """A meta path finder that finds nothing: it only calls `pause` when the importing thread is `thread`."""
+
+    def __init__(self, pause: Callable[[], None], thread: int) -> None:
+        self.pause, self.thread = pause, thread
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if threading.get_ident() == self.thread:
+            self.pause()
