@@ -18,6 +18,8 @@ from drilldown_journal import (
     rich_result,
 )
 
+from textual import events
+
 from tests.tui.harness import open_screen, press, record_notifications, running_app, screen_text, settle
 from tui.screens.request import RequestScreen
 from tui.widgets.response_view import params_view, result_view
@@ -136,3 +138,46 @@ async def test_narrow_terminals_stack_the_panes(journal_file):
         await pilot.resize_terminal(140, 40)
         await settle(pilot)
         assert not screen.query_one("#panes").has_class("-stacked")
+
+
+async def test_quick_n_and_p_presses_each_move_one_request(journal_file):
+    """Pressed faster than a request loads, every `n` still moves one request: none merged, none dropped."""
+    errored = [custom_id(i) for i in range(60) if kind_of(i) == "errored"]
+    async with running_app(journal_file) as (app, pilot):
+        screen = await open_screen(pilot, RequestScreen(1, errored[0], result_type="errored"))
+        for _ in range(5):
+            app.post_message(events.Key("n", "n"))   # as a terminal hands them in: all at once
+        await settle(pilot)
+        assert screen.custom_id == errored[5] and screen.position == 5
+        assert f"6 of {len(errored)}" in screen_text(app)
+        for key in "ppn":
+            app.post_message(events.Key(key, key))
+        await settle(pilot)
+        assert screen.custom_id == errored[4] and screen.position == 4
+        assert errored[4] in screen_text(app)
+
+
+async def test_the_keys_scroll_the_request_and_the_response_without_tab_first(journal_file):
+    async with running_app(journal_file, size=(80, 16)) as (app, pilot):
+        screen = await open_screen(pilot, RequestScreen(2, "rich"))
+        request, response = screen.query_one("#params-pane"), screen.query_one("#result-pane")
+        assert request.max_scroll_y > 3 and response.max_scroll_y > 3   # both longer than they are tall
+        first = screen_text(app)
+
+        def at() -> tuple[float, float]:
+            return request.scroll_y, response.scroll_y
+
+        for key in ("down", "j"):
+            before = at()
+            await press(pilot, key)
+            assert at()[0] == before[0] + 1 and at()[1] == before[1] + 1, key
+        await press(pilot, "k")
+        assert at() == (1, 1)
+        await press(pilot, "end")
+        assert at() == (request.max_scroll_y, response.max_scroll_y)
+        await press(pilot, "home")
+        assert at() == (0, 0) and screen_text(app) == first
+        await press(pilot, "pagedown")
+        assert at()[0] > 1 and at()[1] > 1
+        await press(pilot, "pageup")
+        assert at() == (0, 0)

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
 from textual.message import Message
+from textual.worker import Worker
 from textual.widgets import Static
 
 from tui import render
@@ -57,14 +58,22 @@ class RequestScreen(AppScreen[None]):
         Binding("t", "toggle_thinking", "Thinking", show=False, id="request.thinking",
                 tooltip="show or hide thinking blocks (a click on one works too)"),
         Binding("q", "app.back", "Back", tooltip="back (escape works too)", id="request.back"),
+        # both panes scroll from the keyboard at once, no Tab first (priority: ahead of a focused pane's own keys)
+        Binding("down,j", "scroll_panes('down')", "Scroll down", show=False, priority=True,
+                id="request.scroll_down"),
+        Binding("up,k", "scroll_panes('up')", "Scroll up", show=False, priority=True, id="request.scroll_up"),
+        Binding("pagedown,space", "scroll_panes('page_down')", "Page down", show=False, priority=True,
+                id="request.page_down"),
+        Binding("pageup", "scroll_panes('page_up')", "Page up", show=False, priority=True, id="request.page_up"),
+        Binding("home,g", "scroll_panes('home')", "Top", show=False, priority=True, id="request.top"),
+        Binding("end,G", "scroll_panes('end')", "End", show=False, priority=True, id="request.end"),
     ]
 
     DEFAULT_CSS = """
     RequestScreen #title { height: 1; padding: 0 1; background: $boost; }
     RequestScreen #panes { height: 1fr; layout: horizontal; }
     RequestScreen #panes.-stacked { layout: vertical; }
-    RequestScreen .pane { width: 1fr; height: 1fr; border: round $primary-muted; padding: 0 1; }
-    RequestScreen .pane:focus { border: round $primary; }
+    RequestScreen .pane { width: 1fr; height: 1fr; border: round $primary; padding: 0 1; }
     """
 
     def __init__(self, batch_local_id: int, custom_id: str, *, result_type: str | None = None,
@@ -79,13 +88,18 @@ class RequestScreen(AppScreen[None]):
         self.raw_mode = False
         self.show_thinking = False   # thinking blocks are collapsed to one line until asked for
         self.detail: DetailLoaded | None = None
+        self._steps = 0                      # `n`/`p` presses not walked yet (+ next, - previous)
+        self._walker: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="title")
         with Container(id="panes"):
-            with VerticalScroll(id="params-pane", classes="pane"):
+            # the keys scroll both panes (`scroll_panes`): neither takes the focus, no Tab first
+            with VerticalScroll(id="params-pane", classes="pane") as params:
+                params.can_focus = False
                 yield Static(id="params")
-            with VerticalScroll(id="result-pane", classes="pane"):
+            with VerticalScroll(id="result-pane", classes="pane") as result:
+                result.can_focus = False
                 yield Static(id="result")
         yield StatusLine(id="status")
         yield AppFooter()
@@ -94,7 +108,6 @@ class RequestScreen(AppScreen[None]):
         self.query_one("#params-pane").border_title = "Request"
         self.query_one("#result-pane").border_title = "Response"
         self._layout(self.app.size.width)
-        self.query_one("#result-pane").focus()
         self._show_title()
         self._load(self.custom_id, self.position is None)
 
@@ -117,19 +130,32 @@ class RequestScreen(AppScreen[None]):
                                              self.search)
             if self.total is None:
                 self.total = await pages.total(journal, self.batch_local_id, self.result_type, self.search)
-        self.post_message(DetailLoaded(custom_id, params, raw, row, batch, position))
+        if custom_id == self.custom_id:   # not walked away from meanwhile
+            self.post_message(DetailLoaded(custom_id, params, raw, row, batch, position))
 
-    @work(group="request-step", exclusive=True, exit_on_error=False)
-    async def _step(self, direction: int) -> None:
-        nxt = await pages.neighbour(self.journal, self.batch_local_id, self.custom_id, direction,
-                                     self.result_type, self.search)
-        if nxt is None:
-            self.post_message(EdgeReached(direction))
-            return
-        params, raw, row = await pages.request_detail(self.journal, self.batch_local_id, nxt.custom_id)
-        batch = await batches.get_batch(self.journal, self.batch_local_id)
-        position = None if self.position is None else self.position + direction
-        self.post_message(DetailLoaded(nxt.custom_id, params, raw, row, batch, position))
+    @work(group="request-step", exit_on_error=False)
+    async def _walk(self) -> None:
+        """Walk as many requests as `n`/`p` were pressed, presses made meanwhile included, and show where it
+        ends. One walker at a time (`action_step`), showing each stop itself before it looks for more presses:
+        quick presses are neither merged nor dropped."""
+        while self._steps:
+            custom_id, moved = self.custom_id, 0
+            while self._steps:
+                direction = 1 if self._steps > 0 else -1
+                self._steps -= direction
+                nxt = await pages.neighbour(self.journal, self.batch_local_id, custom_id, direction,
+                                             self.result_type, self.search)
+                if nxt is None:
+                    self._steps = 0
+                    self.post_message(EdgeReached(direction))
+                    break
+                custom_id, moved = nxt.custom_id, moved + direction
+            if not moved:
+                return
+            params, raw, row = await pages.request_detail(self.journal, self.batch_local_id, custom_id)
+            batch = await batches.get_batch(self.journal, self.batch_local_id)
+            position = None if self.position is None else self.position + moved
+            self.on_detail_loaded(DetailLoaded(custom_id, params, raw, row, batch, position))
 
     def on_batches_updated(self, _: BatchesUpdated) -> None:
         if self.detail is not None and self.detail.raw is None:  # a result may have arrived
@@ -195,7 +221,16 @@ class RequestScreen(AppScreen[None]):
         return True
 
     def action_step(self, direction: int) -> None:
-        self._step(direction)
+        self._steps += direction
+        if self._walker is None or self._walker.is_finished:
+            self._walker = self._walk()
+
+    def action_scroll_panes(self, how: str) -> None:
+        """↑↓ j k PgUp PgDn space Home End g G: the request and the response scroll together (each stops at its
+        own end), whichever the user reads."""
+        for pane in self.query(".pane").results(VerticalScroll):
+            {"down": pane.scroll_down, "up": pane.scroll_up, "page_down": pane.scroll_page_down,
+             "page_up": pane.scroll_page_up, "home": pane.scroll_home, "end": pane.scroll_end}[how](animate=False)
 
     def action_toggle_raw(self) -> None:
         self.raw_mode = not self.raw_mode
