@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -36,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     temp_dir = None
     if demo and not getattr(args, "journal", None):
         temp_dir = tempfile.mkdtemp(prefix="claude-batch-tui-demo-")
+        _remove_when_gone(temp_dir)
         journal_path = Path(temp_dir) / "journal.sqlite"
     else:
         journal_path = config.journal_path(getattr(args, "journal", None))
@@ -59,3 +62,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"claude-batch-tui: {problem}", file=sys.stderr)
         return app.return_code or 2
     return app.return_code or 0
+
+
+# Reads its stdin (a pipe only this process holds open) to its end, then removes the folder.
+_REMOVER = "import shutil, sys; sys.stdin.buffer.read(); shutil.rmtree(sys.argv[1], ignore_errors=True)"
+
+
+def _remove_when_gone(folder: str) -> None:
+    """The demo's temporary folder is removed when this process has ended, however it ends: `q`, a signal, the
+    terminal closed (the shell sends SIGHUP again while the app is exiting), `kill -9`. A small process of its
+    own session (the terminal's hangup does not reach it) waits for the end of a pipe that only this process
+    holds: the kernel closes it whenever and however this process ends. The app's own clean-up on exit stays
+    the usual way; this one is the net under it."""
+    read_end, write_end = os.pipe()
+    try:
+        subprocess.Popen([sys.executable, "-I", "-S", "-c", _REMOVER, folder], stdin=read_end,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                         close_fds=True)
+    except OSError:   # no process to spare: the clean-up on exit still runs
+        os.close(write_end)
+    finally:
+        os.close(read_end)
+    # write_end stays open, unwritten, for the life of this process (not inherited by any other: os.pipe
+    # makes it non-inheritable)
