@@ -132,6 +132,14 @@ async def _id_page(journal: Journal, batch_local_id: int, kind: str | None, foun
         sql = (f"SELECT r.custom_id, {_COLUMNS} FROM results r WHERE r.batch_local_id = ? AND {_type_term(kind, found)}"
                f"{bound.replace('custom_id', 'r.custom_id')}{match} ORDER BY r.custom_id {order} LIMIT ?")
         args = [batch_local_id, kind, *bound_args, *match_args, limit]
+    elif (ids := text_search.matching_ids(found.query, found.hits, batch_local_id, bound, bound_args)) is not None:
+        sql = (
+            f"WITH ids(custom_id) AS ({ids[0]} ORDER BY 1 {order} LIMIT ?)"
+            f" SELECT ids.custom_id, {', '.join('r.' + c.strip() for c in _COLUMNS.split(','))}"
+            " FROM ids LEFT JOIN results r ON r.batch_local_id = ? AND r.custom_id = ids.custom_id"
+            f" ORDER BY ids.custom_id {order}"
+        )
+        args = [*ids[1], limit, batch_local_id]
     else:
         res_match, res_args = _result_match(found, "results")
         requests_part = _request_match(found, "requests")
@@ -202,9 +210,15 @@ async def counts_by_type(journal: Journal, batch_local_id: int, search: str | No
     match, match_args = _result_match(found, "results")
     counts: dict[str, int] = dict.fromkeys(RESULT_TYPES, 0)
     covered = text_search.covered(found.query)
+    ids = text_search.matching_ids(found.query, found.hits, batch_local_id)
+    if ids is not None:  # the matching rows that have a result: a probe per match, not a read of every row
+        n_results = await _scalar(
+            journal, f"SELECT COUNT(*) FROM ({ids[0]}) u WHERE EXISTS (SELECT 1 FROM results x"
+            " WHERE x.batch_local_id = ? AND x.custom_id = u.custom_id)", [*ids[1], batch_local_id])
     if covered:  # the primary key counts them all, the `results_failed` index the failures: no row is read
-        n_results = await _scalar(journal, f"SELECT COUNT(*) FROM results WHERE batch_local_id = ?{match}",
-                                  [batch_local_id, *match_args])
+        if ids is None:
+            n_results = await _scalar(journal, f"SELECT COUNT(*) FROM results WHERE batch_local_id = ?{match}",
+                                      [batch_local_id, *match_args])
         sql = (f"SELECT result_type, COUNT(*) FROM results INDEXED BY results_failed WHERE batch_local_id = ?"
                f" AND {NOT_SUCCEEDED}{match} GROUP BY 1")
     else:  # the ORDER BY in the subquery keeps a search on one sequential primary-key scan

@@ -288,3 +288,20 @@ def request_condition(query: Query, hits_key: int | None, alias: str = "q") -> t
     return (f" AND ({alias}.custom_id LIKE ? ESCAPE '\\'"
             f" OR EXISTS (SELECT 1 FROM temp.search_hits h WHERE h.hit_set = ? AND h.custom_id = {alias}.custom_id))",
             [_like(query.text), hits_key])
+
+
+def matching_ids(query: Query, hits_key: int | None, batch_local_id: int, bound: str = "",
+                 bound_args: Sequence[Any] = ()) -> tuple[str, list[Any]] | None:
+    """A SELECT of the custom_ids of every row of the batch (with a result or not) that matches plain words and
+    no filter, `bound` (` AND custom_id > ?`, ...) applied to each part: the index's finds and the custom_ids
+    containing the words, as a UNION of three ordered reads, so a page in custom_id order stops as soon as it
+    has its rows. None for any other query (then `result_condition` / `request_condition` filter a scan)."""
+    if hits_key is None or query.filtered or not query.text:
+        return None
+    like = _like(query.text)
+    part = f"custom_id LIKE ? ESCAPE '\\'"
+    sql = (f"SELECT custom_id FROM temp.search_hits WHERE hit_set = ?{bound}"
+           f" UNION SELECT custom_id FROM main.requests WHERE batch_local_id = ?{bound} AND {part}"
+           f" UNION SELECT custom_id FROM main.results WHERE batch_local_id = ?{bound} AND {part}")
+    return sql, [hits_key, *bound_args, batch_local_id, *bound_args, like, batch_local_id, *bound_args, like]
+
