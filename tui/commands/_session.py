@@ -25,7 +25,7 @@ class CommandError(Exception):
         self.code = code
 
 
-async def open_journal(args: argparse.Namespace) -> Any:
+async def open_journal(args: argparse.Namespace, clock: Any = None) -> Any:
     from tui.core.config import journal_path
     from tui.core.journal.connection import Journal, JournalError
 
@@ -34,12 +34,13 @@ async def open_journal(args: argparse.Namespace) -> Any:
     if opened is not None:
         opened.append(path)
     try:
-        return await Journal.open(path)
+        return await Journal.open(path, clock)
     except JournalError as exc:
         raise CommandError(str(exc), JOURNAL_TROUBLE) from None
 
 
-def make_cli_client(args: argparse.Namespace) -> Any:
+def make_cli_client(args: argparse.Namespace, clock: Any = None) -> Any:
+    """The client for a command; with `clock` (a `Clock`), the server's answers measure its clock against it."""
     from tui.core import config
     from tui.core.api.client import make_client
 
@@ -51,7 +52,7 @@ def make_cli_client(args: argparse.Namespace) -> Any:
     if key is None and base is None:
         raise CommandError("set ANTHROPIC_API_KEY (or point --base-url at a local emulator); "
                            "this command talks to the API", 2)
-    return make_client(key or PLACEHOLDER_KEY, base)
+    return make_client(key or PLACEHOLDER_KEY, base, clock=clock)
 
 
 def say(text: str) -> None:

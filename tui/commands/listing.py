@@ -110,7 +110,7 @@ async def _adopt(args: argparse.Namespace, journal: Any) -> bool:
     from tui.core.words import plural
 
     try:
-        client = make_cli_client(args)
+        client = make_cli_client(args, clock=journal.clock)   # ages read on the server's clock
     except CommandError:
         return False   # no key: `list` needs none, and lists the journal
     async with client:
@@ -133,7 +133,7 @@ async def _run(args: argparse.Namespace) -> int:
         rows = await list_batches(journal)   # first: a journal in trouble is said before any call is made
         if not args.offline and await _adopt(args, journal):
             rows = await list_batches(journal)
-        now = journal.clock.now()
+        now = journal.clock.server_now()
         from tui.core.money.spend import batch_spend
 
         spend = await batch_spend(journal)

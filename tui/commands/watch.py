@@ -53,9 +53,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    client = make_cli_client(args)
+    from tui.core.clock import Clock
+
+    clock = Clock()   # one for both: the server's answers measure its clock against the journal's
+    client = make_cli_client(args, clock=clock)
     try:
-        journal = await open_journal(args)
+        journal = await open_journal(args, clock)
         try:
             return await Watch(journal, client, args.interval, adopt=getattr(args, "adopt", True)).run()
         finally:
@@ -185,7 +188,7 @@ class Watch:
         from tui.core.timing.deadlines import expiry_notice, take_expiry_warnings
 
         for row in await take_expiry_warnings(self.journal):
-            warn(f"warning: {expiry_notice(row, self.journal.clock.now())}")
+            warn(f"warning: {expiry_notice(row, self.journal.clock.server_now())}")
         await self.check_done()
 
     async def on_ingest(self, report: Any, row: Any) -> None:
