@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 
 DEMO_POLL_INTERVAL = 1.0   # the demo's batches last seconds, not hours: poll them often
 QUIET_AFTER_INPUT = 0.3    # seconds after a key or a click in which start-up work in threads gives way
+GIL_SWITCH_INTERVAL = 0.001
 MAX_GIVE_WAY = 5.0         # at most this long in all, so that a user typing on and on still gets connected
 MAX_HOLD_REFRESHES = 30    # keys wait for a screen being pushed at most this many refreshes
 MAX_KEY_HOLD = 1.0         # seconds: a key is never held longer (were its way lost, say)
@@ -120,6 +122,10 @@ class BatchApp(App[None]):
         if self.keymap:
             self.set_keymap(self.keymap)
         self._restore_theme()
+        # Threads (the SDK's import, the demo) hold the GIL in bursts of Python code: a thread waiting for it
+        # asks the holder to let go after this long. 5 ms by default; 1 ms keeps the screen's answer to a key
+        # within a few such waits while they run.
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL)
         self.set_status("opening the journal…")
         self.call_after_refresh(self._startup)
 
@@ -192,6 +198,11 @@ class BatchApp(App[None]):
                     return
             await self._send_key(self._held_keys.pop(0))
 
+    def busy_for(self) -> float:
+        """Seconds the user's last key (and the screen's answer to it) still has the CPU first; 0 when quiet.
+        Safe to call from any thread."""
+        return max(0.0, self._quiet_after - time.monotonic())
+
     def _give_way(self) -> None:
         """Called by the SDK's import thread before each module: while the user types (and the screen answers),
         wait. Each wait is short; in all, start-up is held back at most `MAX_GIVE_WAY` seconds."""
@@ -208,7 +219,7 @@ class BatchApp(App[None]):
         try:
             if self.demo:
                 self.set_status("starting the demo emulator…")
-                self.demo_env = await DemoEnvironment.start()
+                self.demo_env = await DemoEnvironment.start(self._give_way)
                 self.base_url = self.demo_env.base_url
                 self.api_key = "demo"
                 self.clock = self.demo_env.clock

@@ -29,7 +29,7 @@ import orjson
 
 from tui.core.actions.cancel import cancel_batches
 from tui.core.actions.retry import select_retry, send_retry
-from tui.core.api.client import make_client
+from tui.core.api.client import import_giving_way, make_client
 from tui.core.clock import Clock
 from tui.core.journal.batches import get_batch
 from tui.core.journal.connection import Journal
@@ -92,8 +92,10 @@ def requests_for(story: Story, rng: random.Random) -> Iterator[tuple[str, bytes]
         yield f"{stem}-{i:05d}", orjson.dumps(params)
 
 
-async def _start_emulator() -> Emulator:
-    """On the demo thread's loop: aiohttp and the emulator take a moment to import, then it serves from there."""
+async def _start_emulator(give_way: Callable[[], None]) -> Emulator:
+    """On the demo thread's loop: aiohttp and the emulator take a moment to import (giving way to the user's keys
+    as it goes), then it serves from there."""
+    import_giving_way("tui.emulator", give_way)
     from tui.emulator import Emulator, EmulatorConfig
 
     # it starts a day back, so that once the story has jumped a day ahead its clock shows today
@@ -116,12 +118,13 @@ class DemoEnvironment:
         self._story: asyncio.Task[None] | None = None
 
     @classmethod
-    async def start(cls) -> DemoEnvironment:
+    async def start(cls, give_way: Callable[[], None]) -> DemoEnvironment:
+        """The demo thread and its emulator. `give_way`, called in the thread, sleeps while the user types."""
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="demo", daemon=True)
         thread.start()
         try:
-            emulator = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_start_emulator(), loop))
+            emulator = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_start_emulator(give_way), loop))
         except BaseException:
             loop.call_soon_threadsafe(loop.stop)
             raise
@@ -187,8 +190,15 @@ class DemoEnvironment:
             self._on_app(functools.partial(app.notify, text[:300], title="Demo", severity="warning", markup=False,
                                            timeout=10))
 
+    async def _quiet(self, app: BatchApp) -> None:
+        """Each step of the story waits while the user types: building and sending a batch, and the emulator
+        reading it, take CPU (and the GIL) that the screen's answer to a key needs more."""
+        while (wait := app.busy_for()) > 0:
+            await asyncio.sleep(wait)
+
     async def submit(self, app: BatchApp, story: Story) -> int:
         """Submit one story batch through the core path, at its own pace on the emulator."""
+        await self._quiet(app)
         # The emulator fixes a batch's pace and injected failures when it is created.
         self.emulator.config = dataclasses.replace(self.emulator.config, request_ms=story.request_ms,
                                                    fail_requests=story.fail_share)
@@ -236,13 +246,14 @@ class DemoEnvironment:
             await asyncio.sleep(0.1)
         else:
             return
+        await self._quiet(app)
         selection = await select_retry(self._connected()[0], local_id)
         self.emulator.config = dataclasses.replace(self.emulator.config, request_ms=request_ms, fail_requests=0.0)
         await send_retry(*self._connected(), selection, actor="demo")
         self._poll(app)
 
     async def cancel(self, app: BatchApp, local_id: int) -> None:
-
+        await self._quiet(app)
         for outcome in await cancel_batches(*self._connected(), [local_id], actor="demo"):
             if not outcome.ok:
                 self._on_app(functools.partial(app.notify, outcome.message, markup=False, severity="warning"))

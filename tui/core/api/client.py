@@ -11,6 +11,7 @@ stream by ingest: they are not bounded.
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 import threading
 import zlib
@@ -161,29 +162,62 @@ class _BoundStream:
 
 def preload_sdk(pause: Callable[[], None] | None = None) -> None:
     """Import the SDK now (1-3 s of CPU): the TUI calls this in a thread after its first frame, so the first
-    call that needs it does not stall the event loop.
-
-    A thread still holds the GIL in bursts: the SDK builds hundreds of pydantic models, each in one go. With
-    `pause`, it is called in this thread before each module the import loads, and may sleep there (while the
-    user types, say): the import then gives way at once, within one module, to the thread that needs the CPU.
-    `pause` must return in bounded time: another thread that imports one of the modules being loaded waits."""
+    call that needs it does not stall the event loop. With `pause`, see `import_giving_way`."""
     if pause is None:
         import anthropic  # noqa: F401
         return
+    import_giving_way("anthropic", pause)
+
+
+def import_giving_way(module: str, pause: Callable[[], None]) -> None:
+    """Import `module` in this thread, calling `pause` before each module the import loads; `pause` may sleep
+    there (while the user types, say).
+
+    A thread still holds the GIL in bursts: the SDK builds hundreds of pydantic models, each in one go. So an
+    import in a thread gives way at once, within one module, to the thread that needs the CPU. `pause` must
+    return in bounded time: another thread that imports one of the modules being loaded waits."""
     finder = _PausingFinder(pause, threading.get_ident())
     sys.meta_path.insert(0, finder)
     try:
-        import anthropic  # noqa: F401,F811
+        importlib.import_module(module)
     finally:
         sys.meta_path.remove(finder)
 
 
 class _PausingFinder:
-    """A meta path finder that finds nothing: it only calls `pause` when the importing thread is `thread`."""
+    """Finds each module `thread` imports as the other finders do, its loader wrapped in a `_PausingLoader`.
+
+    The pause must not happen here: finders run under the interpreter's global import lock, and every other
+    thread's imports would wait on it. A loader runs under the lock of its own module only."""
 
     def __init__(self, pause: Callable[[], None], thread: int) -> None:
         self.pause, self.thread = pause, thread
 
-    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        if threading.get_ident() == self.thread:
-            self.pause()
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if threading.get_ident() != self.thread:
+            return None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None) if finder is not self else None
+            spec = find(name, path, target) if find is not None else None
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _PausingLoader(spec.loader, self.pause)
+                return spec
+        return None
+
+
+class _PausingLoader:
+    """A module's own loader, which first calls `pause` (in the importing thread, outside the global lock)."""
+
+    def __init__(self, loader: Any, pause: Callable[[], None]) -> None:
+        self.loader, self.pause = loader, pause
+
+    def create_module(self, spec: Any) -> Any:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self.pause()
+        self.loader.exec_module(module)
+
+    def __getattr__(self, name: str) -> Any:   # get_resource_reader, get_source, …: the real loader's
+        return getattr(self.loader, name)
