@@ -8,6 +8,7 @@ is seen, not timed: all the batches exist on the server while none of their answ
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import anthropic
 import orjson
@@ -82,3 +83,20 @@ async def test_equal_chunks_with_ambiguous_500s_make_no_duplicate(tmp_path, jour
             assert sorted(r.id for r in rows) == sorted(emu.batch_ids())
             assert emu.stats["create"] == 10
             await _each_id_holds_its_rows_requests(journal, emu, client, rows)
+
+
+async def test_more_equal_chunks_than_parallel_creates_through_faults(tmp_path, journal, emulator_factory):
+    """Twelve equal chunks (more than the creates allowed in flight at once) through made-but-500 creates and
+    429 / 500 / 529 answers on every route: every chunk ends with its own batch, none twice, none stuck."""
+    source = plan(write_requests(tmp_path / "in.jsonl", 36, ids="f{i}"), max_per_batch=3)
+    assert len(source.chunks) == 12
+    async with emulator_factory(ambiguous_creates=0.3, fail_http=0.15, seed=8) as emu:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=emu.base_url) as client:
+            rows = await asyncio.wait_for(submit(journal, client, source, settle_after=0.5), 120)
+            assert emu.stats["fault_ambiguous_create"] > 0
+            assert emu.stats["fault_429"] + emu.stats["fault_500"] + emu.stats["fault_529"] > 0
+            created = [r for r in rows if r.intent_state == "created"]
+            assert all(r.intent_state in ("created", "failed") for r in rows)
+            assert sorted(r.id for r in created) == sorted(emu.batch_ids())      # none lost, none twice
+            emu.config = dataclasses.replace(emu.config, fail_http=0.0)
+            await _each_id_holds_its_rows_requests(journal, emu, client, created)

@@ -264,8 +264,8 @@ def _in_flight() -> _InFlight:
 class _Gate:
     """The gate of one count, held by one create until it is identified; released once."""
 
-    def __init__(self, lock: asyncio.Lock) -> None:
-        self.lock, self.held = lock, True
+    def __init__(self, lock: asyncio.Lock, *, held: bool) -> None:
+        self.lock, self.held = lock, held
 
     def release(self) -> None:
         if self.held:
@@ -302,22 +302,18 @@ class _Sender:
             return await one_row(cur)
 
     async def _one(self, local_id: int, count: int) -> None:
-        shared = self.shared
-        shared.waiting[count] += 1
-        try:
-            await shared.gates[count].acquire()
-        finally:
-            shared.waiting[count] -= 1
-        gate = _Gate(shared.gates[count])
-        try:
-            async with self.slots:
+        # a slot first, then the gate: whoever holds a gate holds a slot, so it can always go on
+        async with self.slots:
+            gate = _Gate(self.shared.gates[count], held=False)
+            try:
+                await self._hold(count, gate)
                 await self._send(local_id, count, gate)
-        finally:
-            gate.release()
-            self._forget(local_id)
+            finally:
+                gate.release()
+                self._forget(local_id)
 
     async def _hold(self, count: int, gate: _Gate) -> None:
-        """Take the gate of `count` again (a create that must be sent once more, after it let the next go)."""
+        """Take the gate of `count` (again, for a create sent once more after it let the next one go)."""
         if gate.held:
             return
         self.shared.waiting[count] += 1
