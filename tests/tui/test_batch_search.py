@@ -130,6 +130,7 @@ async def test_slash_finds_requests_by_prompt_and_by_answer_past_the_preview(jou
         screen = await open_screen(pilot, BatchScreen(ingested))
         await _search(pilot, "refund")
         assert screen.counts["all"] == len(refund)
+        assert "Clear search" in screen_text(app)   # the footer follows the search
         assert {r.custom_id for r in screen.table.window} == set(refund)
         assert set(only_system) <= {r.custom_id for r in screen.table.window}   # by the system prompt alone
         await _search(pilot, word)

@@ -386,10 +386,12 @@ class BatchScreen(BatchActions, AppScreen[None]):
         box = self.query_one("#search", Input)
         box.display = bool(search)
         box.value = search or ""
+        refocus = self.focused is not self.table
         self.table.focus()
         changed = search != self.search
         self.search = search
-        self.refresh_bindings()
+        if not refocus:   # a change of focus refreshes the footer anyway (each refresh rebuilds it: ~30 ms)
+            self.refresh_bindings()
         if changed:
             self.counts = None
             self._show_filters()

@@ -4,7 +4,9 @@ A batch may hold 100,000 requests; a DataTable lays out every row it holds, so t
 `WINDOW` rows (three pages). When the cursor comes within a page of the window's edge, the table asks
 its screen for the next page (`NeedRows`); the screen reads it by keyset and hands it back
 (`extend_window`), the far page is dropped, and the cursor stays on the same request at the same place
-on screen. `home`/`end` ask for the first/last window. The table never touches SQLite itself.
+on screen. `home`/`end` ask for the first/last window. The rows come in the screen's order (custom_id, or the
+sort `s` chose): the table only names its edge rows by custom_id, and the screen pages from them. The table
+never touches SQLite itself.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ WIDE_FROM = 120
 
 
 class RequestTable(DataTable):
-    """One window of a batch's rows, ordered by custom_id. `window_start` = index of the first row."""
+    """One window of a batch's rows, in the screen's order. `window_start` = index of the first row."""
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Open", id="batch.open"),
@@ -179,13 +181,15 @@ class RequestTable(DataTable):
                     select: str | None = None, select_last: bool = False) -> None:
         """Replace the window (new filter, search, jump): a new generation, stale loads are ignored."""
         self.generation += 1
+        had_rows = bool(self.window)
         self.window = list(rows)
         self.window_start = start
         self.at_start, self.at_end = at_start, at_end
         self._asked = None
         key = select if select is not None else (rows[-1].custom_id if select_last and rows else None)
         self._fill(key, None)
-        self.refresh_bindings()  # "Open" only when there is a row
+        if had_rows != bool(rows):
+            self.refresh_bindings()  # "Open" only when there is a row (each refresh rebuilds the footer)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "select_cursor":

@@ -33,7 +33,9 @@ preview (first ~200 characters of the answer) or the error type. A filter keeps 
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -221,7 +223,8 @@ async def hits(db: Any, batch_local_id: int, query: Query) -> int | None:
         made = await cur.fetchone() is not None
     if not made:   # in memory: twice as quick as SQLite's default temp files (set before any temp table exists:
         # a change drops them)
-        await db.execute("PRAGMA temp_store = MEMORY")
+        with contextlib.suppress(sqlite3.OperationalError):
+            await db.execute("PRAGMA temp_store = MEMORY")
     await db.execute("CREATE TEMP TABLE IF NOT EXISTS search_hit_sets(id INTEGER PRIMARY KEY, key TEXT UNIQUE)")
     await db.execute("CREATE TEMP TABLE IF NOT EXISTS search_hits(hit_set INTEGER NOT NULL, custom_id TEXT NOT NULL,"
                      " PRIMARY KEY (hit_set, custom_id)) WITHOUT ROWID")

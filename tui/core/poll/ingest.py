@@ -2,7 +2,8 @@
 
 The SDK makes the HTTP call (`with_streaming_response.results`); the bytes are split on `\\n` and parsed
 here with orjson (the SDK's per-line pydantic decoding is several times slower). Rows are upserted in
-large transactions, so a re-ingest is idempotent and a cut stream or a killed process simply resumes:
+large transactions, each also writing the answers' words into the search index (`journal/search.py`: one more
+`executemany`, from the lines already parsed), so a re-ingest is idempotent and a cut stream or a killed process simply resumes:
 the next ingest re-reads the stream and upserts. Memory stays bounded: one network chunk plus one flush
 of rows is all that is ever held (and the custom_ids seen, to name a repeated line).
 
