@@ -1,6 +1,6 @@
 """Key latency in the first seconds after start: the real TUI in a fresh process on a pseudo-terminal.
 
-    .venv/bin/python bench/key_latency.py [--seconds 5] [--runs 1]
+    .venv/bin/python bench/key_latency.py [--seconds 5] [--runs 3] [--verbose]
 
 `claude-batch-tui --demo` (its emulator, its story being seeded, the poller on) is started on a pseudo-terminal
 as a user would start it. From its first frame (the dashboard's column heads drawn) keys are written to the
@@ -133,6 +133,9 @@ def report(runs: list[Run]) -> list[str]:
             by_key.setdefault(key, []).append(latency)
     for key, values in by_key.items():
         lines.append(f"    {key:<10} median {ms(statistics.median(values))}  worst {ms(max(values))}  ({len(values)})")
+    for run in runs:
+        for screen in run.unanswered[:1]:   # what the screen showed when a key had no answer
+            lines.append(f"    no answer to {screen}")
     if refused:
         lines.append(f"    n refused {refused} time{'s' if refused > 1 else ''} with 'not connected yet' (no dialog to "
                      "type in)")
@@ -150,8 +153,6 @@ def main() -> None:
         for run in runs:
             for key, at, latency in run.presses:
                 print(f"  {at:6.2f} s  {key:<10} {ms(latency) if latency is not None else 'no answer'}")
-            for screen in run.unanswered:
-                print(f"no answer to {screen}")
     print("\n".join(report(runs)))
 
 

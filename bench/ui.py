@@ -4,6 +4,9 @@
 
 Printed, in order:
   first frame   a fresh process: start, import, `make_app`, the dashboard drawn (interpreter start included)
+  start-up keys key latency in the first 5 seconds after start (median and worst): a fresh `--demo` process on a
+                pseudo-terminal (poller on, its story being sent), keys from its first frame on, each timed until
+                the screen answers; keys dropped (bench/key_latency.py). Target: worst < 100 ms, none dropped
   open batch    `BatchScreen` pushed: until its first rows are in the table, and until facts and counts are
   key presses   median / worst time of each key until the screen has settled (its workers done):
                 pagedown and down through the batch, end, home, f (filter cycle), s (sort cycle).
@@ -161,6 +164,8 @@ def main() -> None:
     parser.add_argument("--presses", type=int, default=200)
     parser.add_argument("--no-ingest", dest="ingest", action="store_false",
                         help="skip the ingest figure (bench/ingest.py, about a minute)")
+    parser.add_argument("--no-startup-keys", dest="startup_keys", action="store_false",
+                        help="skip the key latency in the first seconds after start (bench/key_latency.py)")
     args = parser.parse_args()
     from tests.drilldown_journal import add_batch, new_journal
 
@@ -172,9 +177,19 @@ def main() -> None:
         print(f"journal       {time.perf_counter() - start:7.2f} s to build {args.requests:,} requests + results")
         frames = first_frame(journal)
         print(f"first frame   median {ms(statistics.median(frames))}  worst {ms(max(frames))}  (fresh process)")
+        if args.startup_keys:
+            startup_keys()
         asyncio.run(drive(journal, args.presses))
     if args.ingest:
         ingest_figure(args.requests)
+
+
+def startup_keys(runs: int = 3) -> None:
+    """bench/key_latency.py: fresh `--demo` processes on a pseudo-terminal, keys from their first frame on."""
+    sys.path[:0] = [str(ROOT / "bench")]
+    import key_latency
+
+    print("\n".join(key_latency.report([asyncio.run(key_latency.measure()) for _ in range(runs)])))
 
 
 def ingest_figure(n: int) -> None:
