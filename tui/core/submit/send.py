@@ -22,8 +22,9 @@ Matching a batch to its intent, and why creates of equal chunks can overlap:
   is matched by what the list does show: the request count, and `created_at` within the send window.
 - The window is on the server's clock. Every list answer's `date` header measures the server's clock against
   ours (to the second), and the window [sent - SKEW, now + SKEW] is moved by that offset, so a server clock
-  minutes off neither hides our batch (then resent: a duplicate) nor widens the window. An answer without a
-  `date` header falls back to our own clock with the wide UNMEASURED_SKEW.
+  minutes off does not hide our batch (then resent: a duplicate). Only if nothing matches there is the window
+  read on our own clock with the wide UNMEASURED_SKEW: our clock may have been stepped since the send (the
+  offset measured now is not the one of then), or the answer had no `date` header.
 - Two creates of the same count whose outcomes were both lost could not be told apart. So among the creates of
   one process, a create of count N goes out only once every earlier create of count N is *identified*: its
   answer came, it was settled, or the list already shows an unclaimed count-N batch made since it was sent
@@ -475,21 +476,24 @@ class _Sender:
         return "absent"
 
     async def _find(self, local_id: int, count: int, sent_at: float) -> Any | None:
-        """The oldest batch with `count` requests created in [sent_at - skew, end of window] on the server's
-        clock, not claimed by another row (in the journal, or spotted for another create in flight)."""
+        """The oldest batch with `count` requests created in the send window, not claimed by another row (in
+        the journal, or spotted for another create in flight). The window is read on the server's clock as
+        measured now; if nothing matches there, on our own clock with the wide tolerance, as if the server's
+        clock agreed with ours when the create went out (ours may have been stepped since: an offset
+        measured now says nothing of then)."""
         raw = await self.client.messages.batches.with_raw_response.list(limit=100)
         now = self.journal.clock.now()
         date = raw.headers.get("date")
         self.journal.clock.observe_server_date(date)
         server_at = server_date(date)
-        if server_at is None:
-            offset, skew = 0.0, UNMEASURED_SKEW
-        else:   # the header has whole seconds
-            offset, skew = server_at + 0.5 - now, SKEW
-        start = sent_at + offset - skew
         # a now before the send time is a wall clock set back since: the window still covers the send itself
-        end = min(max(now, sent_at), sent_at + MAX_SEND_SECONDS) + offset + skew
-        found = None
+        last = min(max(now, sent_at), sent_at + MAX_SEND_SECONDS)
+        windows = [(sent_at - UNMEASURED_SKEW, last + UNMEASURED_SKEW)]
+        if server_at is not None:   # the header has whole seconds
+            offset = server_at + 0.5 - now
+            windows.insert(0, (sent_at + offset - SKEW, last + offset + SKEW))
+        oldest = min(start for start, _ in windows)
+        found: list[Any | None] = [None] * len(windows)
         async for batch in await raw.parse():
             try:
                 created = parse_ts(batch.created_at)
@@ -499,11 +503,15 @@ class _Sender:
                 continue   # a batch whose fields cannot be read cannot be matched to an intent
             if created is None:
                 continue
-            if created < start:
+            if created < oldest:
                 break
-            if total == count and created <= end and not await self._claimed(batch.id, local_id):
-                found = batch  # keep going: the list is newest first, the oldest match is ours
-        return found
+            if total != count:
+                continue
+            inside = [i for i, (start, end) in enumerate(windows) if start <= created <= end]
+            if inside and not await self._claimed(batch.id, local_id):
+                for i in inside:
+                    found[i] = batch  # keep going: the list is newest first, the oldest match is ours
+        return next((batch for batch in found if batch is not None), None)
 
     async def _claimed(self, batch_id: str, local_id: int) -> bool:
         spotted = self.shared.reserved.get(batch_id)
