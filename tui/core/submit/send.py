@@ -33,6 +33,12 @@ Matching a batch to its intent, and why creates of equal chunks can overlap:
   off) to spot it; that batch is reserved for it (in memory: no other row may take it) and the next create of
   count N goes out, overlapping the answers. If the answer is then lost, the reserved batch is the one.
   Chunks of different counts never wait on each other. At most PARALLEL_CREATES creates are in flight.
+  What overlaps is the wait after the server made a batch (its answer, seconds at times); the bodies of
+  same-count creates still go up one after another, as a batch only shows once its body is read.
+- Not chosen: chunks of one job made to differ in size by construction (300, 299, 298, ... for
+  --max-per-batch 300) would change the split the user asked for and shown before sending, and would not
+  separate two jobs of the same size sent at once; a fingerprint of custom_ids cannot be read before the
+  batch ends (results), nor counts per custom_id (`request_counts` are totals).
 - After a kill, `recover()` settles a job's `sending` rows of one count in the order they were sent, each
   taking the oldest unclaimed match in its window: the order the server made them in, since a create of count
   N was only sent once the one before had been seen.
