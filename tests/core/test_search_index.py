@@ -175,3 +175,24 @@ async def test_natural_order_puts_2_before_10(journal_path):
         assert [r.custom_id for r in await pages.page(journal, 1)][:3] == ["other-3", "sdk-1", "sdk-10"]
     finally:
         await journal.close()
+
+
+async def test_words_left_behind_by_a_row_deleted_elsewhere_do_not_stop_an_ingest(journal_path):
+    """A results row deleted without the index (another program, an old test journal) leaves its words; the next
+    row to take its rowid replaces them instead of failing the ingest's transaction."""
+    await new_journal(journal_path)
+    journal = await Journal.open(journal_path)
+    try:
+        async with journal.transaction() as db:
+            await db.execute("INSERT INTO batches(local_id) VALUES (1)")
+            await db.execute("INSERT INTO search_results(rowid, body) VALUES (1, 'stale words')")
+            before = await search.last_result_rowid(db)
+            await db.execute("INSERT INTO results(batch_local_id, custom_id, result_type, raw) "
+                             "VALUES (1, 'a', 'succeeded', '{}')")
+            await search.index_answers(db, 1, before, [("a", "fresh words")])
+        async with journal.db.execute("SELECT rowid FROM search_results WHERE search_results MATCH 'fresh'") as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [(1,)]
+        async with journal.db.execute("SELECT COUNT(*) FROM search_results WHERE search_results MATCH 'stale'") as cur:
+            assert (await cur.fetchone())[0] == 0
+    finally:
+        await journal.close()
