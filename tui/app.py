@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import signal
 import sys
@@ -98,6 +99,7 @@ class BatchApp(App[None]):
         self._given_way = 0.0       # seconds the SDK's import has waited for keys
         self._held_keys: list[events.Key] = []   # typed before the key before them had gone its way
         self._key_in_flight = False
+        self._keys_sent = 0                         # keys handed on so far
         self._keys_screen: Screen | None = None     # the screen on top when keys were last handed on
         self._saved_theme: str | None = None
 
@@ -150,31 +152,39 @@ class BatchApp(App[None]):
     def _hold(self, event: events.Key) -> None:
         self._held_keys.append(event)
         if len(self._held_keys) == 1:
-            self.set_timer(MAX_KEY_HOLD, self._release_stuck)
+            self.set_timer(MAX_KEY_HOLD, functools.partial(self._release_stuck, self._keys_sent))
             if not self._key_in_flight:   # else the key in flight releases it when it has gone its way
                 self.call_later(self._release_keys)
 
     async def _send_key(self, event: events.Key) -> None:
         target = self.focused or self.screen
+        self._keys_sent += 1
         await super().on_event(event)   # a priority binding, or handed to `target`
         if event.is_forwarded:
             self._key_in_flight = True
-            self._follow_key(target)
+            if not target.call_later(self._follow_key, target):   # closing: the key goes no further
+                self._key_done()
 
     def _follow_key(self, node: MessagePump) -> None:
-        """Queued behind the key in each queue it bubbles through: at the app, the key has gone its way."""
+        """Run in each queue the key goes through, after it: there it has been handled, and (if it bubbles) handed
+        to the parent, where this follows it. At the app, the key has gone its way."""
         parent = node.parent if isinstance(node, DOMNode) and node is not self else None
-        if parent is None:
-            self._key_in_flight = False
-            self.call_later(self._release_keys)
-        elif not parent.call_later(self._follow_key, parent):   # closing: the key goes no further
-            self._key_in_flight = False
-            self.call_later(self._release_keys)
+        if parent is None or not parent.call_later(self._follow_key, parent):
+            self._key_done()
 
-    def _release_stuck(self) -> None:
-        if self._held_keys:
-            self._key_in_flight = False
-            self.call_later(self._release_keys, MAX_HOLD_REFRESHES)
+    def _key_done(self) -> None:
+        self._key_in_flight = False
+        self.call_later(self._release_keys)
+
+    def _release_stuck(self, sent_then: int) -> None:
+        """A safety net: keys held for `MAX_KEY_HOLD` while none was handed on go on at once."""
+        if not self._held_keys:
+            return
+        if self._keys_sent != sent_then:   # keys are going: look again later
+            self.set_timer(MAX_KEY_HOLD, functools.partial(self._release_stuck, self._keys_sent))
+            return
+        self._key_in_flight = False
+        self.call_later(self._release_keys, MAX_HOLD_REFRESHES)
 
     def _screen_ready(self) -> bool:
         """The screen on top can take keys: mounted, and its focus set (unless nothing on it takes focus)."""
