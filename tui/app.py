@@ -1,8 +1,10 @@
 """The Textual app: built by `make_app(...)` for the CLI, the tests and the benches.
 
 Start-up is staged so the first frame comes at once: the dashboard is drawn from nothing, then a worker
-opens the journal, (in demo mode) starts the emulator, imports the SDK in a thread (~1 s) and starts the
-one poll loop. Screens learn of changes through `JournalReady` and `BatchesUpdated` messages.
+opens the journal, (in demo mode) starts the emulator on its own thread, imports the SDK in a thread (1-3 s of
+CPU) and starts the one poll loop. Keys answer from the first frame on: the threads give way while the user
+types (`busy_for`, `_give_way`), and keys are handed on one at a time (`on_event`), so none typed after one that
+opens a dialog is lost. Screens learn of changes through `JournalReady` and `BatchesUpdated` messages.
 """
 
 from __future__ import annotations

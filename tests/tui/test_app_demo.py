@@ -1,4 +1,5 @@
-"""`--demo`: the emulator runs inside the app's loop and the story plays through the real core paths."""
+"""`--demo`: the emulator and the story run on a thread of their own and the story plays through the real core
+paths; the app sees it through the journal."""
 
 from __future__ import annotations
 
