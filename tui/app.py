@@ -102,6 +102,7 @@ class BatchApp(App[None]):
         self._held_keys: list[events.Key] = []   # typed before the key before them had gone its way
         self._key_in_flight = False
         self._keys_sent = 0                         # keys handed on so far
+        self._switch_interval = sys.getswitchinterval()   # the process's own, given back on exit
         self._keys_screen: Screen | None = None     # the screen on top when keys were last handed on
         self._saved_theme: str | None = None
 
@@ -129,6 +130,7 @@ class BatchApp(App[None]):
         # Threads (the SDK's import, the demo) hold the GIL in bursts of Python code: a thread waiting for it
         # asks the holder to let go after this long. 5 ms by default; 1 ms keeps the screen's answer to a key
         # within a few such waits while they run.
+        self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(GIL_SWITCH_INTERVAL)
         self.set_status("opening the journal…")
         self.call_after_refresh(self._startup)
@@ -255,6 +257,7 @@ class BatchApp(App[None]):
 
     async def on_unmount(self) -> None:
         self._release_signals()
+        sys.setswitchinterval(self._switch_interval)
         self._stop_polling.set()
         if self._poll_worker is not None:
             self._poll_worker.cancel()
