@@ -33,6 +33,7 @@ from tui.core.api.client import import_giving_way, make_client
 from tui.core.clock import Clock
 from tui.core.journal.batches import get_batch
 from tui.core.journal.connection import Journal
+from tui.core.safe_text import safe_text
 from tui.core.submit.check import plan_from_requests
 from tui.core.submit.send import submit
 from tui.demo_answers import ANSWER_KINDS, answer_kinds_requests
@@ -186,8 +187,8 @@ class DemoEnvironment:
         except asyncio.CancelledError:
             raise
         except Exception as exc:   # the story stops; the app goes on: said once, never a traceback
-            text = f"the demo story stopped: {type(exc).__name__}: {exc}"
-            self._on_app(functools.partial(app.notify, text[:300], title="Demo", severity="warning", markup=False,
+            text = safe_text(f"the demo story stopped: {type(exc).__name__}: {exc}", limit=300, single_line=True)
+            self._on_app(functools.partial(app.notify, text, title="Demo", severity="warning", markup=False,
                                            timeout=10))
 
     async def _quiet(self, app: BatchApp) -> None:
