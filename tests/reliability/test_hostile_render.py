@@ -15,6 +15,7 @@ from tests.reliability.hostile_server import HostileServer, ended_batch, succeed
 from tests.tui.harness import record_notifications, screen_text, wait_until
 from tui.app import make_app
 from tui.core.journal.connection import Journal
+from tui.widgets.batch_table import BatchTable
 
 MARKUP = "[bold]loud[/bold] [/end] [link=http://x]y[/link] [@click=app.quit]q[/]"
 CSI = "wipe\x1b[2J\x1b[31mred"
@@ -105,8 +106,10 @@ async def test_dashboard_status_and_notification_with_hostile_text(hostile_app):
     for note in ended():
         for ch in RAW:
             assert ch not in note.message
-    for n in range(1, len(PAYLOADS) + 1):   # every row is still listed, whatever its neighbours hold
-        assert f"h{n:02d}" in shown
+    table = app.screen.query_one(BatchTable)   # every row is still listed, whatever its neighbours hold
+    listed = {row.id for row in map(table.row_data, table.shown_ids()) if row}
+    assert {f"msgbatch_h{n:02d}" for n in range(1, len(PAYLOADS) + 1)} <= listed
+    assert table.row_count == len(PAYLOADS) + 1
 
 
 async def test_batch_screen_facts_with_hostile_text(hostile_app):

@@ -19,6 +19,7 @@ from tui.core.journal.connection import Journal
 from tui.core.submit.check import plan_from_requests
 from tui.core.submit.send import submit
 from tui.emulator import Emulator, EmulatorConfig
+from tui.widgets.batch_table import BatchTable
 
 
 def _free_port() -> int:
@@ -106,11 +107,16 @@ async def test_tui_status_says_so_keeps_its_rows_and_carries_on(journal_path, em
         def until(condition, what: str):
             return wait_until(pilot, condition, what, timeout=60)
 
-        await until(lambda: app.ready.is_set() and batch_id[-8:] in screen_text(app), "the batch on the dashboard")
+        def listed() -> bool:   # the batch's row in the dashboard's table, named
+            table = app.screen.query_one(BatchTable)
+            return any(row and row.id == batch_id and "outage" in " ".join(map(str, table.get_row(str(local_id))))
+                       for local_id, row in ((i, table.row_data(i)) for i in table.shown_ids()))
+
+        await until(lambda: app.ready.is_set() and listed(), "the batch on the dashboard")
         await emu.stop()
         app.poll_now()
         await until(lambda: app.status[1] and "server unreachable since" in app.status[0], "the outage status")
-        assert batch_id[-8:] in screen_text(app) and app.is_running, "the rows stay while the server is away"
+        assert listed() and app.is_running, "the rows stay while the server is away"
         await asyncio.sleep(1.0)
         await emu.start()
         await until(lambda: any("Batch ended" in n.title for n in notes), "the batch to end")
