@@ -96,3 +96,11 @@ async def test_submit_finishes_an_interrupted_submit_first(cli, tmp_path, emulat
     [batch_id] = emulator.batch_ids()
     assert f"finished an interrupted submit: {batch_id}" in err
     assert code == 1 and "already submitted" in err and out == ""
+
+
+async def test_a_label_with_a_control_character_is_refused_and_nothing_sent(cli, tmp_path, emulator, journal_path):
+    path = write_requests(tmp_path / "in.jsonl", 2)
+    code, out, err = await cli("submit", str(path), "--label", "two\nlines", "--base-url", emulator.base_url)
+    assert code != 0 and out == ""
+    assert "--label: the label holds a line break (U+000A) at character 4" in err
+    assert emulator.batch_ids() == [] and not journal_path.exists()

@@ -178,3 +178,12 @@ async def test_tab_completes_paths(journal_path, emulator, tmp_path):
         assert box.value == base + "alpha.jsonl" and box.has_focus
         await press(pilot, "tab")                          # nothing more to complete: the next field
         assert app.screen.query_one("#label", Input).has_focus
+
+
+async def test_a_label_with_a_control_character_is_refused_before_the_check(journal_path, emulator, tmp_path):
+    source = write_jsonl(tmp_path / "lbl.jsonl", [request("l-1")])
+    async with running_app(journal_path, emulator) as (app, pilot):
+        dialog = await _open_and_check(app, pilot, source, label="bad\x1b]0;x\x07name")
+        assert dialog.plan is None and not dialog.query_one("#send", Button).display
+        assert "label: the label holds an escape (ESC) (U+001B) at character 4" in widget_text(app)
+    assert emulator.batch_ids() == []

@@ -48,8 +48,14 @@ def plan_lines(plan: Plan) -> list[str]:
 async def _run(args: argparse.Namespace) -> int:
     import asyncio
 
+    from tui.core.actions.label import LabelError, check_label
     from tui.core.submit.check import plan as make_plan
 
+    if args.label is not None:
+        try:
+            args.label = check_label(args.label)
+        except LabelError as exc:
+            raise CommandError(f"--label: {exc}") from None
     plan = await asyncio.to_thread(make_plan, args.file, max_per_batch=args.max_per_batch)
     if not plan.ok:
         for line in plan.error_lines():

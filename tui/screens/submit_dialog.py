@@ -27,6 +27,7 @@ from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Button, Input, Static
 
+from tui.core.actions.label import LabelError, check_label
 from tui.core.submit.check import MAX_REQUESTS, Plan, PlanError
 from tui.core.submit.send import find_submitted
 from tui.core.submit.summary import plan_summary
@@ -228,11 +229,21 @@ class SubmitDialog(DialogScreen[SubmitRequest]):
         if isinstance(per_batch, str):
             self._show([per_batch], errors=True)
             return
+        try:
+            self._label()
+        except LabelError as exc:
+            self._show([f"label: {exc}"], errors=True)
+            return
         self.token += 1
         self.plan = self.seen = None
         path = os.path.expanduser(raw)
         self._show([f"checking {safe_text(path, limit=200)} …"])
         self._check(self.token, path, per_batch)
+
+    def _label(self) -> str | None:
+        """The label typed (checked as every label is), or None for the default name; LabelError if refused."""
+        text = self.query_one("#label", Input).value
+        return check_label(text) if text.strip() else None
 
     @work(thread=True, group="submit-check", exclusive=True, exit_on_error=False)
     def _check(self, token: int, path: str, per_batch: int | None) -> None:
@@ -294,8 +305,7 @@ class SubmitDialog(DialogScreen[SubmitRequest]):
     def action_send(self, again: bool) -> None:
         if self.plan is None or again != (self.seen is not None):
             return
-        label = self.query_one("#label", Input).value.strip() or None
-        self.dismiss(SubmitRequest(self.plan, label, again))
+        self.dismiss(SubmitRequest(self.plan, self._label(), again))
 
     def action_close(self) -> None:
         self.dismiss(None)
