@@ -196,3 +196,36 @@ async def test_words_left_behind_by_a_row_deleted_elsewhere_do_not_stop_an_inges
             assert (await cur.fetchone())[0] == 0
     finally:
         await journal.close()
+
+
+@pytest.mark.parametrize("query", ["printer", "technician", "floor 3", "000012", "req", "zzz", "ticket 17"])
+@pytest.mark.parametrize("pending", [0, 5])
+async def test_word_search_counts_are_the_rows_the_pages_show(journal_path, query, pending):
+    """The counts of a word search (taken from the set of its matches, with no probe of each match when no request
+    waits for its result) are the tally of the rows its pages give: custom_ids containing the words (in a request,
+    or in a result with no request), prompts and answers, every result type, pending rows when there are some."""
+    await new_journal(journal_path)
+    add_batch(journal_path, 1, 60, with_results=False)
+    con = sqlite3.connect(journal_path)
+    from drilldown_journal import insert_results
+
+    extra = result_for(12)
+    extra["custom_id"] = "adopted-000012"   # a result whose request is not in the journal
+    insert_results(con, 1, [*(result_for(i) for i in range(60 - pending)), extra])
+    con.commit()
+    con.close()
+    journal = await Journal.open(journal_path)
+    try:
+        rows = await pages.page(journal, 1, limit=1000, search=query)
+        counts = await pages.counts_by_type(journal, 1, query)
+        tally: dict[str, int] = {}
+        for row in rows:
+            tally[row.result_type or "pending"] = tally.get(row.result_type or "pending", 0) + 1
+        assert counts["all"] == len(rows)
+        assert {k: v for k, v in counts.items() if v and k != "all"} == tally
+        if query == "000012":
+            assert [r.custom_id for r in rows] == ["adopted-000012", "req-000012"]
+        for result_type in ("succeeded", "errored"):
+            assert await pages.total(journal, 1, result_type, query) == tally.get(result_type, 0)
+    finally:
+        await journal.close()

@@ -132,7 +132,7 @@ async def _id_page(journal: Journal, batch_local_id: int, kind: str | None, foun
         sql = (f"SELECT r.custom_id, {_COLUMNS} FROM results r WHERE r.batch_local_id = ? AND {_type_term(kind, found)}"
                f"{bound.replace('custom_id', 'r.custom_id')}{match} ORDER BY r.custom_id {order} LIMIT ?")
         args = [batch_local_id, kind, *bound_args, *match_args, limit]
-    elif (ids := text_search.matching_ids(found.query, found.hits, batch_local_id, bound, bound_args)) is not None:
+    elif (ids := text_search.matching_ids(found.query, found.hits, bound, bound_args)) is not None:
         sql = (
             f"WITH ids(custom_id) AS ({ids[0]} ORDER BY 1 {order} LIMIT ?)"
             f" SELECT ids.custom_id, {', '.join('r.' + c.strip() for c in _COLUMNS.split(','))}"
@@ -210,11 +210,18 @@ async def counts_by_type(journal: Journal, batch_local_id: int, search: str | No
     match, match_args = _result_match(found, "results")
     counts: dict[str, int] = dict.fromkeys(RESULT_TYPES, 0)
     covered = text_search.covered(found.query)
-    ids = text_search.matching_ids(found.query, found.hits, batch_local_id)
-    if ids is not None:  # the matching rows that have a result: a probe per match, not a read of every row
-        n_results = await _scalar(
-            journal, f"SELECT COUNT(*) FROM ({ids[0]}) u WHERE EXISTS (SELECT 1 FROM results x"
-            " WHERE x.batch_local_id = ? AND x.custom_id = u.custom_id)", [*ids[1], batch_local_id])
+    ids = text_search.matching_ids(found.query, found.hits)
+    waiting: int | None = None   # requests of the batch with no result yet, whatever the search
+    if ids is not None:  # the matching rows that have a result
+        waiting = await _pending(journal, batch_local_id, _Search(text_search.Query(), None),
+                                 await _scalar(journal, "SELECT COUNT(*) FROM results WHERE batch_local_id = ?",
+                                               [batch_local_id]))
+        if waiting == 0:   # every row has a result (an ended batch): a count of the set, no probe
+            n_results = await _scalar(journal, f"SELECT COUNT(*) FROM ({ids[0]})", ids[1])
+        else:              # a probe per match, not a read of every row
+            n_results = await _scalar(
+                journal, f"SELECT COUNT(*) FROM ({ids[0]}) u WHERE EXISTS (SELECT 1 FROM results x"
+                " WHERE x.batch_local_id = ? AND x.custom_id = u.custom_id)", [*ids[1], batch_local_id])
     if covered:  # the primary key counts them all, the `results_failed` index the failures: no row is read
         if ids is None:
             n_results = await _scalar(journal, f"SELECT COUNT(*) FROM results WHERE batch_local_id = ?{match}",
@@ -230,7 +237,7 @@ async def counts_by_type(journal: Journal, batch_local_id: int, search: str | No
     if covered:
         counts["succeeded"] = n_results - sum(counts.values())
     n_results = sum(counts.values())
-    pending = await _pending(journal, batch_local_id, found, n_results)
+    pending = 0 if waiting == 0 else await _pending(journal, batch_local_id, found, n_results)
     counts["all"] = n_results + pending
     counts["pending"] = pending
     return counts

@@ -215,10 +215,11 @@ def _any_like(column: str, values: tuple[str, ...], *, prefix_only: bool = False
 
 
 async def hits(db: Any, batch_local_id: int, query: Query) -> int | None:
-    """The key of the set of the batch's custom_ids whose request or answer has every word of the query, built
-    once per query in this connection's TEMP database (`temp.search_hits`), so that a search's page, counts and
-    positions each probe it instead of reading the index again. None when the query has no index part. The key
-    names the journal's last request and result rows: new rows make a new set."""
+    """The key of the set of the batch's custom_ids that match the query's words (the custom_id contains them as
+    typed, or the request or the answer has every word), built once per query in this connection's TEMP database
+    (`temp.search_hits`), so that a search's page, counts and positions each read or probe it instead of reading
+    the index and every custom_id again. None when the query has no index part. The key names the journal's last
+    request and result rows: new rows make a new set."""
     match = query.match()
     if match is None:
         return None
@@ -234,7 +235,7 @@ async def hits(db: Any, batch_local_id: int, query: Query) -> int | None:
     async with db.execute("SELECT (SELECT COALESCE(MAX(rowid), 0) FROM main.results),"
                           " (SELECT COALESCE(MAX(rowid), 0) FROM main.requests)") as cur:
         last = await cur.fetchone()
-    key = f"{batch_local_id}:{last[0]}:{last[1]}:{match}"
+    key = f"{batch_local_id}:{last[0]}:{last[1]}:{match}:{query.text}"
     async with db.execute("SELECT id FROM temp.search_hit_sets WHERE key = ?", (key,)) as cur:
         row = await cur.fetchone()
     if row is not None:
@@ -251,6 +252,10 @@ async def hits(db: Any, batch_local_id: int, query: Query) -> int | None:
         await db.execute(f"INSERT OR IGNORE INTO temp.search_hits SELECT ?, custom_id FROM main.{table}"
                          f" WHERE batch_local_id = ? AND +rowid IN (SELECT rowid FROM main.{index} WHERE {index}"
                          " MATCH ?)", (hit_set, batch_local_id, match))
+        # the custom_ids containing the words as typed (a key-only scan; usually few rows)
+        await db.execute(f"INSERT OR IGNORE INTO temp.search_hits SELECT ?, custom_id FROM main.{table}"
+                         " WHERE batch_local_id = ? AND custom_id LIKE ? ESCAPE '\\'",
+                         (hit_set, batch_local_id, _like(query.text)))
     return int(hit_set)
 
 
@@ -270,10 +275,9 @@ def result_condition(query: Query, hits_key: int | None, alias: str = "r") -> tu
             sql += (f" AND ({a}.custom_id LIKE ? ESCAPE '\\' OR {a}.preview LIKE ? ESCAPE '\\'"
                     f" OR {a}.error_type LIKE ? ESCAPE '\\')")
             args += [like, like, like]
-        else:   # words: the custom_id as typed, or the index's finds (no row is read for either)
-            sql += (f" AND ({a}.custom_id LIKE ? ESCAPE '\\'"
-                    f" OR EXISTS (SELECT 1 FROM temp.search_hits h WHERE h.hit_set = ? AND h.custom_id = {a}.custom_id))")
-            args += [like, hits_key]
+        else:   # words: one of the set's custom_ids (no row is read)
+            sql += f" AND EXISTS (SELECT 1 FROM temp.search_hits h WHERE h.hit_set = ? AND h.custom_id = {a}.custom_id)"
+            args += [hits_key]
     return sql, args
 
 
@@ -291,23 +295,16 @@ def request_condition(query: Query, hits_key: int | None, alias: str = "q") -> t
         return "", []
     if hits_key is None:
         return f" AND {alias}.custom_id LIKE ? ESCAPE '\\'", [_like(query.text)]
-    return (f" AND ({alias}.custom_id LIKE ? ESCAPE '\\'"
-            f" OR EXISTS (SELECT 1 FROM temp.search_hits h WHERE h.hit_set = ? AND h.custom_id = {alias}.custom_id))",
-            [_like(query.text), hits_key])
+    return (f" AND EXISTS (SELECT 1 FROM temp.search_hits h WHERE h.hit_set = ? AND h.custom_id = {alias}.custom_id)",
+            [hits_key])
 
 
-def matching_ids(query: Query, hits_key: int | None, batch_local_id: int, bound: str = "",
-                 bound_args: Sequence[Any] = ()) -> tuple[str, list[Any]] | None:
+def matching_ids(query: Query, hits_key: int | None, bound: str = "", bound_args: Sequence[Any] = ()
+                 ) -> tuple[str, list[Any]] | None:
     """A SELECT of the custom_ids of every row of the batch (with a result or not) that matches plain words and
-    no filter, `bound` (` AND custom_id > ?`, ...) applied to each part: the index's finds and the custom_ids
-    containing the words, as a UNION of three ordered reads, so a page in custom_id order stops as soon as it
-    has its rows. None for any other query (then `result_condition` / `request_condition` filter a scan)."""
+    no filter, in custom_id order, `bound` (` AND custom_id > ?`, ...) applied: the set `hits` built, read along
+    its primary key, so a page stops as soon as it has its rows and a count reads no row of the journal. None for
+    any other query (then `result_condition` / `request_condition` filter a scan)."""
     if hits_key is None or query.filtered or not query.text:
         return None
-    like = _like(query.text)
-    part = f"custom_id LIKE ? ESCAPE '\\'"
-    sql = (f"SELECT custom_id FROM temp.search_hits WHERE hit_set = ?{bound}"
-           f" UNION SELECT custom_id FROM main.requests WHERE batch_local_id = ?{bound} AND {part}"
-           f" UNION SELECT custom_id FROM main.results WHERE batch_local_id = ?{bound} AND {part}")
-    return sql, [hits_key, *bound_args, batch_local_id, *bound_args, like, batch_local_id, *bound_args, like]
-
+    return f"SELECT custom_id FROM temp.search_hits WHERE hit_set = ?{bound}", [hits_key, *bound_args]
