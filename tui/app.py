@@ -15,6 +15,7 @@ import functools
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -60,6 +61,8 @@ MAX_KEY_HOLD = 1.0         # seconds: a key is never held longer (were its way l
 _USER_INPUT = (events.Key, events.MouseDown, events.MouseUp, events.MouseScrollDown, events.MouseScrollUp,
                events.Paste)
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)   # end the app cleanly, restoring the terminal
+EXIT_GRACE = 10.0          # seconds: after an exit signal the process has ended within this long, however the
+                           # shutdown goes
 
 
 class BatchApp(App[None]):
@@ -311,8 +314,17 @@ class BatchApp(App[None]):
 
     def _exit_on_signal(self, signum: int) -> None:
         """The first signal exits cleanly (exit status 128 + the signal, as the shell reports a kill); a second
-        one while that is under way is not caught again, so it ends the process at once."""
+        one while that is under way is not caught again, so it ends the process at once.
+
+        And it ends within `EXIT_GRACE`. On a hang-up the kernel sends SIGCONT after SIGHUP, and Textual's handler
+        for it starts its terminal writer again on a terminal that is gone: that writer dies on its first write,
+        and the shutdown then waits forever to hand it more (seen with `tmux kill-session`: a process left
+        behind). The journal is closed before the terminal driver (Textual unmounts the app first), and every
+        journal write is one transaction, so ending the process there loses nothing."""
         self._release_signals()
+        timer = threading.Timer(EXIT_GRACE, os._exit, (128 + signum,))
+        timer.daemon = True
+        timer.start()
         self.exit(return_code=128 + signum)
 
     def _release_signals(self) -> None:
