@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from typing import Any
 
 APP_NAME = "claude-batch-tui"
 JOURNAL_ENV = "CLAUDE_BATCH_TUI_JOURNAL"
@@ -79,6 +80,18 @@ def keymap_path() -> Path:
 def load_keymap(path: Path) -> dict[str, str]:
     """{binding id: keys} from a TOML file of `"batches.cancel" = "x"` lines (keys comma-separated, in
     Textual's names: "ctrl+k", "space"); {} when the file does not exist."""
+    data = _read_toml(path, KeymapError)
+    keymap: dict[str, str] = {}
+    for binding_id, keys in data.items():
+        if not isinstance(keys, str) or not keys.strip():
+            raise KeymapError(f"{path}: {binding_id!r} must be a string of keys, like \"x\" or \"ctrl+k,f2\"")
+        keymap[binding_id] = keys.replace(" ", "")
+    return keymap
+
+
+def _read_toml(path: Path, error: type[ValueError]) -> dict[str, Any]:
+    """The TOML table in `path`; {} when the file does not exist; `error` naming the file when it cannot be
+    read or parsed."""
     import tomllib
 
     try:
@@ -86,17 +99,11 @@ def load_keymap(path: Path) -> dict[str, str]:
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
-        raise KeymapError(f"{path}: cannot read: {exc}") from None
+        raise error(f"{path}: cannot read: {exc}") from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise KeymapError(f"{path}: not valid TOML: {exc}") from None
-    keymap: dict[str, str] = {}
-    for binding_id, keys in data.items():
-        if not isinstance(keys, str) or not keys.strip():
-            raise KeymapError(f"{path}: {binding_id!r} must be a string of keys, like \"x\" or \"ctrl+k,f2\"")
-        keymap[binding_id] = keys.replace(" ", "")
-    return keymap
+        raise error(f"{path}: not valid TOML: {exc}") from None
 
 
 SETTINGS_FILE = "settings.toml"
@@ -113,18 +120,7 @@ def settings_path() -> Path:
 
 def load_settings(path: Path) -> dict[str, str]:
     """{name: value} of the string settings in `path`; {} when the file does not exist."""
-    import tomllib
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"{path}: cannot read: {exc}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    data = _read_toml(path, SettingsError)
     return {name: value for name, value in data.items() if isinstance(value, str)}
 
 
