@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from drilldown_journal import add_batch, new_journal
 
-from tests.tui.harness import open_screen, press, running_app
+from tests.tui.harness import open_screen, press, running_app, screen_text
 from tui.screens.batch import BatchScreen
 from tui.screens.help import EVERYWHERE, HelpScreen
 
@@ -47,3 +47,29 @@ async def test_j_and_k_scroll_the_help(journal_file):
         await press(pilot, "k")
         assert box.scroll_y == 1
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_the_help_is_laid_out_once_not_on_every_render_or_every_open(journal_file, monkeypatch):
+    """Its tables flowed into columns are what `?` spent its time on: laid out once for a width, then replayed
+    (Textual renders a widget to learn its height, then again to draw it), and kept for the next `?`."""
+    from rich.columns import Columns
+
+    from tui.screens import help as help_module
+
+    layouts = []
+    real = Columns.__rich_console__
+
+    def counted(self, console, options):
+        layouts.append(options.max_width)
+        return real(self, console, options)
+
+    monkeypatch.setattr(Columns, "__rich_console__", counted)
+    if hasattr(help_module, "laid_out"):
+        help_module.laid_out.cache_clear()      # an earlier test's help is not this one's
+    async with running_app(journal_file) as (app, pilot):
+        await press(pilot, "question_mark")
+        assert EVERYWHERE in screen_text(app)
+        await press(pilot, "escape")
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+    assert len(layouts) == 1, f"laid out {len(layouts)} times for widths {layouts}"

@@ -9,10 +9,13 @@ to list (a built-in widget's own keys carry none); `notes` are lines at the end 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping
 
 from rich.columns import Columns
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -72,6 +75,43 @@ def help_renderable(rows: list[tuple[str, str, str]], notes: list[str]) -> Rende
     return Group(flowed, Text(""), *(Text(note, style="dim") for note in notes))
 
 
+class LaidOut:
+    """A Rich renderable laid out once per width, then replayed: Textual renders a widget's content once to
+    learn its height and again (more than once) to draw it, and the help's tables flowed into columns cost
+    ~10 ms each time (measuring every cell of every table, twice over) — most of what `?` took to open."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+        self.layouts = 0                     # how often it was really laid out (a test reads it)
+        self._lines: dict[tuple[object, ...], list[list[Segment]]] = {}
+        self._measures: dict[int, Measurement] = {}
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        # what the layout depends on; not `height`: tables and columns lay out the same at any height
+        key = (options.max_width, options.min_width, options.justify, options.overflow, options.no_wrap,
+               options.highlight, options.markup, options.encoding, options.legacy_windows, options.is_terminal)
+        lines = self._lines.get(key)
+        if lines is None:
+            self.layouts += 1
+            lines = self._lines[key] = console.render_lines(self.renderable, options, pad=False, new_lines=False)
+        newline = Segment.line()
+        for line in lines:
+            yield from line
+            yield newline
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        measure = self._measures.get(options.max_width)
+        if measure is None:
+            measure = self._measures[options.max_width] = Measurement.get(console, options, self.renderable)
+        return measure
+
+
+@functools.lru_cache(maxsize=8)
+def laid_out(rows: tuple[tuple[str, str, str], ...], notes: tuple[str, ...]) -> LaidOut:
+    """The help for these rows, kept: `?` pressed again over the same screen shows it without laying it out."""
+    return LaidOut(help_renderable(list(rows), list(notes)))
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
@@ -118,7 +158,7 @@ class HelpScreen(ModalScreen[None]):
         box.border_title = "Keys"
         box.border_subtitle = "escape closes"
         with box:
-            yield Static(help_renderable(self.rows, self.notes), id="help-keys")
+            yield Static(laid_out(tuple(self.rows), tuple(self.notes)), id="help-keys")
 
     def action_close(self) -> None:
         self.dismiss()
