@@ -198,3 +198,28 @@ async def test_s_sorts_by_number_tokens_and_cost_with_paging(journal_path, inges
         await press(pilot, "s")
         assert screen.sort == "id" and "numbers by value" not in screen_text(app)
         assert [r.custom_id for r in screen.table.window] == sorted(refund)
+
+
+async def test_a_search_tells_the_footer_once_and_it_shows_the_keys_that_apply(journal_path):
+    """Enter in the `/` box gives focus back to the table: the footer is told once (Textual says it twice per
+    change of focus, and the footer rebuilds itself each time), and it then shows the keys of the table ("Open"
+    only when there is a row to open)."""
+    from drilldown_journal import add_batch, new_journal
+
+    await new_journal(journal_path)
+    add_batch(journal_path, 1, 40)
+    async with running_app(journal_path) as (app, pilot):
+        screen = await open_screen(pilot, BatchScreen(1))
+        told: list[object] = []
+        screen.bindings_updated_signal.subscribe(screen, told.append)
+        footer = lambda: [key.description for key in screen.query("FooterKey")]   # noqa: E731
+        assert "Open" in footer()
+        await press(pilot, "slash")
+        assert "Open" not in footer() and len(told) == 1
+        await type_text(pilot, "printer")
+        told.clear()
+        await press(pilot, "enter")
+        assert screen.counts["all"] == 40 and len(told) == 1
+        assert "Open" in footer()
+        await _search(pilot, "zzz")
+        assert screen.counts["all"] == 0 and "Open" not in footer()
