@@ -16,12 +16,15 @@ from rich.columns import Columns
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.color import Color
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
+from textual.renderables.background_screen import BackgroundScreen
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
@@ -106,6 +109,42 @@ class LaidOut:
         return measure
 
 
+_TINTED: dict[tuple[Style | None, Color], Style] = {}
+_TINTED_MAX = 4096
+
+
+class TintedBackground(BackgroundScreen):
+    """Textual's dimmed screen behind the help (the dialogs have an opaque background), with each style tinted
+    once and kept instead of once per piece of text on every frame: the screen behind is redrawn whole when the
+    help opens and whenever anything under it changes, and Textual made a new style (and its terminal codes) for
+    each piece each time. The same output, byte for byte."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        return self.tint(console.render(self.screen._compositor, options), self.color)
+
+    @staticmethod
+    def tint(segments: Iterable[Segment], color: Color) -> Iterable[Segment]:
+        for segment in segments:
+            text, style, control = segment
+            if control:
+                yield segment
+                continue
+            tinted = _TINTED.get((style, color))
+            if tinted is None:
+                if len(_TINTED) >= _TINTED_MAX:
+                    _TINTED.clear()
+                [done] = BackgroundScreen.process_segments([Segment(" ", style)], color)   # Textual's own tint
+                tinted = _TINTED[(style, color)] = done.style or Style()
+            yield Segment(text, tinted)
+
+
+def tinted_background(renderable: RenderableType) -> RenderableType:
+    """The help's `render()`: Textual's background, tinted through the cache."""
+    if isinstance(renderable, BackgroundScreen) and not isinstance(renderable, TintedBackground):
+        return TintedBackground(renderable.screen, renderable.color)
+    return renderable
+
+
 @functools.lru_cache(maxsize=8)
 def laid_out(rows: tuple[tuple[str, str, str], ...], notes: tuple[str, ...]) -> LaidOut:
     """The help for these rows, kept: `?` pressed again over the same screen shows it without laying it out."""
@@ -159,6 +198,9 @@ class HelpScreen(ModalScreen[None]):
         box.border_subtitle = "escape closes"
         with box:
             yield Static(laid_out(tuple(self.rows), tuple(self.notes)), id="help-keys")
+
+    def render(self) -> RenderableType:
+        return tinted_background(super().render())
 
     def action_close(self) -> None:
         self.dismiss()
