@@ -229,3 +229,36 @@ async def test_word_search_counts_are_the_rows_the_pages_show(journal_path, quer
             assert await pages.total(journal, 1, result_type, query) == tally.get(result_type, 0)
     finally:
         await journal.close()
+
+
+async def test_word_search_counts_follow_results_that_arrive(journal_path):
+    """The counts of a search are right after each change of the journal: a result arriving (in this connection,
+    as the app's ingest writes, or in another program's), and the last result row taken out again."""
+    await new_journal(journal_path)
+    add_batch(journal_path, 1, 10, with_results=False)
+    journal = await Journal.open(journal_path)
+    try:
+        assert (await pages.counts_by_type(journal, 1, "printer"))["pending"] == 10
+        from drilldown_journal import result_columns
+
+        async with journal.transaction() as db:
+            await db.execute("INSERT INTO results(batch_local_id, custom_id, result_type, error_type, error_message,"
+                             " stop_reason, model, input_tokens, output_tokens, cache_creation_input_tokens,"
+                             " cache_read_input_tokens, cost_usd, preview, raw) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                             result_columns(1, result_for(0, "succeeded")))
+        counts = await pages.counts_by_type(journal, 1, "printer")
+        assert (counts["pending"], counts["succeeded"], counts["all"]) == (9, 1, 10)
+        con = sqlite3.connect(journal_path)
+        from drilldown_journal import insert_results
+
+        insert_results(con, 1, [result_for(i, "succeeded") for i in range(1, 10)])
+        con.commit()
+        counts = await pages.counts_by_type(journal, 1, "printer")
+        assert (counts["pending"], counts["succeeded"]) == (0, 10)
+        con.execute("DELETE FROM results WHERE rowid = (SELECT MAX(rowid) FROM results)")
+        con.commit()
+        con.close()
+        counts = await pages.counts_by_type(journal, 1, "printer")
+        assert (counts["pending"], counts["succeeded"], counts["all"]) == (1, 9, 10)
+    finally:
+        await journal.close()

@@ -19,6 +19,7 @@ sorts the batch's matching rows for each page (no index holds those orders).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,9 +214,7 @@ async def counts_by_type(journal: Journal, batch_local_id: int, search: str | No
     ids = text_search.matching_ids(found.query, found.hits)
     waiting: int | None = None   # requests of the batch with no result yet, whatever the search
     if ids is not None:  # the matching rows that have a result
-        waiting = await _pending(journal, batch_local_id, _Search(text_search.Query(), None),
-                                 await _scalar(journal, "SELECT COUNT(*) FROM results WHERE batch_local_id = ?",
-                                               [batch_local_id]))
+        waiting = await _waiting(journal, batch_local_id)
         if waiting == 0:   # every row has a result (an ended batch): a count of the set, no probe
             n_results = await _scalar(journal, f"SELECT COUNT(*) FROM ({ids[0]})", ids[1])
         else:              # a probe per match, not a read of every row
@@ -241,6 +240,32 @@ async def counts_by_type(journal: Journal, batch_local_id: int, search: str | No
     counts["all"] = n_results + pending
     counts["pending"] = pending
     return counts
+
+
+# per connection: (batch, state of the journal) -> requests of the batch waiting for their result; the last few
+_WAITING: weakref.WeakKeyDictionary[Any, dict[tuple[int, tuple[Any, ...]], int]] = weakref.WeakKeyDictionary()
+
+
+async def _waiting(journal: Journal, batch_local_id: int) -> int:
+    """Requests of the batch with no result yet, whatever the search (~35 ms of key counts on 100,000 rows),
+    remembered while the journal stays as it was: its last rows, the batch's results, other connections'
+    commits. (Rows are only ever added or deleted: a change adds a row past the last one, or deletes one.)"""
+    async with journal.db.execute("SELECT (SELECT MAX(rowid) FROM results), (SELECT MAX(rowid) FROM requests),"
+                                  " (SELECT COUNT(*) FROM results WHERE batch_local_id = ?),"
+                                  " (SELECT COUNT(*) FROM requests WHERE batch_local_id = ?)",
+                                  (batch_local_id, batch_local_id)) as cur:
+        state = tuple(await one_row(cur))
+    async with journal.db.execute("PRAGMA data_version") as cur:
+        state += tuple(await one_row(cur))
+    known = _WAITING.setdefault(journal.db, {})
+    key = (batch_local_id, state)
+    if (waiting := known.get(key)) is not None:
+        return waiting
+    waiting = await _pending(journal, batch_local_id, _Search(text_search.Query(), None), int(state[2]))
+    while len(known) >= 4:
+        del known[next(iter(known))]
+    known[key] = waiting
+    return waiting
 
 
 async def _scalar(journal: Journal, sql: str, args: list[Any]) -> int:

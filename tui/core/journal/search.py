@@ -249,13 +249,12 @@ async def hits(db: Any, batch_local_id: int, query: Query) -> int | None:
     hit_set = cur.lastrowid
     await cur.close()
     for table, index in (("requests", "search_requests"), ("results", "search_results")):
+        # one key-only scan of the batch's rows per table: the index's finds, and the custom_ids containing the
+        # words as typed
         await db.execute(f"INSERT OR IGNORE INTO temp.search_hits SELECT ?, custom_id FROM main.{table}"
-                         f" WHERE batch_local_id = ? AND +rowid IN (SELECT rowid FROM main.{index} WHERE {index}"
-                         " MATCH ?)", (hit_set, batch_local_id, match))
-        # the custom_ids containing the words as typed (a key-only scan; usually few rows)
-        await db.execute(f"INSERT OR IGNORE INTO temp.search_hits SELECT ?, custom_id FROM main.{table}"
-                         " WHERE batch_local_id = ? AND custom_id LIKE ? ESCAPE '\\'",
-                         (hit_set, batch_local_id, _like(query.text)))
+                         f" WHERE batch_local_id = ? AND (+rowid IN (SELECT rowid FROM main.{index} WHERE {index}"
+                         " MATCH ?) OR custom_id LIKE ? ESCAPE '\\')",
+                         (hit_set, batch_local_id, match, _like(query.text)))
     return int(hit_set)
 
 
