@@ -113,6 +113,7 @@ class BatchScreen(BatchActions, AppScreen[None]):
         self._request_screen: RequestScreen | None = None   # the one we opened, to follow its n/p on return
         self.loaded = False
         self._keys_shown: object = None       # what the footer was last told (`refresh_bindings`)
+        self.counts_read = False              # counts and the error summary were shown once
 
     def compose(self) -> ComposeResult:
         yield BatchFacts(id="facts")
@@ -192,7 +193,9 @@ class BatchScreen(BatchActions, AppScreen[None]):
             if window is None and self.loaded and not changed:
                 return
         counts = await pages.counts_by_type(journal, self.batch_local_id, search)
-        summary = await pages.error_summary(journal, self.batch_local_id)
+        # what failed in the batch does not depend on the search: a new search keeps the line it has
+        summary = self.summary if not facts and self.counts_read else await pages.error_summary(
+            journal, self.batch_local_id)
         self.post_message(CountsLoaded(counts, summary, search))
         if window is None:
             await self._window_around(self.table.cursor_key(), self._next_ticket())
@@ -293,6 +296,7 @@ class BatchScreen(BatchActions, AppScreen[None]):
     def on_counts_loaded(self, message: CountsLoaded) -> None:
         if message.search != self.search:
             return
+        self.counts_read = True
         self.counts, self.summary = message.counts, message.summary
         self._show_filters()
         self.call_after_refresh(self._show_position)  # the error line may have appeared
