@@ -217,7 +217,7 @@ def _any_like(column: str, values: tuple[str, ...], *, prefix_only: bool = False
 async def hits(db: Any, batch_local_id: int, query: Query) -> int | None:
     """The key of the set of the batch's custom_ids that match the query's words (the custom_id contains them as
     typed, or the request or the answer has every word), built once per query in this connection's TEMP database
-    (`temp.search_hits`), so that a search's page, counts and positions each read or probe it instead of reading
+    (`temp.search_hits_<key>`), so that a search's page, counts and positions each read or probe it instead of reading
     the index and every custom_id again. None when the query has no index part. The key names the journal's last
     request and result rows: new rows make a new set."""
     match = query.match()
@@ -230,8 +230,6 @@ async def hits(db: Any, batch_local_id: int, query: Query) -> int | None:
         with contextlib.suppress(sqlite3.OperationalError):
             await db.execute("PRAGMA temp_store = MEMORY")
     await db.execute("CREATE TEMP TABLE IF NOT EXISTS search_hit_sets(id INTEGER PRIMARY KEY, key TEXT UNIQUE)")
-    await db.execute("CREATE TEMP TABLE IF NOT EXISTS search_hits(hit_set INTEGER NOT NULL, custom_id TEXT NOT NULL,"
-                     " PRIMARY KEY (hit_set, custom_id)) WITHOUT ROWID")
     async with db.execute("SELECT (SELECT COALESCE(MAX(rowid), 0) FROM main.results),"
                           " (SELECT COALESCE(MAX(rowid), 0) FROM main.requests)") as cur:
         last = await cur.fetchone()
@@ -240,22 +238,25 @@ async def hits(db: Any, batch_local_id: int, query: Query) -> int | None:
         row = await cur.fetchone()
     if row is not None:
         return int(row[0])
-    # keep the newest few sets (a search being paged, the one before it, the request view's)
-    await db.execute("DELETE FROM temp.search_hits WHERE hit_set IN (SELECT id FROM temp.search_hit_sets"
-                     " ORDER BY id DESC LIMIT -1 OFFSET 3)")
-    await db.execute("DELETE FROM temp.search_hit_sets WHERE id NOT IN (SELECT id FROM temp.search_hit_sets"
-                     " ORDER BY id DESC LIMIT 3)")
+    # keep the newest few sets (a search being paged, the one before it, the request view's), each a table of its
+    # own: dropping one is a tenth of the cost of deleting its rows (~25 ms for 100,000)
+    async with db.execute("SELECT id FROM temp.search_hit_sets ORDER BY id DESC LIMIT -1 OFFSET 2") as cur:
+        old = [int(r[0]) for r in await cur.fetchall()]
+    for hit_set in old:
+        await db.execute(f"DROP TABLE IF EXISTS temp.search_hits_{hit_set}")
+        await db.execute("DELETE FROM temp.search_hit_sets WHERE id = ?", (hit_set,))
     cur = await db.execute("INSERT INTO temp.search_hit_sets(key) VALUES (?)", (key,))
-    hit_set = cur.lastrowid
+    hit_set = int(cur.lastrowid or 0)
     await cur.close()
+    await db.execute(f"CREATE TEMP TABLE search_hits_{hit_set}(custom_id TEXT PRIMARY KEY) WITHOUT ROWID")
     for table, index in (("requests", "search_requests"), ("results", "search_results")):
         # one key-only scan of the batch's rows per table: the index's finds, and the custom_ids containing the
         # words as typed
-        await db.execute(f"INSERT OR IGNORE INTO temp.search_hits SELECT ?, custom_id FROM main.{table}"
+        await db.execute(f"INSERT OR IGNORE INTO temp.search_hits_{hit_set} SELECT custom_id FROM main.{table}"
                          f" WHERE batch_local_id = ? AND (+rowid IN (SELECT rowid FROM main.{index} WHERE {index}"
                          " MATCH ?) OR custom_id LIKE ? ESCAPE '\\')",
-                         (hit_set, batch_local_id, match, _like(query.text)))
-    return int(hit_set)
+                         (batch_local_id, match, _like(query.text)))
+    return hit_set
 
 
 def result_condition(query: Query, hits_key: int | None, alias: str = "r") -> tuple[str, list[Any]]:
@@ -275,8 +276,7 @@ def result_condition(query: Query, hits_key: int | None, alias: str = "r") -> tu
                     f" OR {a}.error_type LIKE ? ESCAPE '\\')")
             args += [like, like, like]
         else:   # words: one of the set's custom_ids (no row is read)
-            sql += f" AND EXISTS (SELECT 1 FROM temp.search_hits h WHERE h.hit_set = ? AND h.custom_id = {a}.custom_id)"
-            args += [hits_key]
+            sql += f" AND EXISTS (SELECT 1 FROM temp.search_hits_{int(hits_key)} h WHERE h.custom_id = {a}.custom_id)"
     return sql, args
 
 
@@ -294,8 +294,8 @@ def request_condition(query: Query, hits_key: int | None, alias: str = "q") -> t
         return "", []
     if hits_key is None:
         return f" AND {alias}.custom_id LIKE ? ESCAPE '\\'", [_like(query.text)]
-    return (f" AND EXISTS (SELECT 1 FROM temp.search_hits h WHERE h.hit_set = ? AND h.custom_id = {alias}.custom_id)",
-            [hits_key])
+    return (f" AND EXISTS (SELECT 1 FROM temp.search_hits_{int(hits_key)} h WHERE h.custom_id = {alias}.custom_id)",
+            [])
 
 
 def matching_ids(query: Query, hits_key: int | None, bound: str = "", bound_args: Sequence[Any] = ()
@@ -306,4 +306,4 @@ def matching_ids(query: Query, hits_key: int | None, bound: str = "", bound_args
     any other query (then `result_condition` / `request_condition` filter a scan)."""
     if hits_key is None or query.filtered or not query.text:
         return None
-    return f"SELECT custom_id FROM temp.search_hits WHERE hit_set = ?{bound}", [hits_key, *bound_args]
+    return f"SELECT custom_id FROM temp.search_hits_{int(hits_key)} WHERE 1{bound}", [*bound_args]
