@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
@@ -141,9 +142,12 @@ class BatchScreen(BatchActions, AppScreen[None]):
         (once as focus moves, once after the next refresh), and the footer rebuilds itself at each word (every
         key widget removed, mounted and styled again: ~25 ms of CPU, and its keys drawn again), so a search's
         enter (the box gives focus back to the table) paid for two rebuilds."""
-        keys = (self.app.app_focus, tuple((key, b.binding.action, b.binding.description, b.binding.show,
-                                           b.enabled, b.tooltip) for key, b in self.active_bindings.items()))
-        if keys == self._keys_shown:
+        try:
+            keys: object = (self.app.app_focus, tuple((key, b.binding.action, b.binding.description, b.binding.show,
+                                                       b.enabled, b.tooltip) for key, b in self.active_bindings.items()))
+        except NoMatches:   # not composed yet, or being taken down: say it, and compare from the next time
+            keys = None
+        if keys is not None and keys == self._keys_shown:
             return
         self._keys_shown = keys
         super().refresh_bindings()
