@@ -32,3 +32,25 @@ async def test_the_footer_fits_every_width_and_keeps_the_way_out_first(journal_p
         await pilot.resize_terminal(130, 30)
         await settle(pilot)
         assert _footer(app) == wide
+
+
+async def test_the_footer_is_rebuilt_only_when_what_it_shows_changes(journal_path, emulator):
+    from tui.widgets.app_footer import AppFooter
+
+    await new_journal(journal_path)
+    add_batch(journal_path, 1, 20)
+    async with running_app(journal_path, emulator, size=(130, 30)) as (app, pilot):
+        footer = app.screen.query_one(AppFooter)
+        builds: list[int] = []
+        compose = footer.compose
+        footer.compose = lambda: (builds.append(1), compose())[1]   # type: ignore[method-assign]
+        for _ in range(3):                 # a screen saying its keys may have changed, as a change of focus does
+            app.screen.refresh_bindings()
+            await settle(pilot)
+        assert builds == [], "the same keys: nothing to rebuild"
+        await pilot.press("space")         # a mark: the keys that apply change (actions on the marked batches)
+        await settle(pilot)
+        shown = _footer(app)
+        await pilot.resize_terminal(90, 30)
+        await settle(pilot)
+        assert len(builds) >= 1 and _footer(app) != shown

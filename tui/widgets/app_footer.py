@@ -6,6 +6,12 @@ keys that apply still do not fit, it closes the gap between each key and its wor
 its own colour), and only if even that is too wide does it leave out the `s Sort`, `␣ Mark` and `L Rename`
 hints (all in `?` and the palette). At every width the way out (`?` help, `q` quit/back) comes first, so
 what a narrow right edge could cut is never that.
+
+Textual rebuilds the whole footer (every key widget removed, mounted and styled again: ~25-50 ms) each time a
+screen says its keys may have changed, which it says twice for every change of focus (a search's enter, a
+dialog closing). This footer rebuilds only when what it would show did change: the keys that apply (each key,
+action, word, whether enabled, tooltip), the compact style and the width; requests made before one is done
+count once.
 """
 
 from __future__ import annotations
@@ -35,7 +41,30 @@ class AppFooter(Footer):
     }
     """
 
+    _shown: tuple[Any, ...] | None = None      # what the last build showed (see `_showing`)
+    _rebuild_pending = False
+
+    def _showing(self) -> tuple[Any, ...]:
+        keys = tuple((binding.key, binding.action, binding.description, enabled, tooltip)
+                     for _, binding, enabled, tooltip in self.screen.active_bindings.values())
+        return keys, self.compact, self.app.size.width
+
+    def bindings_changed(self, screen: Any) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
+        if not self._rebuild_pending:
+            self._rebuild_pending = True
+            self.call_after_refresh(self._rebuild_if_changed)
+
+    async def _rebuild_if_changed(self) -> None:
+        self._rebuild_pending = False
+        if self.is_attached and self._showing() != self._shown:
+            await self.recompose()
+
     def compose(self) -> Iterable[Widget]:
+        if self._bindings_ready:
+            self._shown = self._showing()
         keys = list(super().compose())
         tight = False
         if self.compact:
