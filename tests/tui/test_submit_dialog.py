@@ -187,35 +187,3 @@ async def test_a_label_with_a_control_character_is_refused_before_the_check(jour
         assert dialog.plan is None and not dialog.query_one("#send", Button).display
         assert "label: the label holds an escape (ESC) (U+001B) at character 4" in widget_text(app)
     assert emulator.batch_ids() == []
-
-
-async def test_the_dialog_is_built_before_n_and_each_n_gets_a_fresh_one(journal_path, tmp_path, monkeypatch):
-    """`n` answers at once: the dialog's ~20 widgets are composed and styled while the dashboard is idle, not
-    when the key comes; what was typed in one dialog is never in the next; a closed dialog is removed."""
-    from tests.tui.harness import wait_until
-
-    built: list[SubmitDialog] = []
-    compose = SubmitDialog.compose
-
-    def counted(self):
-        built.append(self)
-        return compose(self)
-
-    monkeypatch.setattr(SubmitDialog, "compose", counted)
-    async with running_app(journal_path) as (app, pilot):
-        await wait_until(pilot, lambda: len(built) == 1, "a dialog built before any key")
-        await press(pilot, "n")
-        first = app.screen
-        assert first is built[0] and len(built) == 1        # shown, not built, by the key
-        assert first.query_one("#path", Input).has_focus
-        await press(pilot, *"zq.jsonl")
-        assert first.query_one("#path", Input).value == "zq.jsonl"
-        await press(pilot, "escape")
-        assert isinstance(app.screen, DashboardScreen)
-        await wait_until(pilot, lambda: len(built) == 2 and not first.is_attached, "the next one, the first gone")
-        await press(pilot, "n")
-        second = app.screen
-        assert second is built[1] and isinstance(second, SubmitDialog)
-        assert second.query_one("#path", Input).value == "" and second.query_one("#path", Input).has_focus
-        assert not second.query_one("#result").display and second.plan is None
-        await press(pilot, "escape")

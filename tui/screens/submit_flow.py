@@ -8,7 +8,7 @@ notification (`markup=False`); the new rows appear on the dashboard at once and 
 
 from __future__ import annotations
 
-from textual import events, on, work
+from textual import work
 from textual.notifications import SeverityLevel
 
 from tui.core.api.errors import describe_api_error
@@ -22,18 +22,10 @@ from tui.screens.base import AppScreen
 from tui.screens.submit_dialog import SubmitDialog, SubmitRequest
 
 MAX_NOTIFIED = 5
-SPARE_AFTER = 0.3   # seconds after the screen is shown (again) before the next dialog is built behind it
 
 
 class SubmitFlow(AppScreen[None]):
-    """`action_new_batch` (bind it to `n`), for a screen to mix in before its base.
-
-    The dialog is built (composed, its ~20 widgets mounted and styled: ~50-100 ms of the loop) ahead of the key,
-    while the screen is idle, so `n` only shows it: a fresh, unused `SubmitDialog` waits installed (Textual keeps
-    an installed screen off the stack without removing it); `n` uninstalls it (so it is removed once closed, like
-    any dialog) and pushes it, and the next one is built a moment after this screen shows again."""
-
-    _spare_dialog: SubmitDialog | None = None
+    """`action_new_batch` (bind it to `n`), for a screen to mix in before its base."""
 
     def action_new_batch(self) -> None:
         if self.app.journal_problem is not None:
@@ -41,31 +33,7 @@ class SubmitFlow(AppScreen[None]):
                         markup=False, timeout=10)
             return
         # open at once, from the first frame on: the file is typed and checked while the app connects
-        dialog, self._spare_dialog = self._spare_dialog, None
-        if dialog is None or not dialog.is_running:
-            dialog = SubmitDialog()
-        else:
-            self.app.uninstall_screen(dialog)
-        self.ask(dialog, self._send_plan)
-
-    @on(events.ScreenResume)
-    def _spare_dialog_later(self) -> None:
-        if self._spare_dialog is None:
-            self.set_timer(SPARE_AFTER, self._build_spare_dialog)
-
-    def _build_spare_dialog(self) -> None:
-        """A dialog made ready (mounted, not shown) while nothing else is asked of this screen."""
-        if self._spare_dialog is not None or not self.is_current or not self.is_running:
-            return
-        dialog = self._spare_dialog = SubmitDialog()
-        self.app.install_screen(dialog, name=f"submit-dialog-{id(dialog)}")
-        self.app._get_screen(dialog)   # Textual's own step of push_screen: registers and composes it, unshown
-
-    @on(events.Unmount)
-    def _drop_spare_dialog(self) -> None:
-        if self._spare_dialog is not None and self.app.is_screen_installed(self._spare_dialog):
-            self.app.uninstall_screen(self._spare_dialog)
-        self._spare_dialog = None
+        self.ask(SubmitDialog(), self._send_plan)
 
     def _say(self, text: str, *, severity: SeverityLevel = "information", timeout: float = 8) -> None:
         self.notify(safe_text(text, limit=400), markup=False, severity=severity, timeout=timeout)
