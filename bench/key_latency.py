@@ -35,7 +35,7 @@ sys.path[:0] = [str(ROOT)]   # tests/reliability/pty_screen.py
 from tests.reliability.pty_screen import Terminal  # noqa: E402
 NO_ANSWER = 15.0            # seconds without an answer: the key was dropped
 PAUSE = 0.05                # between an answer and the next key: a quick typist
-FIRST_FRAME = "Activity"    # a column head of the dashboard: the first frame is drawn
+FIRST_FRAME = "? Help"      # the footer, drawn with the first frame (a column head may give way to long names)
 HELP = "Everywhere"         # a heading only the help shows
 DIALOG = "New batch from a JSONL file"
 NOT_CONNECTED = "Not connected yet"
