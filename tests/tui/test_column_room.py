@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 
-from tests.tui.harness import cursor_to, press, running_app, screen_lines
+from tests.tui.harness import cursor_to, press, running_app, screen_lines, wait_until
 from tui.core.clock import FixedClock
 from tui.core.journal.connection import Journal
 
@@ -116,3 +116,18 @@ async def test_a_small_resize_changes_widths_in_place_and_redraws_the_bars(journ
         assert table.row_count == 5 and table.cursor_key() == 3
         text = _table(screen_lines(app))
         assert text.count("20,000/20,000") == 4 and "…" not in text, text
+
+
+async def test_a_28_character_custom_id_shows_whole_in_the_batch_view_at_120(journal_path) -> None:
+    from drilldown_journal import add_batch, new_journal, result_for
+
+    from tui.screens.batch import BatchScreen
+
+    await new_journal(journal_path)
+    long_id = "support-tickets-triage-{:05d}".format
+    add_batch(journal_path, 1, 30, with_requests=False,
+              result=lambda i: {**result_for(i, "succeeded"), "custom_id": long_id(i)})
+    async with running_app(journal_path, size=(120, 40)) as (app, pilot):
+        await app.push_screen(BatchScreen(1))
+        await wait_until(pilot, lambda: long_id(0) in "\n".join(screen_lines(app)), "the first custom_id, whole")
+        assert long_id(1) in "\n".join(screen_lines(app))

@@ -88,7 +88,7 @@ def preview_cell(row: ResultRow, width: int = 200) -> Text:
 def _columns(wide: bool) -> tuple[Column[ResultRow], ...]:
     """The request table's columns; from 120 columns on, id, detail and tokens get more room."""
     return (
-        Column("custom_id", "custom_id", 26 if wide else 16, lambda r, c: id_cell(r.custom_id, c.widths["custom_id"])),
+        Column("custom_id", "custom_id", 30 if wide else 16, lambda r, c: id_cell(r.custom_id, c.widths["custom_id"])),
         Column("result", "Result", 9, lambda r, c: result_badge(r.result_type, results_read=c.results_read)),
         Column("detail", "Error / stop", 21 if wide else 12, lambda r, c: detail_cell(r)),
         Column("tokens", "Tokens", 13 if wide else 9, lambda r, c: tokens_cell(r), right=True),
