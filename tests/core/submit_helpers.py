@@ -38,6 +38,7 @@ class CreateAnswerDelay:
         self.host, self.port = parts.hostname, parts.port
         self.delay = delay
         self.held = 0
+        self.creates = 0
         self._server: asyncio.AbstractServer | None = None
         self._tasks: set[asyncio.Task] = set()
         self._writers: list[asyncio.StreamWriter] = []
@@ -64,16 +65,18 @@ class CreateAnswerDelay:
         self._writers += [writer, up_writer]
         first = await reader.read(65536)
         is_create = first.startswith(b"POST /v1/messages/batches ")
+        number = None
+        if is_create:
+            number = self.creates
+            self.creates += 1
         up_writer.write(first)
 
         async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, hold: bool) -> None:
             try:
                 while data := await src.read(65536):
                     if hold:
-                        self.held += 1
-                        if self.delay is None:
+                        if not await self._hold(number):
                             break
-                        await asyncio.sleep(self.delay)
                         hold = False
                     dst.write(data)
                     await dst.drain()
@@ -83,6 +86,14 @@ class CreateAnswerDelay:
                 dst.close()
 
         await asyncio.gather(pump(reader, up_writer, False), pump(up_reader, writer, is_create))
+
+    async def _hold(self, number: int | None) -> bool:
+        """A create's answer has come back (`number`: the creates' order): False drops it (closes the connection)."""
+        self.held += 1
+        if self.delay is None:
+            return False
+        await asyncio.sleep(self.delay)
+        return True
 
 
 class CreateAnswerGate(CreateAnswerDelay):
@@ -94,7 +105,6 @@ class CreateAnswerGate(CreateAnswerDelay):
     def __init__(self, target_url: str, lose: set[int] = frozenset()) -> None:
         super().__init__(target_url, 0.0)
         self.lose = set(lose)
-        self.creates = 0
         self.gate = asyncio.Event()
 
     def open(self) -> None:
@@ -104,33 +114,10 @@ class CreateAnswerGate(CreateAnswerDelay):
         self.open()   # nothing stays held past the test
         await super().__aexit__(*exc)
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._tasks.add(asyncio.current_task())
-        up_reader, up_writer = await asyncio.open_connection(self.host, self.port)
-        self._writers += [writer, up_writer]
-        first = await reader.read(65536)
-        is_create = first.startswith(b"POST /v1/messages/batches ")
-        number = None
-        if is_create:
-            number = self.creates
-            self.creates += 1
-        up_writer.write(first)
-
-        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, hold: bool) -> None:
-            try:
-                while data := await src.read(65536):
-                    if hold:
-                        self.held += 1
-                        if number in self.lose:
-                            break
-                        await self.gate.wait()
-                        self.held -= 1
-                        hold = False
-                    dst.write(data)
-                    await dst.drain()
-            except (ConnectionError, OSError):
-                pass
-            finally:
-                dst.close()
-
-        await asyncio.gather(pump(reader, up_writer, False), pump(up_reader, writer, is_create))
+    async def _hold(self, number: int | None) -> bool:
+        self.held += 1
+        if number in self.lose:
+            return False
+        await self.gate.wait()
+        self.held -= 1
+        return True
