@@ -123,9 +123,16 @@ class Terminal:
     def write(self, text: str) -> None:
         os.write(self.fd, text.encode())
 
-    def close(self) -> None:
+    def hang_up(self) -> None:
+        """The terminal goes away (a window closed, SSH dropped): the kernel hangs up the app's session."""
         asyncio.get_running_loop().remove_reader(self.fd)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
         os.close(self.fd)
+        self.fd = -1
+
+    def close(self) -> None:
+        """The app killed if still running, and the terminal closed if still open."""
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        if self.fd >= 0:
+            self.hang_up()

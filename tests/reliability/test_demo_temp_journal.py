@@ -51,9 +51,7 @@ async def test_the_demo_journal_folder_is_removed_however_the_app_ends(how, tmp_
         [folder] = list(temp.glob("claude-batch-tui-demo-*"))
         assert (folder / "journal.sqlite").exists()
         if how == "terminal closed":
-            asyncio.get_running_loop().remove_reader(term.fd)
-            os.close(term.fd)                  # the terminal window goes: the kernel hangs up its session,
-            term.fd = -1
+            term.hang_up()                     # the terminal window goes: the kernel hangs up its session,
             # the app ends on the hangup as on `q`: it stops catching SIGHUP, then cleans up. The shell passes the
             # hangup on to its jobs too: that second SIGHUP may come in between, and then ends the app at once.
             await _until(lambda: not _catches(term.pid, signal.SIGHUP), "the app to stop catching SIGHUP")
@@ -64,9 +62,4 @@ async def test_the_demo_journal_folder_is_removed_however_the_app_ends(how, tmp_
         await _until(lambda: _gone(term.pid), "the app to end")
         await _until(lambda: not folder.exists(), f"{folder} to be removed")
     finally:
-        with contextlib.suppress(ProcessLookupError, ChildProcessError):
-            os.kill(term.pid, signal.SIGKILL)
-            os.waitpid(term.pid, 0)
-        if term.fd >= 0:
-            asyncio.get_running_loop().remove_reader(term.fd)
-            os.close(term.fd)
+        term.close()

@@ -6,7 +6,6 @@ is gone. The real CLI on a pseudo-terminal, the demo busy playing its story; the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import sys
@@ -29,9 +28,7 @@ async def test_the_app_ends_when_its_terminal_is_hung_up(after, tmp_path):
     try:
         assert await term.until(lambda: term.shows("demo emulator"), 60), term.screen.text()
         await asyncio.sleep(after)
-        asyncio.get_running_loop().remove_reader(term.fd)
-        os.close(term.fd)      # the master side closed: the kernel hangs up the session (SIGHUP, SIGCONT)
-        term.fd = -1
+        term.hang_up()         # the master side closed: the kernel hangs up the session (SIGHUP, SIGCONT)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 60
         while (code := _ended(term.pid)) is None:
@@ -39,9 +36,4 @@ async def test_the_app_ends_when_its_terminal_is_hung_up(after, tmp_path):
             await asyncio.sleep(0.1)
         assert code == 128 + signal.SIGHUP or code == -signal.SIGHUP, code
     finally:
-        with contextlib.suppress(ProcessLookupError, ChildProcessError):
-            os.kill(term.pid, signal.SIGKILL)
-            os.waitpid(term.pid, 0)
-        if term.fd >= 0:
-            asyncio.get_running_loop().remove_reader(term.fd)
-            os.close(term.fd)
+        term.close()
