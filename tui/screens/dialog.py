@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from textual.screen import ModalScreen
+from textual.widgets import Button, Input
 
 from tui.screens.base import AppScreen
 
@@ -29,3 +30,22 @@ class DialogScreen(AppScreen[ResultType], ModalScreen[ResultType]):
        A dialog says its own problems inline; the toasts still running show again once it closes. */
     DialogScreen ToastRack, DialogScreen Toast { visibility: hidden; }
     """
+
+
+class FormDialog(DialogScreen[ResultType]):
+    """A dialog of fields and a `#go` button: enter in a field or `#go` calls `_go` (which checks the fields and
+    dismisses with the result, or says what is wrong inline); any other button closes it with None."""
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._go()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "go":
+            self._go()
+        else:
+            self.dismiss(None)
+
+    def _go(self) -> None:
+        raise NotImplementedError

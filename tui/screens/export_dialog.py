@@ -26,7 +26,7 @@ from tui.core.actions.export import ExportOptions
 from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
 from tui.core.words import batch_name, plural, short_id
-from tui.screens.dialog import DialogScreen
+from tui.screens.dialog import FormDialog
 
 
 RAW_CELLS_TIP = ("Off: a CSV cell starting with = + - @, a tab or a carriage return gets a ' in front, so a "
@@ -50,7 +50,7 @@ def export_paths(folder: Path, batches: Sequence[BatchRow], *, final: bool, fmt:
     return [folder / default_name(row, final=final, fmt=fmt) for row in batches]
 
 
-class ExportDialog(DialogScreen[ExportRequest]):
+class ExportDialog(FormDialog[ExportRequest]):
     DEFAULT_CSS = """
     ExportDialog .row { height: auto; }
     ExportDialog .label { width: 8; color: $text-muted; }
@@ -169,17 +169,6 @@ class ExportDialog(DialogScreen[ExportRequest]):
                                 bom=self.query_one("#bom", Checkbox).value,
                                 raw_cells=self.query_one("#raw_cells", Checkbox).value)
         return ExportRequest(str(Path(path).expanduser()), options)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._go()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "go":
-            self._go()
-        else:
-            self.dismiss(None)
 
     def _go(self) -> None:
         request = self._request()

@@ -20,7 +20,7 @@ from tui.core.actions.label import LabelError, check_label
 from tui.core.models import BatchRow
 from tui.core.safe_text import safe_text
 from tui.core.words import batch_name
-from tui.screens.dialog import DialogScreen
+from tui.screens.dialog import FormDialog
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,7 @@ def default_name(row: BatchRow) -> str:
     return batch_name(replace(row, label=None))
 
 
-class RenameDialog(DialogScreen[Rename]):
+class RenameDialog(FormDialog[Rename]):
     DEFAULT_CSS = """
     RenameDialog #dialog { width: 64; }
     RenameDialog #about { color: $text-muted; }
@@ -62,17 +62,6 @@ class RenameDialog(DialogScreen[Rename]):
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._go()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "go":
-            self._go()
-        else:
-            self.dismiss(None)
 
     def _go(self) -> None:
         text = self.query_one("#name", Input).value
