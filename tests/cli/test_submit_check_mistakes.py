@@ -3,23 +3,7 @@ model, a `system` turn inside `messages`, and it names a broken line by the file
 
 from __future__ import annotations
 
-import asyncio
-
-import pytest
-
 from tests.builders import line, request, write_jsonl
-from tui.cli import main
-
-
-@pytest.fixture
-def dry_run(capsys, journal_path):
-    async def run(path) -> tuple[int, str]:
-        capsys.readouterr()
-        code = await asyncio.to_thread(main, ["submit", str(path), "--dry-run", "--journal", str(journal_path)])
-        out, err = capsys.readouterr()
-        return code, out + err
-
-    return run
 
 
 async def test_a_model_that_is_not_claude_is_named_with_its_line(dry_run, tmp_path, journal_path):

@@ -5,29 +5,13 @@ pass."""
 
 from __future__ import annotations
 
-import asyncio
-
-import pytest
-
 from tests.builders import request, write_jsonl
-from tui.cli import main
 
 WEATHER = {"name": "get_weather", "description": "Weather", "input_schema": {
     "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
 WEB_SEARCH = {"type": "web_search_20250305", "name": "web_search", "max_uses": 3,
               "allowed_domains": ["example.org"]}
 THINK = {"type": "enabled", "budget_tokens": 2048}
-
-
-@pytest.fixture
-def dry_run(capsys, journal_path):
-    async def run(path) -> tuple[int, str]:
-        capsys.readouterr()
-        code = await asyncio.to_thread(main, ["submit", str(path), "--dry-run", "--journal", str(journal_path)])
-        out, err = capsys.readouterr()
-        return code, out + err
-
-    return run
 
 
 def turns(*content) -> list[dict]:
